@@ -1,0 +1,73 @@
+"""Application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import instance_secret_key, load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` (a mapping) overrides environment settings, as tests do."""
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
+                instance_relative_config=True)
+    app.config.update(load_config(app.instance_path))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_MAX_HOURS"] * 3600
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app.core import error_handlers, i18n, navigation, security_headers
+
+    error_handlers.register(app)
+    navigation.register(app)
+    i18n.register(app)
+    security_headers.register(app)
+
+    from app.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table registered before mappers configure)
+    from app.accounts.login import init_login
+    from app.core.i18n import select_locale
+    from app.core.sqlite import configure_sqlite
+    from app.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    init_login(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.audit.views import bp as audit_bp
+    from app.main.views import bp as main_bp
+    from app.org.views import bp as org_bp
+
+    for blueprint in (main_bp, accounts_bp, org_bp, audit_bp):
+        app.register_blueprint(blueprint)

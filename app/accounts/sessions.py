@@ -1,0 +1,93 @@
+"""Server-side login sessions: the cookie holds a random token, the database its hash.
+
+A session ends on logout, password change, deactivation, idle or absolute timeout; after that the
+same cookie loads no user.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from app.accounts.models import LoginSession, User
+from app.extensions import db
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, *, ip: str, user_agent: str, now: datetime) -> tuple[LoginSession, str]:
+    token = secrets.token_urlsafe(32)
+    login_session = LoginSession(
+        user=user,
+        token_hash=_hash(token),
+        created_at=now,
+        authenticated_at=now,
+        last_seen_at=now,
+        ip=ip[:64],
+        user_agent=user_agent[:255],
+    )
+    db.session.add(login_session)
+    db.session.flush()
+    return login_session, token
+
+
+def find_live_session(
+    token: str, *, now: datetime, idle: timedelta, absolute: timedelta
+) -> LoginSession | None:
+    """The open session for this token, or None; a timed-out session is ended on the way."""
+    login_session = db.session.scalar(
+        db.select(LoginSession).where(LoginSession.token_hash == _hash(token))
+    )
+    if login_session is None or login_session.ended_at is not None:
+        return None
+    if now - login_session.last_seen_at > idle:
+        end_session(login_session, reason="idle", now=now)
+        return None
+    if now - login_session.created_at > absolute:
+        end_session(login_session, reason="expired", now=now)
+        return None
+    return login_session
+
+
+def touch(login_session: LoginSession, now: datetime) -> bool:
+    """Record activity at most once a minute; returns whether anything changed."""
+    if now - login_session.last_seen_at < TOUCH_EVERY:
+        return False
+    login_session.last_seen_at = now
+    db.session.flush()
+    return True
+
+
+def end_session(login_session: LoginSession, *, reason: str, now: datetime) -> None:
+    if login_session.ended_at is None:
+        login_session.ended_at = now
+        login_session.end_reason = reason
+        db.session.flush()
+
+
+def end_all_sessions(user: User, *, reason: str, now: datetime, keep: LoginSession | None = None) -> int:
+    """End every open session of `user` (except `keep`); returns how many were ended."""
+    statement = (
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason)
+        .execution_options(synchronize_session="fetch")
+    )
+    if keep is not None:
+        statement = statement.where(LoginSession.id != keep.id)
+    return db.session.execute(statement).rowcount
+
+
+def open_sessions(user: User) -> list[LoginSession]:
+    return list(
+        db.session.scalars(
+            db.select(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .order_by(LoginSession.last_seen_at.desc())
+        )
+    )

@@ -1,0 +1,49 @@
+"""Names of audited actions and their translated labels for the audit page."""
+
+from flask_babel import lazy_gettext as _l
+
+LOGIN_SUCCEEDED = "login.succeeded"
+LOGIN_FAILED = "login.failed"
+LOGOUT = "logout"
+SESSION_ENDED = "session.ended"
+PASSWORD_CHANGED = "password.changed"
+PASSWORD_RESET = "password.reset"
+USER_CREATED = "user.created"
+USER_UPDATED = "user.updated"
+ROLES_CHANGED = "user.roles_changed"
+USER_DEACTIVATED = "user.deactivated"
+USER_REACTIVATED = "user.reactivated"
+ROSTER_IMPORTED = "roster.imported"
+STATION_CREATED = "station.created"
+STATION_UPDATED = "station.updated"
+STATION_DEACTIVATED = "station.deactivated"
+STATION_REACTIVATED = "station.reactivated"
+TEAM_CREATED = "team.created"
+TEAM_UPDATED = "team.updated"
+TEAM_DEACTIVATED = "team.deactivated"
+TEAM_REACTIVATED = "team.reactivated"
+ADMIN_CREATED = "admin.created"
+
+LABELS = {
+    LOGIN_SUCCEEDED: _l("Login succeeded"),
+    LOGIN_FAILED: _l("Login failed"),
+    LOGOUT: _l("Logout"),
+    SESSION_ENDED: _l("Session ended"),
+    PASSWORD_CHANGED: _l("Password changed"),
+    PASSWORD_RESET: _l("Temporary password issued"),
+    USER_CREATED: _l("Staff member created"),
+    USER_UPDATED: _l("Staff member updated"),
+    ROLES_CHANGED: _l("Roles changed"),
+    USER_DEACTIVATED: _l("Staff member deactivated"),
+    USER_REACTIVATED: _l("Staff member reactivated"),
+    ROSTER_IMPORTED: _l("Roster imported"),
+    STATION_CREATED: _l("Station created"),
+    STATION_UPDATED: _l("Station updated"),
+    STATION_DEACTIVATED: _l("Station deactivated"),
+    STATION_REACTIVATED: _l("Station reactivated"),
+    TEAM_CREATED: _l("Team created"),
+    TEAM_UPDATED: _l("Team updated"),
+    TEAM_DEACTIVATED: _l("Team deactivated"),
+    TEAM_REACTIVATED: _l("Team reactivated"),
+    ADMIN_CREATED: _l("Administrator created from the command line"),
+}

@@ -1,0 +1,5 @@
+"""Flask commands: `flask --app wsgi <command>`."""
+
+
+def register(app) -> None:
+    pass

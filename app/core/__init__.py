@@ -1,0 +1,1 @@
+"""Pieces every domain shares: base model, errors, permissions, i18n, time."""

@@ -1,0 +1,66 @@
+"""The one place that turns HTTP and domain errors into pages (or JSON for API/XHR callers)."""
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.errors import DomainError
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Please log in"), _l("You need to log in to see this page.")),
+    403: (_l("Not allowed"), _l("Your account does not have permission to open this page.")),
+    404: (_l("Not found"), _l("This page does not exist, or it has been removed.")),
+    405: (_l("Not allowed"), _l("This address cannot be used that way.")),
+    409: (_l("Conflict"), _l("Someone changed this at the same time. Reload and try again.")),
+    413: (_l("File too large"), _l("The upload is larger than the %(mb)d MiB limit. Split it or shrink it, then try again.")),
+    429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
+    500: (_l("Something went wrong"), _l("The server hit an error. Your data is safe; try again, and tell an administrator if it keeps happening.")),
+}
+
+
+def _wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def render_error(status: int, detail=None):
+    from flask import current_app
+
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    if status == 413:
+        message = _l(
+            "The upload is larger than the %(mb)d MiB limit. Split it or shrink it, then try again.",
+            mb=(current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
+        )
+    if detail:
+        message = detail
+    if _wants_json():
+        return jsonify(error={"status": status, "title": str(title), "message": str(message)}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_error(
+            400, _l("The form has expired or was sent from another page. Reload the page and try again.")
+        )
+
+    @app.errorhandler(DomainError)
+    def _domain(error):
+        return render_error(error.status_code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        if error.code in MESSAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(InternalServerError.code)

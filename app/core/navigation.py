@@ -1,0 +1,30 @@
+"""Navigation entries; who sees one follows from the @allow declaration of its endpoint."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.core.permissions import access_of
+
+NAV = (
+    ("main.home", _l("Home")),
+    ("org.staff_list", _l("Staff")),
+    ("org.stations", _l("Stations and teams")),
+    ("org.roster_import", _l("Import roster")),
+    ("audit.events", _l("Audit log")),
+)
+
+
+def nav_items():
+    """(endpoint, label) pairs the current user may open."""
+    items = []
+    for endpoint, label in NAV:
+        view = current_app.view_functions.get(endpoint)
+        access = access_of(view) if view else None
+        if access is not None and access.admits(current_user):
+            items.append((endpoint, label))
+    return items
+
+
+def register(app) -> None:
+    app.jinja_env.globals["nav_items"] = nav_items

@@ -1,0 +1,1 @@
+"""Start pages: one landing page per role."""
