@@ -8,6 +8,8 @@ import os
 import shutil
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -31,6 +33,25 @@ BASE_TEST_CONFIG = {
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture")
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test keeps an app context pushed for direct database access; without this, requests would
+    share its `g` (Flask-Login's cached user, Babel's cached locale) and tests could pass for the
+    wrong reason. After each request the test's session forgets what it loaded, so it reads what
+    the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if _cv_app.get(None) is not None:
+                db.session.expire_all()
 
 
 def _upgrade(url: str) -> None:
@@ -88,6 +109,7 @@ def app(request, migrated_database, tmp_path):
             **overrides,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         limiter.reset()
     ctx = app.app_context()
