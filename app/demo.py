@@ -1,0 +1,170 @@
+"""Demo data for a first look: stations, teams, collectors and one account per staff role.
+
+`run()` goes through STEPS in order; each step is a function taking the DemoRun and adding only
+what is missing, so running the demo again changes nothing. Later features append their own
+steps (question banks, courses, a sample exam, ...). Steps flush; the caller commits once.
+"""
+
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+
+from app.accounts import services as account_services
+from app.accounts.passwords import hash_password
+from app.accounts.roles import ROLE_LABELS, Role
+from app.accounts.staff import StaffData, create_staff
+from app.org import services as org_services
+from app.org.models import Station, Team
+
+DEMO_PASSWORD = "Demo@2026"
+DEMO_IP = "demo"
+URL = "http://127.0.0.1:5000/"
+
+# (name, kind); a branch toll point (收费点) is smaller than a station but has the same teams.
+STATIONS = (("东郊收费站", "station"), ("西郊收费站", "station"), ("北环收费点", "point"))
+TEAMS = ("一班", "二班", "三班")
+COLLECTORS_PER_TEAM = 10
+POSITION_COLLECTOR = "收费员"
+POSITION_TEAM_LEADER = "班长"
+
+STAFF_ACCOUNTS = (
+    ("admin", "系统管理员", Role.ADMIN, "系统管理员"),
+    ("hr01", "周慧敏", Role.HR, "人事培训专员"),
+    ("trainer01", "郑国强", Role.TRAINER, "主讲人员"),
+)
+
+# 30 surnames × 30 given names; collector i gets SURNAMES[i % 30] and a given name shifted by
+# 11 per round of 30, so the 90 names are distinct and the same on every machine.
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+GIVEN_NAMES = (
+    "伟", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "晓燕", "海燕", "文博", "子豪", "雨婷", "思远", "佳怡",
+)
+
+
+def collector_staff_no(index: int) -> str:
+    """c0001 … c0090 for index 0 … 89."""
+    return f"c{index + 1:04d}"
+
+
+def collector_name(index: int) -> str:
+    surname = SURNAMES[index % len(SURNAMES)]
+    given = GIVEN_NAMES[(index + 11 * (index // len(SURNAMES))) % len(GIVEN_NAMES)]
+    return surname + given
+
+
+def collector_hire_date(index: int) -> date:
+    """Spread over 2008–2024, deterministic."""
+    return date(2008 + (index * 7) % 17, 1 + (index * 5) % 12, 1 + (index * 11) % 28)
+
+
+@dataclass
+class DemoRun:
+    now: datetime
+    created: Counter = field(default_factory=Counter)
+    # What each step added, by translated kind ("stations": 3), and the summary table's rows
+    # (staff number, role label, name).
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    _password_hash: str | None = None
+
+    @property
+    def password_hash(self) -> str:
+        """Hashed once, only if some account is actually created (argon2 is slow on purpose)."""
+        if self._password_hash is None:
+            self._password_hash = hash_password(DEMO_PASSWORD)
+        return self._password_hash
+
+    def ensure_user(self, data: StaffData) -> None:
+        from app.accounts.cli import OPERATOR
+
+        if account_services.find_by_staff_no(data.staff_no) is not None:
+            return
+        create_staff(OPERATOR, data, ip=DEMO_IP, now=self.now, password_hash=self.password_hash,
+                     must_change_password=False)
+        self.created[_("accounts")] += 1
+
+
+def organisation(run: DemoRun) -> None:
+    """The office, its stations and point, and three teams at each."""
+    org_services.the_office()
+    for station_name, kind in STATIONS:
+        station = org_services.find_station(station_name)
+        if station is None:
+            station = org_services.create_station(station_name, kind)
+            run.created[_("stations")] += 1
+        for team_name in TEAMS:
+            if org_services.find_team(station, team_name) is None:
+                org_services.create_team(station, team_name)
+                run.created[_("teams")] += 1
+
+
+def staff_accounts(run: DemoRun) -> None:
+    """One administrator, one HR officer, one trainer."""
+    for staff_no, name, role, position in STAFF_ACCOUNTS:
+        run.ensure_user(StaffData(staff_no=staff_no, name=name, position=position, roles={role}))
+        run.accounts.append((staff_no, str(ROLE_LABELS[role]), name))
+
+
+def collectors(run: DemoRun) -> None:
+    """Ten collectors per team; the first of each team is its team leader (班长)."""
+    index = 0
+    for station_name, _kind in STATIONS:
+        station: Station = org_services.find_station(station_name)
+        for team_name in TEAMS:
+            team: Team = org_services.find_team(station, team_name)
+            for member in range(COLLECTORS_PER_TEAM):
+                run.ensure_user(StaffData(
+                    staff_no=collector_staff_no(index), name=collector_name(index), station=station, team=team,
+                    position=POSITION_TEAM_LEADER if member == 0 else POSITION_COLLECTOR,
+                    hire_date=collector_hire_date(index), roles={Role.COLLECTOR},
+                ))
+                index += 1
+    run.accounts.append(
+        (f"{collector_staff_no(0)} … {collector_staff_no(index - 1)}", str(ROLE_LABELS[Role.COLLECTOR]),
+         _("%(n)d collectors in %(teams)d teams", n=index, teams=len(STATIONS) * len(TEAMS)))
+    )
+
+
+STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors]
+
+
+def run(now: datetime) -> DemoRun:
+    demo = DemoRun(now=now)
+    for step in STEPS:
+        step(demo)
+    return demo
+
+
+def summary(demo: DemoRun) -> str:
+    """Plain-text report: what was created, the accounts, the password and where to go."""
+    lines = []
+    if demo.created:
+        made = ", ".join(f"{kind}: {count}" for kind, count in demo.created.items())
+        lines.append(_("Demo data created (%(made)s).", made=made))
+    else:
+        lines.append(_("Demo data was already in place; nothing changed."))
+    headers = (_("Staff number"), _("Role"), _("Name"))
+    rows = [headers, *demo.accounts]
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(3)]
+    lines.append("")
+    for number, row in enumerate(rows):
+        lines.append("  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    lines.append("")
+    lines.append(_("Password for every demo account: %(password)s", password=DEMO_PASSWORD))
+    lines.append(_("Start the server with `flask --app wsgi run`, then open %(url)s", url=URL))
+    return "\n".join(lines)
+
+
+def _display_width(text: str) -> int:
+    """Chinese characters take two terminal columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _display_width(text))
