@@ -16,8 +16,12 @@ COMMON_PASSWORDS = frozenset(
         "password", "password1", "12345678", "123456789", "1234567890", "qwerty123", "11111111",
         "88888888", "66666666", "abc12345", "a1234567", "admin123", "iloveyou", "000000000",
         "p@ssw0rd", "passw0rd", "qwertyuiop", "1qaz2wsx", "abcd1234", "woaini1314",
+        # Words people decorate with digits and symbols at either end ("Password1!", "Admin@123").
+        "qwerty", "admin", "woaini", "qaz2wsx", "abc", "abcd", "welcome", "letmein",
     }
 )
+# Stripped from both ends before the common-password lookup.
+DECORATION = string.digits + string.punctuation + " "
 
 
 def _hasher() -> PasswordHasher:
@@ -69,7 +73,7 @@ def policy_errors(password: str, *, staff_no: str = "", name: str = "") -> list:
             _l("Mix at least three of: lower-case letters, capitals, digits and symbols.")
         )
     folded = unicodedata.normalize("NFKC", password).casefold()
-    if folded in COMMON_PASSWORDS:
+    if folded in COMMON_PASSWORDS or folded.strip(DECORATION) in COMMON_PASSWORDS:
         errors.append(_l("This password is too common."))
     if staff_no and staff_no.casefold() in folded:
         errors.append(_l("The password must not contain your staff number."))

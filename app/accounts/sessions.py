@@ -36,6 +36,14 @@ def start_session(user: User, *, ip: str, user_agent: str, now: datetime) -> tup
     return login_session, token
 
 
+def renew_token(login_session: LoginSession) -> str:
+    """A new token for the same session (after a password change): copies of the old cookie stop working."""
+    token = secrets.token_urlsafe(32)
+    login_session.token_hash = _hash(token)
+    db.session.flush()
+    return token
+
+
 def find_live_session(
     token: str, *, now: datetime, idle: timedelta, absolute: timedelta
 ) -> LoginSession | None:

@@ -98,6 +98,8 @@ def change_password():
         except DomainError as error:
             getattr(form, error.field or "new_password").errors.append(str(error.message))
         else:
+            if g.get("login_session") is not None:
+                session[SESSION_TOKEN_KEY] = sessions.renew_token(g.login_session)
             db.session.commit()
             if ended:
                 flash(_("Password changed. You were logged out on %(n)d other device(s).", n=ended), "success")

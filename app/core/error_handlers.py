@@ -1,6 +1,7 @@
 """The one place that turns HTTP and domain errors into pages (or JSON for API/XHR callers)."""
 
 from flask import jsonify, render_template, request
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -14,7 +15,7 @@ MESSAGES = {
     404: (_l("Not found"), _l("This page does not exist, or it has been removed.")),
     405: (_l("Not allowed"), _l("This address cannot be used that way.")),
     409: (_l("Conflict"), _l("Someone changed this at the same time. Reload and try again.")),
-    413: (_l("File too large"), _l("The upload is larger than the %(mb)d MiB limit. Split it or shrink it, then try again.")),
+    413: (_l("File too large"), _l("The upload is too large. Split it or shrink it, then try again.")),
     429: (_l("Too many attempts"), _l("Too many attempts in a short time. Wait a few minutes, then try again.")),
     500: (_l("Something went wrong"), _l("The server hit an error. Your data is safe; try again, and tell an administrator if it keeps happening.")),
 }
@@ -27,14 +28,23 @@ def _wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def size_label(size: int) -> str:
+    """A byte count in the largest unit that does not round it to zero: 16 MiB, 512 KiB, 100 B."""
+    for factor, unit in ((1024 * 1024, "MiB"), (1024, "KiB")):
+        if size >= factor:
+            return f"{format_decimal(round(size / factor, 1))} {unit}"
+    return f"{format_decimal(size)} B"
+
+
 def render_error(status: int, detail=None):
     from flask import current_app
 
     title, message = MESSAGES.get(status, MESSAGES[500])
-    if status == 413:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if status == 413 and limit:
         message = _l(
-            "The upload is larger than the %(mb)d MiB limit. Split it or shrink it, then try again.",
-            mb=(current_app.config["MAX_CONTENT_LENGTH"] or 0) // (1024 * 1024),
+            "The upload is larger than the %(size)s limit. Split it or shrink it, then try again.",
+            size=size_label(limit),
         )
     if detail:
         message = detail

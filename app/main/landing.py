@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func
 
-from app.accounts.models import User, UserRole
+from app.accounts.models import LoginSession, User, UserRole
 from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
@@ -79,7 +79,15 @@ def trainer_overview() -> dict:
     return {"stations": _staff_by_station()}
 
 
-def collector_overview(user: User) -> dict:
+def previous_login(user: User, current: LoginSession | None):
+    """The latest login other than this session (None if there is none): shown so people notice misuse."""
+    query = db.select(LoginSession.created_at).where(LoginSession.user_id == user.id)
+    if current is not None:
+        query = query.where(LoginSession.id != current.id)
+    return db.session.scalar(query.order_by(LoginSession.created_at.desc(), LoginSession.id.desc()).limit(1))
+
+
+def collector_overview(user: User, current: LoginSession | None = None) -> dict:
     teammates = []
     if user.team_id is not None:
         teammates = list(
@@ -89,4 +97,4 @@ def collector_overview(user: User) -> dict:
                 .order_by(User.staff_no)
             )
         )
-    return {"user": user, "teammates": teammates}
+    return {"user": user, "teammates": teammates, "previous_login": previous_login(user, current)}

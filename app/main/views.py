@@ -1,6 +1,6 @@
 """Home redirects each person to the landing page of their most powerful role."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.accounts.roles import LANDING_ORDER, Role
@@ -49,4 +49,6 @@ def trainer_home():
 @bp.get("/me")
 @allow(ANY_USER)
 def collector_home():
-    return render_template("main/collector_home.html", **landing.collector_overview(current_user))
+    return render_template(
+        "main/collector_home.html", **landing.collector_overview(current_user, g.get("login_session"))
+    )
