@@ -1,10 +1,11 @@
 """Forms for login and passwords."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.core.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 from flask import current_app, g, jsonify, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.accounts import sessions
 from app.accounts.models import User
 from app.core.clock import utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db, login_manager
 
 SESSION_TOKEN_KEY = "sid"

@@ -3,14 +3,13 @@
 import unicodedata
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from app.accounts import passwords, sessions
 from app.accounts.models import LoginSession, User, UserRole
 from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError, Forbidden
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
 

@@ -3,14 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext as _l
-
 from app.accounts import services
 from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
+from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.org.models import Station, Team
 

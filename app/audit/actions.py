@@ -1,6 +1,6 @@
 """Names of audited actions and their translated labels for the audit page."""
 
-from flask_babel import lazy_gettext as _l
+from app.core.i18n import lazy_gettext as _l
 
 LOGIN_SUCCEEDED = "login.succeeded"
 LOGIN_FAILED = "login.failed"

@@ -1,11 +1,11 @@
 """The audit page's filter form (GET, no CSRF: it changes nothing)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from app.audit.actions import LABELS
+from app.core.i18n import lazy_gettext as _l
 
 
 class AuditFilterForm(FlaskForm):

@@ -2,11 +2,11 @@
 
 from flask import jsonify, render_template, request
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core.errors import DomainError
+from app.core.i18n import lazy_gettext as _l
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),

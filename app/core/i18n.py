@@ -3,10 +3,31 @@
 from datetime import datetime
 
 from flask import current_app, has_request_context, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime, get_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 LANGUAGE_NAMES = {"zh_Hans": "简体中文", "en": "English"}
+
+
+class EscapedLazyString(LazyString):
+    """A lazy translation that templates escape like any other text.
+
+    Flask-Babel's LazyString claims to be safe HTML (its __html__ returns the raw text), so a
+    message quoting user input, such as a station name, would reach the page unescaped.
+    """
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> EscapedLazyString:
+    return EscapedLazyString(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> EscapedLazyString:
+    return EscapedLazyString(ngettext, singular, plural, num, **variables)
 
 
 def select_locale() -> str:

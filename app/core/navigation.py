@@ -1,9 +1,9 @@
 """Navigation entries; who sees one follows from the @allow declaration of its endpoint."""
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.permissions import access_of
 
 NAV = (

@@ -5,7 +5,6 @@ labels are translated when the form is built, inside the request.
 """
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -13,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.roles import ROLE_LABELS, Role
+from app.core.i18n import lazy_gettext as _l
 from app.org.models import STATION_KINDS
 
 KIND_LABELS = {

@@ -1,9 +1,10 @@
 """Forms for the roster import: the upload, and the confirmation (CSRF only; the file stays on the server)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
+
+from app.core.i18n import lazy_gettext as _l
 
 
 class RosterUploadForm(FlaskForm):

@@ -4,8 +4,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, func, or_
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +16,8 @@ from app.audit import actions
 from app.audit.models import AuditEvent
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
+from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_ngettext
 from app.extensions import db
 from app.org.models import STATION_KINDS, Office, Station, Team
 

@@ -9,8 +9,7 @@ keep the number the spreadsheet shows for them (blank rows are skipped, the numb
 problem raises `SpreadsheetError`, carrying one `Issue` per problem (row and column where known).
 """
 
-from flask_babel import lazy_gettext as _l
-
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import limits
 from app.core.spreadsheets.csv_reader import read_csv
 from app.core.spreadsheets.table import Issue, Row, SpreadsheetError, Table

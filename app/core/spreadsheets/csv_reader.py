@@ -6,8 +6,7 @@ import csv
 import io
 import re
 
-from flask_babel import lazy_gettext as _l
-
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets.table import Collector, Issue, SpreadsheetError, Table
 
 

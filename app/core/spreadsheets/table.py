@@ -4,10 +4,10 @@ row collector both readers share: header, blank rows, limits and cell problems."
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from app.core.errors import DomainError
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import limits
 
 

@@ -9,8 +9,7 @@ import warnings
 import zipfile
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
-
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import limits
 from app.core.spreadsheets.table import Collector, Issue, SpreadsheetError, Table
 

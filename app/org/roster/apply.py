@@ -5,14 +5,13 @@ now; one error and nothing is written. Services flush; the caller commits once, 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
-
 from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.accounts.staff import StaffData, create_staff, update_staff
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import Issue
 from app.extensions import db
 from app.org.models import Station, Team

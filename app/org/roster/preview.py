@@ -5,11 +5,10 @@ problem with its row and column. Nothing is written here.
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
-
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
+from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import Issue, SpreadsheetError, Table, read_table
 from app.extensions import db
 from app.org.models import Station, Team

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
-
 from app.core.errors import DomainError, NotFound
+from app.core.i18n import lazy_gettext as _l
 
 UPLOAD_TTL = timedelta(hours=1)
 _TOKEN = re.compile(r"([A-Za-z0-9_-]{32})\.(\d{1,12})\.([0-9a-f]{32})")
