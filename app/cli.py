@@ -4,32 +4,17 @@ Commands are thin: parse options → call a service → commit once → print. T
 through gettext in the configured DEFAULT_LOCALE (there is no request to choose a language from).
 """
 
-from functools import wraps
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale
 from flask_babel import gettext as _
-
-
-def localised(command):
-    """Run the command body under the configured default locale, with an app context."""
-
-    @wraps(command)
-    @with_appcontext
-    def wrapper(*args, **kwargs):
-        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return command(*args, **kwargs)
-
-    return wrapper
 
 
 @click.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite DEST if it already exists.")
-@localised
+@with_appcontext
 def backup_command(dest: Path, force: bool) -> None:
     """Copy the SQLite database consistently while the app keeps running.
 
@@ -55,7 +40,7 @@ def backup_command(dest: Path, force: bool) -> None:
 
 
 @click.command("demo")
-@localised
+@with_appcontext
 def demo_command() -> None:
     """Create demo stations, teams and accounts (safe to run again)."""
     from flask_migrate import upgrade

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from app.accounts import services as account_services
+from app.accounts.actors import SYSTEM
 from app.accounts.passwords import hash_password
 from app.accounts.roles import ROLE_LABELS, Role
 from app.accounts.staff import StaffData, create_staff
@@ -79,11 +80,10 @@ class DemoRun:
         return self._password_hash
 
     def ensure_user(self, data: StaffData) -> None:
-        from app.accounts.cli import OPERATOR
 
         if account_services.find_by_staff_no(data.staff_no) is not None:
             return
-        create_staff(OPERATOR, data, ip=DEMO_IP, now=self.now, password_hash=self.password_hash,
+        create_staff(SYSTEM, data, ip=DEMO_IP, now=self.now, password_hash=self.password_hash,
                      must_change_password=False)
         self.created[_("accounts")] += 1
 

@@ -3,27 +3,13 @@
 import os
 
 import click
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from app.cli import localised
+from app.accounts.actors import SYSTEM
 
 PASSWORD_ENV = "ADMIN_PASSWORD"
 CLI_IP = "cli"
-
-
-class CommandLineOperator:
-    """Whoever runs a command on the server. They already control the database, so the
-    services' admin-only checks let them through; audit rows show no staff number and ip "cli"."""
-
-    id = None
-    staff_no = ""
-    name = "command line"
-
-    def has_role(self, *roles) -> bool:
-        return True
-
-
-OPERATOR = CommandLineOperator()
 
 
 def _read_password() -> str:
@@ -38,7 +24,7 @@ def _read_password() -> str:
 @click.command("create-admin")
 @click.option("--staff-no", required=True, help="Staff number (login name) of the administrator.")
 @click.option("--name", required=True, help="Full name, e.g. 王建国.")
-@localised
+@with_appcontext
 def create_admin(staff_no: str, name: str) -> None:
     """Create an administrator, or make an existing account one, with a new password.
 
@@ -73,19 +59,19 @@ def create_admin(staff_no: str, name: str) -> None:
     password_hash = passwords.hash_password(password)
     try:
         if existing is None:
-            user = create_staff(OPERATOR, StaffData(staff_no=normalised, name=name, roles={Role.ADMIN}),
+            user = create_staff(SYSTEM, StaffData(staff_no=normalised, name=name, roles={Role.ADMIN}),
                                 ip=CLI_IP, now=now, password_hash=password_hash, must_change_password=False)
         else:
             user = existing
-            services.set_roles(OPERATOR, user, set(user.roles) | {Role.ADMIN}, ip=CLI_IP, now=now)
-            services.reactivate(OPERATOR, user, ip=CLI_IP, now=now)
+            services.set_roles(SYSTEM, user, set(user.roles) | {Role.ADMIN}, ip=CLI_IP, now=now)
+            services.reactivate(SYSTEM, user, ip=CLI_IP, now=now)
             user.password_hash = password_hash
             user.must_change_password = False
             sessions.end_all_sessions(user, reason="password_reset", now=now)
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
-    record(actions.ADMIN_CREATED, actor=OPERATOR, ip=CLI_IP, now=now, target=user,
+    record(actions.ADMIN_CREATED, actor=SYSTEM, ip=CLI_IP, now=now, target=user,
            details={"staff_no": user.staff_no, "existing_account": existing is not None})
     db.session.commit()
 

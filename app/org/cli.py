@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.cli import localised
+from app.accounts.actors import SYSTEM
 from app.org.roster.preview import INVALID
 
 staff = AppGroup("staff", help="Staff accounts: roster import.")
@@ -51,7 +51,6 @@ def _fail(errors) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; store nothing.")
 @click.option("--create-missing", is_flag=True, help="Create stations and teams the file names but that do not exist.")
 @click.option("--verbose", "-v", is_flag=True, help="List every row and what happens to it.")
-@localised
 def import_command(file: Path, dry_run: bool, create_missing: bool, verbose: bool) -> None:
     """Import staff from a roster FILE (CSV or XLSX); existing staff numbers are updated."""
     from app.core.clock import utcnow
@@ -63,7 +62,7 @@ def import_command(file: Path, dry_run: bool, create_missing: bool, verbose: boo
         _fail([_("The file is larger than %(mb)d MiB.", mb=limits.MAX_FILE_BYTES // (1024 * 1024))])
     data = file.read_bytes()
     try:
-        preview = preview_roster(data, file.name, actor=None, may_change_roles=True, create_missing=create_missing)
+        preview = preview_roster(data, file.name, actor=SYSTEM, create_missing=create_missing)
         _echo_preview(preview)
         if verbose:
             _echo_rows(preview)
@@ -73,7 +72,7 @@ def import_command(file: Path, dry_run: bool, create_missing: bool, verbose: boo
             db.session.rollback()  # the preview only read; end its transaction
             click.echo(_("Dry run: nothing was stored."))
             return
-        result = apply_preview(preview, actor=None, ip=CLI_ADDRESS, now=utcnow())
+        result = apply_preview(preview, actor=SYSTEM, ip=CLI_ADDRESS, now=utcnow())
     except RosterRejected as rejected:
         db.session.rollback()
         _fail(rejected.preview.errors)

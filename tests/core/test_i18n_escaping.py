@@ -40,7 +40,9 @@ def test_no_module_takes_lazy_strings_from_flask_babel_directly():
         if path == APP / "core" / "i18n.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module == "flask_babel":
-                if any(alias.name.startswith("lazy_") for alias in node.names):
-                    offenders.append(str(path.relative_to(APP)))
+            if (
+                isinstance(node, ast.ImportFrom) and node.module == "flask_babel"
+                and any(alias.name.startswith("lazy_") for alias in node.names)
+            ):
+                offenders.append(str(path.relative_to(APP)))
     assert not offenders

@@ -81,8 +81,9 @@ def test_cli_may_give_roles_as_the_system(runner, org, tmp_path):
     result = runner.invoke(args=["staff", "import", path])
     assert result.exit_code == 0, result.output
     assert find_by_staff_no("k1").roles == {Role.ADMIN, Role.TRAINER}
-    change = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == actions.ROLES_CHANGED)).one()
-    assert change.actor_id is None and change.ip == "cli"
+    created = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == actions.USER_CREATED)).one()
+    assert created.actor_id is None and created.ip == "cli"
+    assert created.details["roles"] == ["admin", "trainer"]
 
 
 def test_cli_reimport_updates_existing_staff(runner, org, tmp_path):

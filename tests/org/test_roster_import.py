@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func
 
+from app.accounts.actors import SYSTEM
 from app.accounts.models import User, UserRole
 from app.accounts.roles import Role
 from app.accounts.services import find_by_staff_no
@@ -58,15 +59,12 @@ def snapshot() -> dict:
     }
 
 
-def run_import(data, filename="roster.csv", *, actor=None, may_change_roles=None, create_missing=False):
-    may = (actor is None or actor.has_role(Role.ADMIN)) if may_change_roles is None else may_change_roles
-    return import_roster(data, filename, actor=actor, may_change_roles=may, create_missing=create_missing,
-                         ip="127.0.0.1", now=NOW)
+def run_import(data, filename="roster.csv", *, actor=SYSTEM, create_missing=False):
+    return import_roster(data, filename, actor=actor, create_missing=create_missing, ip="127.0.0.1", now=NOW)
 
 
-def preview(data, filename="roster.csv", *, actor=None, create_missing=False):
-    may = actor is None or actor.has_role(Role.ADMIN)
-    return preview_roster(data, filename, actor=actor, may_change_roles=may, create_missing=create_missing)
+def preview(data, filename="roster.csv", *, actor=SYSTEM, create_missing=False):
+    return preview_roster(data, filename, actor=actor, create_missing=create_missing)
 
 
 def rejected(data, filename="roster.csv", **options):
@@ -327,14 +325,18 @@ def test_admin_cannot_remove_own_admin_role(users):
     assert "your own administrator role" in messages[0]
 
 
-def test_system_import_may_give_roles_without_an_actor(org):
+def test_command_line_import_may_give_roles_and_is_audited_without_an_actor(org):
     user = factories.make_user("s9", roles=[Role.COLLECTOR], name="张三")
     db.session.commit()
-    run_import(csv_file("s8,李四,,,,,管理员", "s9,张三,,,,,人事"), actor=None, may_change_roles=True)
+    run_import(csv_file("s8,李四,,,,,管理员", "s9,张三,,,,,人事"), actor=SYSTEM)
     assert find_by_staff_no("s8").roles == {Role.ADMIN}
     assert user.roles == {Role.HR}
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == actions.ROLES_CHANGED)).all()
-    assert len(events) == 2 and all(event.actor_id is None for event in events)
+    created, changed = (
+        db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).one()
+        for action in (actions.USER_CREATED, actions.ROLES_CHANGED)
+    )
+    assert created.details["roles"] == ["admin"] and changed.details["new"] == ["hr"]
+    assert created.actor_id is None and changed.actor_id is None
 
 
 def test_preview_writes_nothing(users):

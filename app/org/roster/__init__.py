@@ -1,7 +1,7 @@
 """Staff roster import from CSV/XLSX: preview (parse and check, no writes), then apply all or nothing.
 
-    preview = preview_roster(data, filename, actor=..., may_change_roles=..., create_missing=...)
-    result = import_roster(data, filename, actor=..., may_change_roles=..., create_missing=..., ip=..., now=...)
+    preview = preview_roster(data, filename, actor=..., create_missing=...)
+    result = import_roster(data, filename, actor=..., create_missing=..., ip=..., now=...)
 
 `import_roster` checks the file again before writing and raises `RosterRejected` (nothing written)
 on any error; the caller commits once, or rolls back.

@@ -5,8 +5,8 @@ now; one error and nothing is written. Services flush; the caller commits once, 
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
+from app.accounts.actors import Actor
+from app.accounts.models import User
 from app.accounts.staff import StaffData, create_staff, update_staff
 from app.audit import actions
 from app.audit.services import record
@@ -40,19 +40,17 @@ class ImportResult:
     event_id: int
 
 
-def import_roster(data: bytes, filename: str, *, actor: User | None, may_change_roles: bool,
-                  create_missing: bool, ip: str, now: datetime) -> ImportResult:
+def import_roster(data: bytes, filename: str, *, actor: Actor, create_missing: bool, ip: str,
+                  now: datetime) -> ImportResult:
     """Check the file and apply it; raises RosterRejected (nothing written) if anything is wrong.
 
-    `actor` is None for the command line (the system); `may_change_roles` says whether roles other
-    than collector may be given or changed (administrators and the command line).
+    `actor` is the signed-in user, or SYSTEM for the command line.
     """
-    preview = preview_roster(data, filename, actor=actor, may_change_roles=may_change_roles,
-                             create_missing=create_missing)
+    preview = preview_roster(data, filename, actor=actor, create_missing=create_missing)
     return apply_preview(preview, actor=actor, ip=ip, now=now)
 
 
-def apply_preview(preview: RosterPreview, *, actor: User | None, ip: str, now: datetime) -> ImportResult:
+def apply_preview(preview: RosterPreview, *, actor: Actor, ip: str, now: datetime) -> ImportResult:
     """Write what `preview` lists. It must have been made in this same transaction (a stored preview
     may be stale: use import_roster). Raises RosterRejected if the preview has errors."""
     if preview.errors:
@@ -111,18 +109,16 @@ class _Org:
         return station, team
 
 
-def _create(plan: RowPlan, org: _Org, *, actor: User | None, ip: str, now: datetime) -> None:
+def _create(plan: RowPlan, org: _Org, *, actor: Actor, ip: str, now: datetime) -> None:
     station, team = org.of(plan)
     roles = set(plan.effective_roles)
     data = StaffData(staff_no=plan.staff_no, name=plan.name, station=station, team=team,
                      position=plan.position or "", hire_date=plan.hire_date,
-                     roles=roles if actor is not None else {Role.COLLECTOR})
-    user = create_staff(actor, data, ip=ip, now=now)  # no password: an administrator issues one
-    if actor is None and roles != {Role.COLLECTOR}:
-        _set_roles_as_system(user, roles, ip=ip, now=now)
+                     roles=roles)
+    create_staff(actor, data, ip=ip, now=now)  # no password: an administrator issues one
 
 
-def _update(plan: RowPlan, org: _Org, *, actor: User | None, ip: str, now: datetime) -> None:
+def _update(plan: RowPlan, org: _Org, *, actor: Actor, ip: str, now: datetime) -> None:
     user = db.session.get(User, plan.user_id)
     station, team = org.of(plan)
     if not plan.station:
@@ -134,17 +130,7 @@ def _update(plan: RowPlan, org: _Org, *, actor: User | None, ip: str, now: datet
         staff_no=user.staff_no, name=plan.name, station=station, team=team,
         position=plan.position if plan.position is not None else user.position,
         hire_date=plan.hire_date if plan.hire_date is not None else user.hire_date,
-        roles=roles if actor is not None else set(user.roles),
+        roles=roles,
     )
     update_staff(actor, user, data, ip=ip, now=now)
-    if actor is None and roles != set(user.roles):
-        _set_roles_as_system(user, roles, ip=ip, now=now)
 
-
-def _set_roles_as_system(user: User, roles: set[Role], *, ip: str, now: datetime) -> None:
-    """Role changes made by the command line (no signed-in actor), audited like services.set_roles."""
-    old = sorted(user.roles)
-    user.role_rows = [UserRole(role=role.value) for role in sorted(roles)]
-    db.session.flush()
-    record(actions.ROLES_CHANGED, actor=None, ip=ip, now=now, target=user,
-           details={"staff_no": user.staff_no, "old": old, "new": sorted(r.value for r in roles)})

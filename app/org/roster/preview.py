@@ -5,6 +5,7 @@ problem with its row and column. Nothing is written here.
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.accounts.actors import Actor
 from app.accounts.models import User
 from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
@@ -105,8 +106,7 @@ class RosterPreview:
         )
 
 
-def preview_roster(data: bytes, filename: str, *, actor: User | None, may_change_roles: bool,
-                   create_missing: bool) -> RosterPreview:
+def preview_roster(data: bytes, filename: str, *, actor: Actor, create_missing: bool) -> RosterPreview:
     """Parse and validate; the preview lists per-row actions and every error. Reads only."""
     preview = RosterPreview(filename=filename, create_missing=create_missing)
     try:
@@ -123,7 +123,7 @@ def preview_roster(data: bytes, filename: str, *, actor: User | None, may_change
     if not table.rows:
         preview.errors.append(Issue(_l("The file has a header row but no staff below it.")))
         return preview
-    _Checker(preview, table, header, actor=actor, may_change_roles=may_change_roles).run()
+    _Checker(preview, table, header, actor=actor).run()
     return preview
 
 
@@ -133,12 +133,12 @@ def keeps_team(user: User, station: Station | None) -> bool:
 
 
 class _Checker:
-    def __init__(self, preview: RosterPreview, table: Table, header: HeaderMap, *, actor, may_change_roles):
+    def __init__(self, preview: RosterPreview, table: Table, header: HeaderMap, *, actor: Actor):
         self.preview = preview
         self.table = table
         self.header = header
         self.actor = actor
-        self.may_change_roles = may_change_roles
+        self.may_change_roles = actor.has_role(Role.ADMIN)  # as services.set_roles decides
         self.stations: dict[str, Station] = {}
         self.teams: dict[tuple[int, str], Team] = {}
 
@@ -308,7 +308,7 @@ class _Checker:
                     "%(no)s is not only a toll collector; only administrators can import changes to such "
                     "accounts.", no=user.staff_no))
         elif (
-            "roles" in changes and self.actor is not None and user.id == self.actor.id
+            "roles" in changes and user.id == self.actor.id
             and Role.ADMIN in user.roles and Role.ADMIN not in plan.roles
         ):
             self.error(plan, "roles", _l("You cannot remove your own administrator role."))

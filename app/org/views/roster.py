@@ -47,13 +47,8 @@ def _display_name(filename: str | None) -> str:
     return name[:FILENAME_MAX] or "upload"
 
 
-def _may_change_roles() -> bool:
-    return permissions.can_change_roles(current_user)
-
-
 def _preview(data: bytes, filename: str, create_missing: bool) -> RosterPreview:
-    return preview_roster(data, filename, actor=current_user, may_change_roles=_may_change_roles(),
-                          create_missing=create_missing)
+    return preview_roster(data, filename, actor=current_user, create_missing=create_missing)
 
 
 def _render_preview(preview: RosterPreview, *, token: str | None, status: int = 200, rejected: bool = False):
@@ -70,14 +65,14 @@ def _render_preview(preview: RosterPreview, *, token: str | None, status: int = 
         role_labels=ROLE_LABELS,
         needs_fresh_login=preview.changes_roles and not login_is_fresh(),
         max_rows=ROSTER_MAX_ROWS,
-        may_change_roles=_may_change_roles(),
+        may_change_roles=permissions.can_change_roles(current_user),
     ), status
 
 
 def _render_upload(form, status: int = 200):
     return render_template("org/roster_import.html", form=form, columns=COLUMNS,
                            max_rows=ROSTER_MAX_ROWS,
-                           may_change_roles=_may_change_roles()), status
+                           may_change_roles=permissions.can_change_roles(current_user)), status
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
