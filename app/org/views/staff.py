@@ -32,6 +32,7 @@ from app.org.forms import (
 )
 from app.org.models import Station, Team
 from app.org.views import bp
+from app.org.views.actions import perform
 
 PER_PAGE = 50
 
@@ -189,18 +190,9 @@ def staff_deactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     if not permissions.can_manage_user(current_user, user):
         abort(403)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        accounts.deactivate(current_user, user, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s (%(no)s) was deactivated and logged out on every device.",
-                name=user.name, no=user.staff_no), "success")
-    return redirect(url_for("org.staff_detail", user_id=user_id))
+    return perform(accounts.deactivate, user, back=url_for("org.staff_detail", user_id=user_id),
+                   success=_("%(name)s (%(no)s) was deactivated and logged out on every device.",
+                             name=user.name, no=user.staff_no))
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
@@ -209,17 +201,8 @@ def staff_reactivate(user_id: int):
     user = db.get_or_404(User, user_id)
     if not permissions.can_manage_user(current_user, user):
         abort(403)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        accounts.reactivate(current_user, user, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s (%(no)s) was reactivated.", name=user.name, no=user.staff_no), "success")
-    return redirect(url_for("org.staff_detail", user_id=user_id))
+    return perform(accounts.reactivate, user, back=url_for("org.staff_detail", user_id=user_id),
+                   success=_("%(name)s (%(no)s) was reactivated.", name=user.name, no=user.staff_no))
 
 
 @bp.route("/staff/<int:user_id>/password", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from app.org import permissions, services
 from app.org.forms import KIND_LABELS, ActionForm, StationFilterForm, StationForm, TeamForm, add_domain_error
 from app.org.models import Station, Team
 from app.org.views import bp
+from app.org.views.actions import perform
 
 
 def _check_org_permission() -> None:
@@ -24,11 +25,6 @@ def _check_org_permission() -> None:
 def _back_to_list():
     """Back to the list; no #anchor, so the flashed message at the top stays in view."""
     return redirect(url_for("org.stations"))
-
-
-def _check_action_form() -> None:
-    if not ActionForm().validate_on_submit():
-        abort(400)
 
 
 @bp.get("/stations")
@@ -97,16 +93,8 @@ def station_edit(station_id: int):
 def station_deactivate(station_id: int):
     station = db.get_or_404(Station, station_id)
     _check_org_permission()
-    _check_action_form()
-    try:
-        services.deactivate_station(current_user, station, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Station %(name)s was deactivated.", name=station.name), "success")
-    return _back_to_list()
+    return perform(services.deactivate_station, station, back=url_for("org.stations"),
+                   success=_("Station %(name)s was deactivated.", name=station.name))
 
 
 @bp.post("/stations/<int:station_id>/reactivate")
@@ -114,16 +102,8 @@ def station_deactivate(station_id: int):
 def station_reactivate(station_id: int):
     station = db.get_or_404(Station, station_id)
     _check_org_permission()
-    _check_action_form()
-    try:
-        services.reactivate_station(current_user, station, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Station %(name)s was reactivated.", name=station.name), "success")
-    return _back_to_list()
+    return perform(services.reactivate_station, station, back=url_for("org.stations"),
+                   success=_("Station %(name)s was reactivated.", name=station.name))
 
 
 @bp.route("/stations/<int:station_id>/teams/new", methods=["GET", "POST"])
@@ -172,16 +152,8 @@ def team_edit(team_id: int):
 def team_deactivate(team_id: int):
     team = db.get_or_404(Team, team_id)
     _check_org_permission()
-    _check_action_form()
-    try:
-        services.deactivate_team(current_user, team, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Team %(team)s was deactivated.", team=team.name), "success")
-    return _back_to_list()
+    return perform(services.deactivate_team, team, back=url_for("org.stations"),
+                   success=_("Team %(team)s was deactivated.", team=team.name))
 
 
 @bp.post("/teams/<int:team_id>/reactivate")
@@ -189,13 +161,5 @@ def team_deactivate(team_id: int):
 def team_reactivate(team_id: int):
     team = db.get_or_404(Team, team_id)
     _check_org_permission()
-    _check_action_form()
-    try:
-        services.reactivate_team(current_user, team, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        flash(_("Team %(team)s was reactivated.", team=team.name), "success")
-    return _back_to_list()
+    return perform(services.reactivate_team, team, back=url_for("org.stations"),
+                   success=_("Team %(team)s was reactivated.", team=team.name))
