@@ -3,5 +3,6 @@
 from app.accounts.models import LoginSession, User, UserRole
 from app.audit.models import AuditEvent
 from app.org.models import Office, Station, Team
+from app.uploads.models import PendingUpload
 
-__all__ = ["AuditEvent", "LoginSession", "Office", "Station", "Team", "User", "UserRole"]
+__all__ = ["AuditEvent", "LoginSession", "Office", "PendingUpload", "Station", "Team", "User", "UserRole"]

@@ -5,7 +5,7 @@ tied to the uploader) → confirm (the stored file is read and checked again, th
 nothing, one commit) → result page (read from the import's audit event).
 """
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -28,16 +28,13 @@ from app.org.roster import (
     preview_roster,
 )
 from app.org.roster.columns import COLUMNS
-from app.org.roster.uploads import PendingUploads
 from app.org.roster_forms import RosterConfirmForm, RosterUploadForm
 from app.org.views import bp
+from app.uploads.services import consume_upload, find_upload, keep_upload
 
 PREVIEW_ROWS_SHOWN = 1000  # rows listed on the preview page; the counts cover every row
 FILENAME_MAX = 200
-
-
-def _uploads() -> PendingUploads:
-    return PendingUploads.for_app(current_app, "roster")
+UPLOAD_KIND = "roster"
 
 
 def _display_name(filename: str | None) -> str:
@@ -87,8 +84,9 @@ def roster_import():
     preview = _preview(data, filename, create_missing)
     if not preview.ok:
         return _render_preview(preview, token=None, status=422)
-    token = _uploads().save(data, filename=filename, options={"create_missing": create_missing},
-                            user_id=current_user.id, now=utcnow())
+    token = keep_upload(data, kind=UPLOAD_KIND, filename=filename, options={"create_missing": create_missing},
+                        owner=current_user, now=utcnow())
+    db.session.commit()
     return _render_preview(preview, token=token)
 
 
@@ -96,7 +94,7 @@ def roster_import():
 @allow(Role.ADMIN, Role.HR)
 def roster_preview(token: str):
     """The preview of a stored upload again (after a password confirmation, or a reload)."""
-    upload = _uploads().load(token, user_id=current_user.id, now=utcnow())
+    upload = find_upload(token, kind=UPLOAD_KIND, owner=current_user, now=utcnow())
     preview = _preview(upload.data, upload.filename, bool(upload.options.get("create_missing")))
     return _render_preview(preview, token=token if preview.ok else None)
 
@@ -107,19 +105,20 @@ def roster_confirm(token: str):
     form = RosterConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    uploads = _uploads()
     now = utcnow()
-    upload = uploads.load(token, user_id=current_user.id, now=now)
+    upload = find_upload(token, kind=UPLOAD_KIND, owner=current_user, now=now)
     preview = _preview(upload.data, upload.filename, bool(upload.options.get("create_missing")))
     if preview.ok and preview.changes_roles and not login_is_fresh():
         flash(_("Giving or changing roles needs a recent login. Confirm your password, then confirm the "
                 "import again."), "warning")
         return redirect(url_for("accounts.confirm_password", next=url_for("org.roster_preview", token=token)))
     try:
+        consume_upload(upload)  # first, so a second confirmation of the same file imports nothing
         result = apply_preview(preview, actor=current_user, ip=client_ip(), now=now)
     except RosterRejected as rejected:
         db.session.rollback()
-        uploads.discard(token)
+        consume_upload(upload)
+        db.session.commit()
         return _render_preview(rejected.preview, token=None, status=422, rejected=True)
     except IntegrityError:  # another request created the same staff, station or team a moment ago
         db.session.rollback()
@@ -130,7 +129,6 @@ def roster_confirm(token: str):
         db.session.rollback()
         raise
     db.session.commit()
-    uploads.discard(token)
     return redirect(url_for("org.roster_result", event_id=result.event_id), code=303)
 
 
@@ -140,9 +138,8 @@ def roster_discard(token: str):
     form = RosterConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    uploads = _uploads()
-    uploads.load(token, user_id=current_user.id, now=utcnow())  # only the uploader may discard it
-    uploads.discard(token)
+    consume_upload(find_upload(token, kind=UPLOAD_KIND, owner=current_user, now=utcnow()))
+    db.session.commit()
     flash(_("The uploaded file was discarded; nothing was imported."), "info")
     return redirect(url_for("org.roster_import"))
 
