@@ -1,10 +1,12 @@
 """A live server on a temporary SQLite file, driven by Debian's Chromium through Playwright.
 
-Skipped as a whole when /usr/bin/chromium or the playwright package is missing. Playwright's own
+Skipped as a whole when /usr/bin/chromium or the playwright package is missing, except under CI
+(CI=true), where .ci/run installs Chromium and a missing browser is a failure. Playwright's own
 browser downloads are never used.
 """
 
 import importlib.util
+import os
 import threading
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,6 +32,8 @@ def _missing_browser_reason() -> str | None:
 @pytest.fixture(scope="session", autouse=True)
 def browser_available():
     reason = _missing_browser_reason()
+    if reason and os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser tests: {reason}")
     if reason:
         pytest.skip(reason)
 
