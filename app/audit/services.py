@@ -6,7 +6,15 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 
 
-def record(
+def record(action: str, **fields) -> AuditEvent:
+    """Add one event (see `event`) and flush it."""
+    added = event(action, **fields)
+    db.session.add(added)
+    db.session.flush()
+    return added
+
+
+def event(
     action: str,
     *,
     actor,
@@ -16,11 +24,10 @@ def record(
     details: dict | None = None,
     actor_label: str | None = None,
 ) -> AuditEvent:
-    """Add one event. `target` is a model instance (its table and id are kept) or None.
-
-    Never put passwords, tokens or answer keys in `details`.
+    """A new, unsaved event; batch writers add many and flush once. `target` is a model instance
+    (its table and id are kept) or None. Never put passwords, tokens or answer keys in `details`.
     """
-    event = AuditEvent(
+    return AuditEvent(
         at=now,
         actor_id=getattr(actor, "id", None),
         actor_staff_no=actor_label if actor_label is not None else getattr(actor, "staff_no", ""),
@@ -30,6 +37,3 @@ def record(
         target_id=str(target.id) if target is not None else None,
         details=details or {},
     )
-    db.session.add(event)
-    db.session.flush()
-    return event

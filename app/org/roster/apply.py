@@ -7,7 +7,7 @@ from datetime import datetime
 
 from app.accounts.actors import Actor
 from app.accounts.models import User
-from app.accounts.staff import StaffData, create_staff, update_staff
+from app.accounts.staff import StaffData, create_staff_many, update_staff
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError
@@ -64,19 +64,21 @@ def apply_preview(preview: RosterPreview, *, actor: Actor, ip: str, now: datetim
         preview.errors.append(Issue(error.message))
         raise RosterRejected(preview) from error
     org = _Org()
-    created = updated = 0
+    new_staff = [_new_staff(plan, org) for plan in preview.rows if plan.action == CREATE]
+    try:
+        create_staff_many(actor, new_staff, ip=ip, now=now)  # no passwords: an administrator issues them
+    except DomainError as error:  # the checks above should have caught it
+        preview.errors.append(Issue(error.message))
+    updated = 0
     for plan in preview.rows:
-        if plan.action not in (CREATE, UPDATE):
+        if plan.action != UPDATE:
             continue
         try:
-            if plan.action == CREATE:
-                _create(plan, org, actor=actor, ip=ip, now=now)
-                created += 1
-            else:
-                _update(plan, org, actor=actor, ip=ip, now=now)
-                updated += 1
+            _update(plan, org, actor=actor, ip=ip, now=now)
+            updated += 1
         except DomainError as error:  # the checks above should have caught it; report it on its row
             preview.errors.append(Issue(error.message, row=plan.row))
+    created = len(new_staff)
     if preview.errors:
         raise RosterRejected(preview)
     teams_created = [f"{station} / {team}" for station, team in preview.teams_to_create]
@@ -109,13 +111,10 @@ class _Org:
         return station, team
 
 
-def _create(plan: RowPlan, org: _Org, *, actor: Actor, ip: str, now: datetime) -> None:
+def _new_staff(plan: RowPlan, org: _Org) -> StaffData:
     station, team = org.of(plan)
-    roles = set(plan.effective_roles)
-    data = StaffData(staff_no=plan.staff_no, name=plan.name, station=station, team=team,
-                     position=plan.position or "", hire_date=plan.hire_date,
-                     roles=roles)
-    create_staff(actor, data, ip=ip, now=now)  # no password: an administrator issues one
+    return StaffData(staff_no=plan.staff_no, name=plan.name, station=station, team=team,
+                     position=plan.position or "", hire_date=plan.hire_date, roles=set(plan.effective_roles))
 
 
 def _update(plan: RowPlan, org: _Org, *, actor: Actor, ip: str, now: datetime) -> None:
