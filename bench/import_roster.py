@@ -9,10 +9,10 @@ Each run builds a fresh database with the migrations, imports the file as the sy
 import argparse
 import io
 import json
+import resource
 import sys
 import tempfile
 import time
-import resource
 from datetime import date
 from pathlib import Path
 
