@@ -2,7 +2,12 @@
 
 from app.accounts.models import LoginSession, User, UserRole
 from app.audit.models import AuditEvent
+from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
+from app.courses.models import Course
 from app.org.models import Office, Station, Team
 from app.uploads.models import PendingUpload
 
-__all__ = ["AuditEvent", "LoginSession", "Office", "PendingUpload", "Station", "Team", "User", "UserRole"]
+__all__ = [
+    "AuditEvent", "Bank", "Course", "Image", "LoginSession", "Office", "PendingUpload", "Question",
+    "QuestionVersion", "Station", "Team", "Topic", "User", "UserRole",
+]

@@ -23,6 +23,14 @@ TEAM_UPDATED = "team.updated"
 TEAM_DEACTIVATED = "team.deactivated"
 TEAM_REACTIVATED = "team.reactivated"
 ADMIN_CREATED = "admin.created"
+BANK_CREATED = "bank.created"
+BANK_UPDATED = "bank.updated"
+BANK_IMPORTED = "bank.imported"
+BANK_EXPORTED = "bank.exported"
+QUESTION_ADDED = "question.added"
+QUESTION_REVISED = "question.revised"
+QUESTION_RETIRED = "question.retired"
+QUESTION_RESTORED = "question.restored"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -46,4 +54,12 @@ LABELS = {
     TEAM_DEACTIVATED: _l("Team deactivated"),
     TEAM_REACTIVATED: _l("Team reactivated"),
     ADMIN_CREATED: _l("Administrator created from the command line"),
+    BANK_CREATED: _l("Question bank created"),
+    BANK_UPDATED: _l("Question bank updated"),
+    BANK_IMPORTED: _l("Questions imported"),
+    BANK_EXPORTED: _l("Question bank exported"),
+    QUESTION_ADDED: _l("Question added"),
+    QUESTION_REVISED: _l("Question edited (new version)"),
+    QUESTION_RETIRED: _l("Question retired"),
+    QUESTION_RESTORED: _l("Question restored"),
 }

@@ -1,0 +1,134 @@
+"""Banks, questions and their versions.
+
+A question's content lives in versions: editing adds a version, so a paper that points at a version
+never changes under a candidate or a past result. A question that was used is retired, not deleted.
+Topics belong to the question (re-tagging is not a new version); images live in the database so
+every app server can serve them.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.banks.drafts import QuestionType
+from app.courses.models import Course
+from app.extensions import db
+
+TYPE_VALUES = ", ".join(f"'{t.value}'" for t in QuestionType)
+
+bank_owners = Table(
+    "bank_owners",
+    db.metadata,
+    Column("bank_id", ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+question_topics = Table(
+    "question_topics",
+    db.metadata,
+    Column("question_id", ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Bank(db.Model):
+    __tablename__ = "banks"
+    __table_args__ = (UniqueConstraint("course_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    course: Mapped[Course] = relationship(lazy="joined")
+    owners: Mapped[list["User"]] = relationship(secondary=bank_owners, lazy="selectin")  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Bank {self.name}>"
+
+
+class Topic(db.Model):
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Image(db.Model):
+    """An image used in question stems, addressed by the SHA-256 of its bytes."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (CheckConstraint("status IN ('active', 'retired')", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    created_at: Mapped[datetime]
+    # The version new papers use; older versions stay for the papers that point at them.
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_versions.id", use_alter=True, name="fk_questions_current_version_id_question_versions")
+    )
+
+    bank: Mapped[Bank] = relationship()
+    current: Mapped["QuestionVersion | None"] = relationship(foreign_keys=[current_version_id], post_update=True,
+                                                             lazy="joined")
+    versions: Mapped[list["QuestionVersion"]] = relationship(
+        back_populates="question", foreign_keys="QuestionVersion.question_id", order_by="QuestionVersion.number"
+    )
+    topics: Mapped[list[Topic]] = relationship(secondary=question_topics, lazy="selectin", order_by=Topic.name)
+
+
+class QuestionVersion(db.Model):
+    __tablename__ = "question_versions"
+    __table_args__ = (
+        UniqueConstraint("question_id", "number"),
+        CheckConstraint(f"type IN ({TYPE_VALUES})", name="known_type"),
+        CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+        CheckConstraint("points > 0", name="positive_points"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    number: Mapped[int]
+    type: Mapped[str] = mapped_column(String(16))
+    stem: Mapped[str] = mapped_column(Text)  # as written (Markdown); shown through the sanitizer
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    # Type-specific key: {"correct": [0, 2]}, {"truth": true}, {"blanks": [["30", "三十"]]}, {"reference": "..."}
+    key: Mapped[dict] = mapped_column(JSON)
+    points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    difficulty: Mapped[int] = mapped_column(default=3)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(500), default="")
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
+    # Hash of the normalised stem and options, to flag duplicates on import.
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    question: Mapped[Question] = relationship(back_populates="versions", foreign_keys=[question_id])
+    image: Mapped[Image | None] = relationship(lazy="select")

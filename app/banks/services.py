@@ -1,0 +1,141 @@
+"""Banks and questions. Services flush, never commit; the caller commits once.
+
+Editing a question adds a version and points the question at it; older versions stay for the
+papers that use them. Retiring hides a question from new papers without touching old ones.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from app.accounts.actors import Actor
+from app.audit import actions
+from app.audit.services import record
+from app.banks.drafts import Draft, QuestionType
+from app.banks.keys import DEFAULT_DIFFICULTY, DEFAULT_POINTS, apply_key, fingerprint, key_of
+from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
+from app.core.errors import Conflict, DomainError
+from app.core.i18n import lazy_gettext as _l
+from app.courses.models import Course
+from app.extensions import db
+
+
+def create_bank(actor: Actor, course: Course, name: str, *, description: str = "", now: datetime,
+                ip: str) -> Bank:
+    name = name.strip()
+    if not name:
+        raise DomainError(_l("The bank needs a name."), field="name")
+    if db.session.scalar(db.select(Bank.id).where(Bank.course_id == course.id, Bank.name == name)):
+        raise Conflict(_l("Course %(course)s already has a bank named %(name)s.", course=course.name, name=name),
+                       field="name")
+    bank = Bank(course=course, name=name, description=description.strip(), created_at=now,
+                created_by_id=actor.id)
+    if getattr(actor, "id", None) is not None:
+        bank.owners.append(actor)
+    db.session.add(bank)
+    db.session.flush()
+    record(actions.BANK_CREATED, actor=actor, ip=ip, now=now, target=bank,
+           details={"course": course.code, "name": bank.name})
+    return bank
+
+
+def find_bank(course: Course, name: str) -> Bank | None:
+    return db.session.scalar(db.select(Bank).where(Bank.course_id == course.id, Bank.name == name.strip()))
+
+
+def topics_named(names: list[str]) -> list[Topic]:
+    """Topic rows for these names, created when missing (one query for the lot)."""
+    wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    if not wanted:
+        return []
+    found = {t.name: t for t in db.session.scalars(db.select(Topic).where(Topic.name.in_(wanted)))}
+    for name in wanted:
+        if name not in found:
+            found[name] = Topic(name=name)
+            db.session.add(found[name])
+    return [found[name] for name in wanted]
+
+
+def _version(draft: Draft, *, number: int, actor: Actor, now: datetime, image: Image | None) -> QuestionVersion:
+    kind = QuestionType(draft.type)
+    options = list(draft.options) if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+    return QuestionVersion(
+        number=number, type=kind.value, stem=draft.stem, options=options, key=key_of(draft),
+        points=draft.points if draft.points is not None else DEFAULT_POINTS[kind],
+        difficulty=draft.difficulty or DEFAULT_DIFFICULTY, explanation=draft.explanation or "",
+        source=(draft.source or "")[:500], image=image, fingerprint=fingerprint(kind, draft.stem, options),
+        created_at=now, created_by_id=actor.id,
+    )
+
+
+def add_questions(actor: Actor, bank: Bank, drafts: list[Draft], *, now: datetime,
+                  images: dict[str, Image] | None = None) -> list[Question]:
+    """New questions from checked drafts, in one batch (an import of thousands stays quick).
+    `images` maps a draft's image file name to its stored Image."""
+    images = images or {}
+    topics = {t.name: t for t in topics_named([name for d in drafts for name in d.topics])}
+    questions = []
+    for draft in drafts:
+        question = Question(bank=bank, status="active", created_at=now,
+                            topics=[topics[name.strip()] for name in dict.fromkeys(draft.topics) if name.strip()])
+        question.versions.append(_version(draft, number=1, actor=actor, now=now,
+                                          image=images.get(draft.image) if draft.image else None))
+        questions.append(question)
+    db.session.add_all(questions)
+    db.session.flush()
+    for question in questions:
+        question.current = question.versions[0]
+    db.session.flush()
+    return questions
+
+
+def draft_of(version: QuestionVersion, topics: list[Topic] | None = None) -> Draft:
+    """The editable content of a version, as a draft (for forms and exports)."""
+    draft = Draft(type=QuestionType(version.type), stem=version.stem, options=list(version.options),
+                  points=Decimal(version.points), difficulty=version.difficulty,
+                  topics=[t.name for t in (topics if topics is not None else version.question.topics)],
+                  explanation=version.explanation, source=version.source)
+    return apply_key(draft, version.key)
+
+
+def revise_question(actor: Actor, question: Question, draft: Draft, *, now: datetime, ip: str,
+                    image: Image | None = None) -> QuestionVersion | None:
+    """A new version when the content changed (None if it did not); topics are updated in place."""
+    question.topics = topics_named(draft.topics)
+    current = question.current
+    keep_image = image if image is not None else (current.image if current is not None else None)
+    candidate = _version(draft, number=(current.number if current else 0) + 1, actor=actor, now=now,
+                         image=keep_image)
+    if current is not None and _same_content(current, candidate):
+        db.session.flush()
+        return None
+    question.versions.append(candidate)
+    db.session.flush()
+    question.current = candidate
+    db.session.flush()
+    record(actions.QUESTION_REVISED, actor=actor, ip=ip, now=now, target=question,
+           details={"bank": question.bank_id, "version": candidate.number})
+    return candidate
+
+
+CONTENT_FIELDS = ("type", "stem", "options", "key", "points", "difficulty", "explanation", "source", "image_id")
+
+
+def _same_content(old: QuestionVersion, new: QuestionVersion) -> bool:
+    new_image_id = new.image.id if new.image is not None else None
+    return all(
+        (getattr(old, field) == (new_image_id if field == "image_id" else getattr(new, field)))
+        for field in CONTENT_FIELDS
+    )
+
+
+def set_status(actor: Actor, question: Question, status: str, *, now: datetime, ip: str) -> bool:
+    """Retire ("retired") or restore ("active") a question; True if it changed."""
+    if status not in ("active", "retired"):
+        raise DomainError(_l("Unknown question status."))
+    if question.status == status:
+        return False
+    question.status = status
+    db.session.flush()
+    record(actions.QUESTION_RETIRED if status == "retired" else actions.QUESTION_RESTORED, actor=actor, ip=ip,
+           now=now, target=question, details={"bank": question.bank_id})
+    return True

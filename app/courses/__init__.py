@@ -1,0 +1,1 @@
+"""The four courses, their material and self-study progress."""
