@@ -1,0 +1,165 @@
+"""Consistency checks for one draft, the same for every import format.
+
+`check_draft(draft)` returns a `Problem` per rule broken. A problem names the field it concerns with
+the key of the table format's column (`stem`, `option_c`, `answer`, `points` …), so the table format can
+name the column as written in the file and the other formats can name the question.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from app.banks.answers import (
+    BLANK,
+    DIFFICULTY_LEVELS,
+    MAX_OPTIONS,
+    MAX_TOPIC_CHARS,
+    count_blanks,
+    image_problem,
+    letter,
+    points_problem,
+)
+from app.banks.drafts import Draft, QuestionType
+from app.core.i18n import lazy_gettext as _l
+
+CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
+MIN_OPTIONS = 2
+MIN_MULTIPLE_CORRECT = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # "type", "stem", "options", "option_a" … "option_h", "answer", "points", "difficulty", …
+    message: object  # lazy translation
+
+
+def option_field(index: int) -> str:
+    """0 → "option_a"; options beyond H (other formats) are "options"."""
+    return f"option_{letter(index).lower()}" if 0 <= index < MAX_OPTIONS else "options"
+
+
+def check_draft(draft: Draft) -> list[Problem]:
+    """Every rule the draft breaks: stem, options and answer key for its type, points, difficulty, tags."""
+    problems = []
+    if not draft.stem.strip():
+        problems.append(Problem("stem", _l("The question text is empty.")))
+    if draft.type in CHOICE_TYPES:
+        problems += _check_options(draft)
+        problems += _check_choice_answer(draft)
+    else:
+        for index, option in enumerate(draft.options):
+            if option.strip():
+                problems.append(Problem(option_field(index), _l(
+                    "Only single and multiple choice questions have options; leave this cell empty.")))
+                break
+        if draft.type is QuestionType.TRUE_FALSE and draft.truth is None:
+            problems.append(Problem("answer", _l("The answer is empty.")))
+        elif draft.type is QuestionType.FILL_BLANK:
+            problems += _check_blanks(draft)
+        elif draft.type is QuestionType.SHORT_ANSWER and not draft.reference.strip():
+            problems.append(Problem("answer", _l("A short-answer question needs a reference answer for the grader.")))
+    problems += _check_details(draft)
+    return problems
+
+
+def _check_options(draft: Draft) -> list[Problem]:
+    problems = []
+    options = draft.options
+    if len(options) > MAX_OPTIONS:
+        problems.append(Problem("options", _l("A question may have at most %(max)d options (A to %(last)s).",
+                                              max=MAX_OPTIONS, last=letter(MAX_OPTIONS - 1))))
+    filled = [index for index, option in enumerate(options) if option.strip()]
+    for index, option in enumerate(options):
+        if not option.strip() and any(later > index for later in filled):
+            problems.append(Problem(option_field(index), _l(
+                "Option %(letter)s is empty but a later option is filled; options must follow one another "
+                "from A.", letter=letter(index))))
+    if len(filled) < MIN_OPTIONS:
+        problems.append(Problem(option_field(len(filled)), _l(
+            "A choice question needs at least %(min)d options.", min=MIN_OPTIONS)))
+    first_seen: dict[str, int] = {}
+    for index in filled:
+        key = " ".join(options[index].split())
+        if key in first_seen:
+            problems.append(Problem(option_field(index), _l(
+                "Option %(letter)s is the same as option %(other)s.",
+                letter=letter(index), other=letter(first_seen[key]))))
+        else:
+            first_seen[key] = index
+    return problems
+
+
+def _check_choice_answer(draft: Draft) -> list[Problem]:
+    problems = []
+    for index in sorted(draft.correct):
+        if not 0 <= index < len(draft.options):
+            problems.append(Problem("answer", _l("The answer names option %(letter)s, but there is no option "
+                                                 "%(letter)s.", letter=letter(index))))
+        elif not draft.options[index].strip():
+            problems.append(Problem("answer", _l("The answer names option %(letter)s, which is empty.",
+                                                 letter=letter(index))))
+    if draft.type is QuestionType.SINGLE and len(draft.correct) != 1:
+        if draft.correct:
+            problems.append(Problem("answer", _l(
+                "A single-choice question has exactly one correct option; the answer names %(count)d.",
+                count=len(draft.correct))))
+        else:
+            problems.append(Problem("answer", _l("The answer is empty.")))
+    if draft.type is QuestionType.MULTIPLE and len(draft.correct) < MIN_MULTIPLE_CORRECT:
+        problems.append(Problem("answer", _l(
+            "A multiple-choice question has at least %(min)d correct options; for one correct option "
+            "use a single-choice question.", min=MIN_MULTIPLE_CORRECT)))
+    for index, weight in draft.weights.items():
+        if index not in draft.correct or not weight.is_finite() or weight <= 0:
+            problems.append(Problem("answer", _l(
+                "The weight of option %(letter)s must be positive and belong to a correct option.",
+                letter=letter(index))))
+    return problems
+
+
+def _check_blanks(draft: Draft) -> list[Problem]:
+    problems = []
+    blanks = count_blanks(draft.stem)
+    if not blanks:
+        problems.append(Problem("stem", _l(
+            "The question text has no blank; mark each blank with ____ (4 or more underscores) or （ ）.")))
+    if not draft.blanks or any(not any(alternative.strip() for alternative in blank) for blank in draft.blanks):
+        problems.append(Problem("answer", _l("Every blank needs an answer.")))
+    elif blanks and len(draft.blanks) != blanks:
+        problems.append(Problem("answer", _l(
+            "Blanks in the question text: %(blanks)d; answers given: %(answers)d. Give one answer per blank, "
+            "separated by ;.", blanks=blanks, answers=len(draft.blanks))))
+    return problems
+
+
+def _check_details(draft: Draft) -> list[Problem]:
+    problems = []
+    if draft.points is not None:
+        problem = points_problem(draft.points)
+        if problem is not None:
+            problems.append(Problem("points", problem))
+    if draft.difficulty is not None and draft.difficulty not in DIFFICULTY_LEVELS:
+        problems.append(Problem("difficulty", _l("The difficulty must be 1 to 5.")))
+    for topic in draft.topics:
+        if not topic.strip() or len(topic) > MAX_TOPIC_CHARS:
+            problems.append(Problem("topic", _l("Each topic must have 1 to %(max)d characters.",
+                                                max=MAX_TOPIC_CHARS)))
+            break
+    if draft.image is not None:
+        problem = image_problem(draft.image)
+        if problem is not None:
+            problems.append(Problem("image", problem))
+    return problems
+
+
+# --- Comparing questions ------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def stem_key(stem: str) -> str:
+    """A question text reduced for spotting repeats: width and case folded, blanks, spaces and
+    punctuation removed (so "下列说法（ ）正确。" and "下列说法____正确" compare equal)."""
+    text = BLANK.sub(" ", stem or "")
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return _NOT_WORD.sub("", text)
