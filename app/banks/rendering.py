@@ -1,6 +1,8 @@
 """Trainer-written Markdown to HTML that is safe to show: markdown-it renders, nh3 keeps only an
 allowlist of tags and attributes. Everything else on our pages relies on Jinja's autoescape."""
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -16,9 +18,19 @@ URL_SCHEMES = {"data"}
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
 
 
+SAFE_IMAGE_SOURCE = re.compile(r"(/(?!/)|data:image/(png|jpeg|gif|webp);base64,)", re.IGNORECASE)
+
+
+def _only_safe_images(tag: str, attribute: str, value: str) -> str | None:
+    """An image comes from our own site or is an inline raster image; anything else is dropped."""
+    if tag == "img" and attribute == "src" and not SAFE_IMAGE_SOURCE.match(value):
+        return None
+    return value
+
+
 def sanitize_html(html: str) -> str:
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES,
-                     link_rel=None, strip_comments=True)
+                     link_rel=None, strip_comments=True, attribute_filter=_only_safe_images)
 
 
 def render_markdown(text: str) -> Markup:

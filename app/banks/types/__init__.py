@@ -1,0 +1,1 @@
+"""The question types, one class each; `app.banks.registry` puts them together (import from there)."""
