@@ -65,3 +65,7 @@ def register(app) -> None:
     from app.org.cli import staff
 
     app.cli.add_command(staff)
+
+    from app.banks.cli import banks
+
+    app.cli.add_command(banks)

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
 from flask_babel import gettext as _
 
@@ -18,6 +19,11 @@ from app.accounts.actors import SYSTEM
 from app.accounts.passwords import hash_password
 from app.accounts.roles import ROLE_LABELS, Role
 from app.accounts.staff import StaffData, create_staff
+from app.banks.importing import import_bank, read_bank_file
+from app.banks.services import find_bank
+from app.courses.catalog import ensure_courses
+from app.courses.models import Course
+from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
 
@@ -129,7 +135,37 @@ def collectors(run: DemoRun) -> None:
     )
 
 
-STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors]
+QUESTION_BANKS = Path(__file__).resolve().parents[1] / "question_banks"
+BANK_OWNER = "trainer01"
+
+
+def demo_bank_name(course, stem: str) -> str:
+    """法规 course, law.csv → "相关法律、法规知识题库"; another file of the course → "…题库（stem）"."""
+    return f"{course.name}题库" if stem == course.code else f"{course.name}题库（{stem}）"
+
+
+def question_banks(run: DemoRun) -> None:
+    """The shipped banks (question_banks/<course>/*.csv), one bank per file, owned by the demo trainer.
+    A bank that already exists is left alone, whatever it holds."""
+    owner = account_services.find_by_staff_no(BANK_OWNER)
+    known = set(db.session.scalars(db.select(Course.code)))
+    courses = ensure_courses()
+    if len(courses) > len(known):
+        run.created[_("courses")] += len(courses) - len(known)
+    for course in courses:
+        for path in sorted((QUESTION_BANKS / course.code).glob("*.csv")):
+            name = demo_bank_name(course, path.stem)
+            if find_bank(course, name) is not None:
+                continue
+            result = import_bank(SYSTEM, course, name, read_bank_file(path.read_bytes(), path.name),
+                                 now=run.now, ip=DEMO_IP)
+            if owner is not None and owner not in result.bank.owners:
+                result.bank.owners.append(owner)
+            run.created[_("question banks")] += 1
+            run.created[_("questions")] += result.created
+
+
+STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors, question_banks]
 
 
 def run(now: datetime) -> DemoRun:

@@ -11,6 +11,7 @@ NAV = (
     ("org.staff_list", _l("Staff")),
     ("org.stations", _l("Stations and teams")),
     ("org.roster_import", _l("Import roster")),
+    ("banks.index", _l("Question banks")),
     ("audit.events", _l("Audit log")),
 )
 

@@ -8,6 +8,11 @@ from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
 from app.extensions import db
 
 ROSTER = "工号,姓名\nn1,王五\n".encode()
+BANK = "题型,题干,选项A,选项B,答案\n单选,收费站的职责是（ ）。,收费,修路,A\n".encode()
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154"
+    "a24f5d0000000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -26,6 +31,12 @@ def real_arguments(users, org):
         role: keep_upload(ROSTER, kind="roster", filename="r.csv", options={}, owner=user, now=utcnow())
         for role, user in users.items()
     }
+    bank, question, image = _bank_with_a_question(users[Role.TRAINER])
+    bank_tokens = {
+        role: keep_upload(BANK, kind="bank", filename="b.csv", options={"bank_id": bank.id, "format": "auto"},
+                          owner=user, now=utcnow())
+        for role, user in users.items()
+    }
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -33,7 +44,33 @@ def real_arguments(users, org):
         "team_id": org.stations[0].teams[0].id,
         "event_id": event.id,
         "token": tokens[role],
+        "bank_id": bank.id,
+        "question_id": question.id,
+        "version_number": question.current.number,
+        "sha256": image.sha256,
+        "bank_token": bank_tokens[role],
+        "fmt": "csv",
     }
+
+
+def _bank_with_a_question(trainer):
+    """A bank the trainer owns (administrators manage every bank) with one question that has a picture."""
+    import hashlib
+
+    from app.banks.drafts import Draft, QuestionType
+    from app.banks.models import Image
+    from app.banks.services import add_questions, create_bank
+    from app.core.clock import utcnow
+    from app.courses.catalog import ensure_courses, find_course
+
+    ensure_courses()
+    bank = create_bank(trainer, find_course("law"), "法规题库", now=utcnow(), ip="127.0.0.1")
+    image = Image(sha256=hashlib.sha256(PNG).hexdigest(), content_type="image/png", data=PNG, created_at=utcnow())
+    db.session.add(image)
+    draft = Draft(type=QuestionType.SINGLE, stem="收费站的职责是（ ）。", options=["收费", "修路"], correct={0},
+                  image="sign.png")
+    question = add_questions(trainer, bank, [draft], now=utcnow(), images={"sign.png": image})[0]
+    return bank, question, image
 
 
 def _get_routes(app, arguments):

@@ -39,6 +39,7 @@ from app.banks.checks import CHOICE_TYPES, check_draft, option_field
 from app.banks.drafts import Draft, QuestionType
 from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import Issue, Row, SpreadsheetError, Table, read_table
+from app.core.spreadsheets.formulas import unneutralise
 
 BANK_MAX_ROWS = 10_000
 
@@ -142,7 +143,7 @@ def drafts_from_table(table: Table) -> tuple[list[Draft], list[Issue]]:
         return [], [Issue(_l("The file has a header row but no questions below it."))]
     drafts = []
     for row in table.rows:
-        draft, row_issues = _RowReader(header, row).read()
+        draft, row_issues = _RowReader(header, row, from_csv=table.format == "csv").read()
         issues += row_issues
         if draft is not None and not row_issues:
             drafts.append(draft)
@@ -152,15 +153,20 @@ def drafts_from_table(table: Table) -> tuple[list[Draft], list[Issue]]:
 class _RowReader:
     """One row → a draft and its problems; each problem names the row and the column."""
 
-    def __init__(self, header: HeaderMap, row: Row):
+    def __init__(self, header: HeaderMap, row: Row, *, from_csv: bool):
         self.header = header
         self.row = row
+        # Our CSV exports prefix formula-like cells with an apostrophe; XLSX marks them with a style.
+        self.from_csv = from_csv
         self.issues: list[Issue] = []
         self.positions: dict[str, int] = {}  # column with a problem → its place in the row (reported left to right)
 
     def cell(self, key: str) -> str:
         index = self.header.indexes.get(key)
-        return self.row.get(index).strip() if index is not None else ""
+        if index is None:
+            return ""
+        text = self.row.get(index).strip()
+        return unneutralise(text) if self.from_csv else text
 
     def problem(self, key: str, message) -> None:
         column = self.header.column(key)

@@ -1,0 +1,270 @@
+"""Forms of the bank pages: banks, owners, the question browser's filters, one question, bulk actions,
+imports and exports.
+
+A question form is read with the same parsers and checks as an imported row (app.banks.answers,
+app.banks.checks): the answer field takes the answer column's syntax of the upload format, and the
+problems name the same fields (`stem`, `option_c`, `answer` …), which are this form's field names.
+"""
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.banks.answers import (
+    LETTERS,
+    MAX_TOPIC_CHARS,
+    AnswerError,
+    parse_blanks,
+    parse_letters,
+    parse_points,
+    parse_topics,
+    parse_truth,
+)
+from app.banks.checks import CHOICE_TYPES, check_draft
+from app.banks.drafts import Draft, QuestionType
+from app.banks.exporting import answer_text, number_text
+from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
+from app.banks.registry import QUESTION_TYPES
+from app.core.i18n import lazy_gettext as _l
+
+OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
+DIFFICULTY_LABELS = {
+    1: _l("1 – easy"),
+    2: _l("2 – fairly easy"),
+    3: _l("3 – medium"),
+    4: _l("4 – fairly hard"),
+    5: _l("5 – hard"),
+}
+STATUS_LABELS = {"active": _l("Active"), "retired": _l("Retired"), "all": _l("All")}
+EXPORT_FORMATS = {"csv": _l("CSV (Excel, UTF-8)"), "xlsx": _l("Excel workbook (.xlsx)"), "gift": _l("GIFT (Moodle)")}
+BULK_ACTIONS = {"add_topic": _l("Add a topic"), "retire": _l("Retire"), "restore": _l("Restore")}
+IMPORT_TEXT_FORMATS = {"auto": _l("Recognise automatically"), "gift": _l("GIFT"), "aiken": _l("Aiken")}
+
+
+def type_labels() -> dict[str, object]:
+    return {kind.value: registered.label for kind, registered in QUESTION_TYPES.items()}
+
+
+def type_choices(empty_label=None) -> list[SelectChoice]:
+    choices = [SelectChoice("", str(empty_label))] if empty_label is not None else []
+    return choices + [SelectChoice(value, str(label)) for value, label in type_labels().items()]
+
+
+def difficulty_choices(empty_label) -> list[SelectChoice]:
+    return [SelectChoice("", str(empty_label))] + [
+        SelectChoice(str(level), str(label)) for level, label in DIFFICULTY_LABELS.items()
+    ]
+
+
+def course_choices(courses) -> list[SelectChoice]:
+    from flask_babel import get_locale
+
+    english = str(get_locale()).startswith("en")
+    return [SelectChoice(course.code, (course.name_en or course.name) if english else course.name)
+            for course in courses]
+
+
+def optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def add_domain_error(form, error) -> None:
+    """Put a service's DomainError on the field it names, or on the form as a whole."""
+    field = form[error.field] if error.field and error.field in form else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- Banks --------------------------------------------------------------------------------------
+
+class BankForm(FlaskForm):
+    course = SelectField(_l("Course"), validators=[DataRequired()])
+    name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=MAX_BANK_NAME)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, courses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course.choices = course_choices(courses)
+
+
+class BankEditForm(FlaskForm):
+    name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=MAX_BANK_NAME)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+
+
+class OwnersForm(FlaskForm):
+    owners = MultiCheckboxField(_l("Owners"), coerce=int)
+
+    def __init__(self, *args, trainers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owners.choices = [SelectChoice(user.id, f"{user.name} ({user.staff_no})") for user in trainers]
+
+
+class ActionForm(FlaskForm):
+    """An empty form for buttons that change state (retire, restore): CSRF only."""
+
+
+# --- The question browser -----------------------------------------------------------------------
+
+class QuestionFilterForm(FlaskForm):
+    """Read from the query string (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Text in the question"), validators=[Optional(), Length(max=100)])
+    type = SelectField(_l("Type"), default="")
+    difficulty = SelectField(_l("Difficulty"), coerce=optional_int, validators=[Optional()])
+    topic = SelectField(_l("Topic"), coerce=optional_int, validators=[Optional()])
+    status = SelectField(_l("Status"), default="active")
+
+    def __init__(self, *args, topics=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type.choices = type_choices(_("All types"))
+        self.difficulty.choices = difficulty_choices(_("Any difficulty"))
+        self.topic.choices = [SelectChoice("", _("All topics"))] + [
+            SelectChoice(str(topic.id), topic.name) for topic in topics
+        ]
+        self.status.choices = [SelectChoice(value, str(label)) for value, label in STATUS_LABELS.items()]
+
+
+class BulkForm(FlaskForm):
+    ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
+    action = SelectField(_l("With the selected questions"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_TOPIC_CHARS)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice(value, str(label)) for value, label in BULK_ACTIONS.items()]
+
+
+# --- One question -------------------------------------------------------------------------------
+
+class QuestionForm(FlaskForm):
+    type = SelectField(_l("Question type"), default=QuestionType.SINGLE.value)
+    stem = TextAreaField(_l("Question text"), validators=[Length(max=20000)], render_kw={"rows": 4})
+    option_a = StringField(_l("Option A"), validators=[Length(max=2000)])
+    option_b = StringField(_l("Option B"), validators=[Length(max=2000)])
+    option_c = StringField(_l("Option C"), validators=[Length(max=2000)])
+    option_d = StringField(_l("Option D"), validators=[Length(max=2000)])
+    option_e = StringField(_l("Option E"), validators=[Length(max=2000)])
+    option_f = StringField(_l("Option F"), validators=[Length(max=2000)])
+    option_g = StringField(_l("Option G"), validators=[Length(max=2000)])
+    option_h = StringField(_l("Option H"), validators=[Length(max=2000)])
+    answer = TextAreaField(_l("Answer"), validators=[Length(max=20000)], render_kw={"rows": 2})
+    points = StringField(_l("Points"), validators=[Length(max=20)])
+    difficulty = SelectField(_l("Difficulty"), default="")
+    topic = StringField(_l("Topics"), validators=[Length(max=500)])
+    explanation = TextAreaField(_l("Explanation"), validators=[Length(max=20000)], render_kw={"rows": 3})
+    source = StringField(_l("Source"), validators=[Length(max=MAX_SOURCE)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.type.choices = type_choices()
+        self.difficulty.choices = difficulty_choices(_("Not set (3 – medium)"))
+
+    @property
+    def option_fields(self):
+        return [self[name] for name in OPTION_FIELDS]
+
+    @staticmethod
+    def data_of(draft: Draft) -> dict:
+        """Form data showing `draft` (for editing a version)."""
+        data = {
+            "type": QuestionType(draft.type).value,
+            "stem": draft.stem,
+            "answer": answer_text(draft),
+            "points": number_text(draft.points),
+            "difficulty": number_text(draft.difficulty),
+            "topic": "; ".join(draft.topics),
+            "explanation": draft.explanation,
+            "source": draft.source,
+        }
+        for index, name in enumerate(OPTION_FIELDS):
+            data[name] = draft.options[index] if index < len(draft.options) else ""
+        return data
+
+    def to_draft(self, previous: Draft | None = None) -> Draft | None:
+        """The draft the form describes, or None with every problem put on its field.
+
+        `previous` (when editing) keeps what the form cannot show: multiple-choice weights (from GIFT)
+        stay while the correct options stay the same.
+        """
+        errors: dict[str, list[str]] = {}
+
+        def parse(field: str, parser, text: str):
+            try:
+                return parser(text)
+            except AnswerError as error:
+                errors.setdefault(field, []).append(str(error.message))
+                return None
+
+        kind = QuestionType(self.type.data)
+        options = [(self[name].data or "").strip() for name in OPTION_FIELDS]
+        while options and not options[-1]:
+            options.pop()
+        answer = (self.answer.data or "").strip()
+        draft = Draft(
+            type=kind, stem=(self.stem.data or "").strip(), options=options,
+            points=parse("points", parse_points, self.points.data or ""),
+            difficulty=int(self.difficulty.data) if self.difficulty.data else None,
+            topics=parse("topic", parse_topics, self.topic.data or "") or [],
+            explanation=(self.explanation.data or "").strip(), source=(self.source.data or "").strip(),
+        )
+        if kind in CHOICE_TYPES:
+            draft.correct = set(parse("answer", parse_letters, answer) or ())
+            if previous is not None and previous.type == kind and previous.correct == draft.correct:
+                draft.weights = dict(previous.weights)
+        elif kind is QuestionType.TRUE_FALSE:
+            draft.truth = parse("answer", parse_truth, answer)
+        elif kind is QuestionType.FILL_BLANK:
+            draft.blanks = parse("answer", parse_blanks, answer) or []
+        else:
+            draft.reference = answer
+        for problem in check_draft(draft):
+            field = {"options": "option_a", "image": "stem"}.get(problem.field, problem.field)
+            if field in errors:
+                continue  # one message per field: the parser's
+            errors.setdefault(field, []).append(str(problem.message))
+        for field, messages in errors.items():
+            target = self._fields.get(field)
+            if target is not None:
+                target.errors = [*target.errors, *dict.fromkeys(messages)]
+            else:
+                self.form_errors.extend(messages)
+        return None if errors else draft
+
+
+# --- Import and export --------------------------------------------------------------------------
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Question bank file"), validators=[FileRequired(_l("Choose a file to upload."))])
+    course = SelectField(_l("Course"), validators=[DataRequired()])
+    bank = SelectField(_l("Bank"), default="")
+    new_bank = StringField(_l("Name of the new bank"), validators=[Optional(), Length(max=MAX_BANK_NAME)])
+    text_format = SelectField(_l("Text file format"), default="auto")
+
+    def __init__(self, *args, courses=(), banks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course.choices = course_choices(courses)
+        self.bank.choices = [SelectChoice("", _("— A new bank (name below) —"))] + [
+            SelectChoice(str(bank.id), bank.name, optgroup=str(bank.course.name)) for bank in banks
+        ]
+        self.text_format.choices = [SelectChoice(value, str(label)) for value, label in IMPORT_TEXT_FORMATS.items()]
+
+
+class ImportConfirmForm(FlaskForm):
+    """Only the CSRF token: what is imported is the stored file, checked again."""
