@@ -1,5 +1,6 @@
 """What every question kind shares: the option order, reading positions back, the common view."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ def position_or_none(text) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else None
 
 
-class QuestionKind:
+class QuestionKind(ABC):
     type: QuestionType
     label: object
     auto_graded: bool = True
@@ -85,9 +86,10 @@ class QuestionKind:
         values = form_values(form, name_prefix)
         return values[0] if values else None
 
+    @abstractmethod
     def grade(self, version, response: object, option_order: list[int] | None = None,
               policy: MultiplePolicy = ALL_OR_NOTHING) -> Grade:
-        raise NotImplementedError
+        """The score of `response` (positions as displayed, mapped through `option_order`)."""
 
     def _full_or_nothing(self, version, right: bool) -> Grade:
         points = points_of(version)

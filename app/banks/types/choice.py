@@ -1,5 +1,6 @@
 """Single and multiple choice: options shown in the candidate's stored order, positions mapped back."""
 
+from abc import abstractmethod
 from dataclasses import replace
 
 from app.banks.drafts import QuestionType
@@ -34,8 +35,9 @@ class _ChoiceKind(QuestionKind):
                                                  strict=True))
         return replace(review, options=options)
 
+    @abstractmethod
     def _chosen_positions(self, response) -> frozenset[int]:
-        raise NotImplementedError
+        """The displayed positions a response picks (empty for anything malformed)."""
 
 
 class Single(_ChoiceKind):
