@@ -12,7 +12,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.banks.answers import (
     LETTERS,
@@ -29,6 +28,7 @@ from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import answer_text, number_text
 from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
 from app.banks.registry import QUESTION_TYPES
+from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
@@ -72,20 +72,6 @@ def optional_int(value):
     if value in (None, ""):
         return None
     return int(value)
-
-
-def add_domain_error(form, error) -> None:
-    """Put a service's DomainError on the field it names, or on the form as a whole."""
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 # --- Banks --------------------------------------------------------------------------------------

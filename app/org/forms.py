@@ -6,12 +6,12 @@ labels are translated when the form is built, inside the request.
 
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.roles import ROLE_LABELS, Role
+from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 from app.org.models import STATION_KINDS
 
@@ -53,20 +53,6 @@ def team_choices(teams, *, empty_label) -> list[SelectChoice]:
 
 def role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, str(ROLE_LABELS[role])) for role in Role]
-
-
-def add_domain_error(form, error) -> None:
-    """Put a service's DomainError on the field it names, or on the form as a whole."""
-    field = form[error.field] if error.field and error.field in form else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 # --- Staff --------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from app.banks.forms import (
     BulkForm,
     OwnersForm,
     QuestionFilterForm,
-    add_domain_error,
     type_labels,
 )
 from app.banks.services import create_bank
@@ -32,6 +31,7 @@ from app.banks.views import bp
 from app.banks.views.loading import managed_bank
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.redirects import safe_next

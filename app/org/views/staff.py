@@ -17,6 +17,7 @@ from app.accounts.staff import StaffData, create_staff, update_staff
 from app.audit.actions import LABELS as ACTION_LABELS
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
 from app.extensions import db
@@ -26,7 +27,6 @@ from app.org.forms import (
     StaffCreateForm,
     StaffEditForm,
     StaffFilterForm,
-    add_domain_error,
     station_choices,
     team_choices,
 )

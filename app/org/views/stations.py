@@ -7,11 +7,12 @@ from flask_login import current_user
 from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.extensions import db
 from app.org import permissions, services
-from app.org.forms import KIND_LABELS, ActionForm, StationFilterForm, StationForm, TeamForm, add_domain_error
+from app.org.forms import KIND_LABELS, ActionForm, StationFilterForm, StationForm, TeamForm
 from app.org.models import Station, Team
 from app.org.views import bp
 from app.org.views.actions import perform
