@@ -59,6 +59,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ARGON2_PARALLELISM", "ARGON2_PARALLELISM", 4, int, "argon2id lanes"),
     Setting("SQLITE_BUSY_TIMEOUT_MS", "SQLITE_BUSY_TIMEOUT_MS", 15000, int,
             "How long SQLite waits for a lock before failing"),
+    Setting("EXAM_GRACE_SECONDS", "EXAM_GRACE_SECONDS", 30, int,
+            "Seconds after an exam deadline in which a save or submit sent in time is still accepted"),
 )
 
 FIXED = {

@@ -4,10 +4,23 @@ from app.accounts.models import LoginSession, User, UserRole
 from app.audit.models import AuditEvent
 from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
 from app.courses.models import Course
+from app.exams.models import (
+    Attempt,
+    AudienceEntry,
+    BlueprintRule,
+    Exam,
+    ExtraTime,
+    FixedQuestion,
+    PaperItem,
+    PracticeAnswer,
+    Regrade,
+)
 from app.org.models import Office, Station, Team
 from app.uploads.models import PendingUpload
 
 __all__ = [
+    "Attempt", "AudienceEntry", "BlueprintRule", "Exam", "ExtraTime", "FixedQuestion", "PaperItem",
+    "PracticeAnswer", "Regrade",
     "AuditEvent", "Bank", "Course", "Image", "LoginSession", "Office", "PendingUpload", "Question",
     "QuestionVersion", "Station", "Team", "Topic", "User", "UserRole",
 ]

@@ -61,3 +61,69 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- Exams ------------------------------------------------------------------------------------------
+
+def exam_drafts(per_type: int = 4):
+    """Questions of every type with keys a test can check by hand (difficulty cycles 1…5)."""
+    from decimal import Decimal
+
+    from app.banks.drafts import Draft, QuestionType
+
+    drafts = []
+    for n in range(per_type):
+        level = n % 5 + 1
+        drafts += [
+            Draft(QuestionType.SINGLE, f"单选题{n}：收费站题目", options=["甲", "乙", "丙", "丁"], correct={1},
+                  difficulty=level, points=Decimal(2), explanation=f"单选解析{n}"),
+            Draft(QuestionType.MULTIPLE, f"多选题{n}：选出正确项", options=["一", "二", "三", "四"], correct={0, 2},
+                  difficulty=level, points=Decimal(4), explanation=f"多选解析{n}"),
+            Draft(QuestionType.TRUE_FALSE, f"判断题{n}：收费员应当文明服务", truth=n % 2 == 0, difficulty=level,
+                  points=Decimal(1)),
+            Draft(QuestionType.FILL_BLANK, f"填空题{n}：限速____公里，车道____条", blanks=[["30", "三十"], ["abc"]],
+                  difficulty=level, points=Decimal(3)),
+            Draft(QuestionType.SHORT_ANSWER, f"简答题{n}：说明收费流程", reference=f"参考答案{n}", difficulty=level,
+                  points=Decimal(5)),
+        ]
+    return drafts
+
+
+def make_exam_bank(trainer, course_code: str = "law", per_type: int = 4):
+    """A bank of `exam_drafts` in the course (courses are created when missing)."""
+    from datetime import UTC, datetime
+
+    from app.banks.services import add_questions, create_bank
+    from app.courses.catalog import ensure_courses, find_course
+
+    ensure_courses()
+    now = datetime.now(UTC)
+    bank = create_bank(trainer, find_course(course_code), f"考试题库{next(_counter)}", now=now, ip="test")
+    questions = add_questions(trainer, bank, exam_drafts(per_type), now=now)
+    return SimpleNamespace(bank=bank, questions=questions)
+
+
+def make_exam(trainer, bank, *, rules=None, audience=(), status="published", now=None, **settings):
+    """An exam over `bank` (default rules: one question of each type, 2 points each), open now,
+    30 minutes, pass mark 6 of 10, candidates `audience` (users, teams or stations)."""
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from app.exams.services import ExamSettings, RuleData, create_exam, publish, set_audience, set_blueprint
+    from app.org.models import Station, Team
+
+    now = now or datetime.now(UTC)
+    values = {"title": "测试考试", "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(hours=3),
+              "duration_minutes": 30, "pass_mark": Decimal(6)}
+    values.update(settings)
+    exam = create_exam(trainer, bank.course, ExamSettings(**values), now=now, ip="test")
+    if rules is None:
+        rules = [RuleData(count=1, bank_id=bank.id, type=t, points_each=Decimal(2))
+                 for t in ("single", "multiple", "true_false", "fill_blank", "short_answer")]
+    set_blueprint(trainer, exam, rules, [], now=now, ip="test")
+    set_audience(trainer, exam, station_ids=[a.id for a in audience if isinstance(a, Station)],
+                 team_ids=[a.id for a in audience if isinstance(a, Team)],
+                 user_ids=[a.id for a in audience if not isinstance(a, (Station, Team))], now=now, ip="test")
+    if status != "draft":
+        publish(trainer, exam, now=now, ip="test")
+    return exam

@@ -31,6 +31,21 @@ QUESTION_ADDED = "question.added"
 QUESTION_REVISED = "question.revised"
 QUESTION_RETIRED = "question.retired"
 QUESTION_RESTORED = "question.restored"
+EXAM_CREATED = "exam.created"
+EXAM_UPDATED = "exam.updated"
+EXAM_PUBLISHED = "exam.published"
+EXAM_CLOSED = "exam.closed"
+EXAM_ARCHIVED = "exam.archived"
+EXAM_BLUEPRINT_CHANGED = "exam.blueprint_changed"
+EXAM_AUDIENCE_CHANGED = "exam.audience_changed"
+MAKEUP_CREATED = "exam.makeup_created"
+EXTRA_TIME_GRANTED = "exam.extra_time"
+ATTEMPT_STARTED = "attempt.started"
+ATTEMPT_SUBMITTED = "attempt.submitted"
+ATTEMPT_AUTO_SUBMITTED = "attempt.auto_submitted"
+ANSWER_GRADED = "attempt.answer_graded"
+ATTEMPT_REGRADED = "attempt.regraded"
+REGRADE_APPLIED = "exam.regrade_applied"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -62,4 +77,19 @@ LABELS = {
     QUESTION_REVISED: _l("Question edited (new version)"),
     QUESTION_RETIRED: _l("Question retired"),
     QUESTION_RESTORED: _l("Question restored"),
+    EXAM_CREATED: _l("Exam created"),
+    EXAM_UPDATED: _l("Exam settings changed"),
+    EXAM_PUBLISHED: _l("Exam published"),
+    EXAM_CLOSED: _l("Exam closed"),
+    EXAM_ARCHIVED: _l("Exam archived"),
+    EXAM_BLUEPRINT_CHANGED: _l("Exam paper blueprint changed"),
+    EXAM_AUDIENCE_CHANGED: _l("Exam candidates changed"),
+    MAKEUP_CREATED: _l("Make-up exam created"),
+    EXTRA_TIME_GRANTED: _l("Extra time granted"),
+    ATTEMPT_STARTED: _l("Exam attempt started"),
+    ATTEMPT_SUBMITTED: _l("Exam attempt submitted"),
+    ATTEMPT_AUTO_SUBMITTED: _l("Exam attempt closed at the deadline"),
+    ANSWER_GRADED: _l("Answer graded by hand"),
+    ATTEMPT_REGRADED: _l("Attempt regraded (score changed)"),
+    REGRADE_APPLIED: _l("Question regraded"),
 }

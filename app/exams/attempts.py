@@ -1,0 +1,239 @@
+"""An attempt's life: start (paper drawn), claim the writing window, autosave, submit, close when overdue.
+
+Every state change is a conditional UPDATE whose row count decides (SECURITY 31): two submits, a save
+racing a submit, a stale tab — the database row says who won, never the app's memory. A save is
+accepted only from the window that claimed the attempt last, with a sequence number above the last
+accepted one, before deadline + grace (SECURITY 12, 16). Services flush; the caller commits once, so a
+worker killed mid-request leaves the attempt as it was (SECURITY 32).
+"""
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.accounts.actors import SYSTEM
+from app.audit import actions
+from app.audit.services import record
+from app.banks.registry import kind_of
+from app.core.errors import Conflict
+from app.core.i18n import lazy_gettext as _l
+from app.exams import assembly
+from app.exams.audience import attempts_used, refusal
+from app.exams.grading import grade_attempt
+from app.exams.models import Attempt, Exam, ExtraTime, PaperItem
+from app.exams.policies import deadline_for
+from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool
+from app.extensions import db
+
+MAX_TEXT = 5000  # characters kept of one typed answer
+
+
+def open_attempt(user, exam: Exam) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                                                   Attempt.status == "in_progress"))
+
+
+def extra_minutes(exam: Exam, user) -> int:
+    return db.session.scalar(select(ExtraTime.minutes).where(ExtraTime.exam_id == exam.id,
+                                                             ExtraTime.user_id == user.id)) or 0
+
+
+def plan_paper(exam: Exam, seed: int) -> list[assembly.PlannedItem]:
+    """The paper `seed` draws from the exam's blueprint as it is now (raises assembly.PoolTooSmall)."""
+    rules = [assembly.RuleDraw(pool(exam.course_id, RuleFilter.of(rule)), rule.count, rule.points_each)
+             for rule in exam.rules]
+    exposed = exposed_question_ids(exam) if exam.avoid_exposed else set()
+    return assembly.draw_paper(rules, fixed_questions(exam), seed=seed, exposed=exposed)
+
+
+def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
+    """A new attempt with its paper; the open attempt if there is one.
+
+    Two starts at once: the partial unique index lets one insert through; the other raises
+    IntegrityError on flush, and the caller rolls back and resumes the open attempt.
+    """
+    existing = open_attempt(user, exam)
+    if existing is not None:
+        return existing
+    refused = refusal(user, exam, now)
+    if refused is not None:
+        raise Conflict(refused.message)
+    if exam.frozen_at is None:
+        # The first start freezes the blueprint; doing it first serialises with a concurrent blueprint edit.
+        db.session.execute(update(Exam).where(Exam.id == exam.id, Exam.frozen_at.is_(None))
+                           .values(frozen_at=now).execution_options(synchronize_session=False))
+        db.session.refresh(exam)
+    seed = secrets.randbits(31)
+    try:
+        planned = plan_paper(exam, seed)
+    except assembly.PoolTooSmall as error:
+        raise Conflict(_l("This exam's paper cannot be drawn: rule %(rule)d needs %(needed)d questions and only "
+                          "%(available)d are available. Tell the trainer.", rule=error.rule_index + 1,
+                          needed=error.needed, available=error.available)) from error
+    attempt = Attempt(exam_id=exam.id, user_id=user.id, number=attempts_used(user, exam) + 1, seed=seed,
+                      status="in_progress", started_at=now,
+                      deadline_at=deadline_for(exam, now, extra_minutes(exam, user)),
+                      writer="", save_seq=0,
+                      max_score=sum((item.points for item in planned), start=0),
+                      mean_difficulty=round(sum(i.difficulty for i in planned) / len(planned), 2) if planned else 0)
+    db.session.add(attempt)
+    db.session.flush()  # the unique index decides here
+    db.session.execute(
+        PaperItem.__table__.insert(),
+        [{"attempt_id": attempt.id, "position": item.position, "question_id": item.question_id,
+          "version_id": item.version_id, "option_order": item.option_order, "points": item.points,
+          "flagged": False, "comment": ""} for item in planned],
+    )
+    record(actions.ATTEMPT_STARTED, actor=user, ip=ip, now=now, target=attempt,
+           details={"exam_id": exam.id, "number": attempt.number, "deadline": attempt.deadline_at.isoformat()})
+    return attempt
+
+
+def claim(attempt: Attempt, *, now: datetime) -> str | None:
+    """Make the calling window the one that saves (the page just loaded); None if the attempt is over.
+
+    The previous window's saves are refused from now on (a stale tab cannot overwrite newer answers)."""
+    writer = secrets.token_hex(16)
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        .values(writer=writer, save_seq=0).execution_options(synchronize_session=False)
+    ).rowcount
+    return writer if claimed else None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """`status`: saved · duplicate (this window already sent a newer or equal save) · elsewhere (another
+    window claimed the attempt) · over (submitted, or past deadline + grace)."""
+
+    status: str
+    saved_at: datetime | None = None
+    seq: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ("saved", "duplicate")
+
+
+def _clean(response):
+    """Responses in the shapes stored as JSON: sets sorted, empty answers None, text cut to MAX_TEXT."""
+    if isinstance(response, (set, frozenset)):
+        response = sorted(response)
+    if isinstance(response, str):
+        response = response[:MAX_TEXT]
+        return response if response.strip() else None
+    if isinstance(response, list):
+        if all(isinstance(r, str) for r in response):
+            response = [r[:MAX_TEXT] for r in response]
+            return response if any(r.strip() for r in response) else None
+        return response or None
+    return response
+
+
+def read_responses(attempt: Attempt, form: Mapping) -> dict[int, object]:
+    """Each item's response from the submitted form (inputs named q<position>…), read by its type."""
+    return {item.position: _clean(kind_of(item.version.type).read_response(form, f"q{item.position}"))
+            for item in attempt.items}
+
+
+def save_answers(attempt: Attempt, *, writer: str, seq: int, responses: Mapping[int, object],
+                 flagged: set[int], now: datetime, grace: timedelta) -> SaveResult:
+    """Store the window's full state of the paper. Only changed items are written."""
+    accepted = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress",
+                              Attempt.writer == writer, Attempt.save_seq < seq,
+                              Attempt.deadline_at >= now - grace)
+        .values(save_seq=seq, saved_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if not accepted:
+        db.session.refresh(attempt)
+        if attempt.status != "in_progress" or attempt.deadline_at < now - grace:
+            return SaveResult("over")
+        if attempt.writer != writer:
+            return SaveResult("elsewhere")
+        return SaveResult("duplicate", attempt.saved_at, attempt.save_seq)
+    changes = []
+    for item in db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)):
+        response = responses.get(item.position)
+        is_flagged = item.position in flagged
+        if response != item.response or is_flagged != item.flagged:
+            changes.append({"id": item.id, "response": response, "flagged": is_flagged,
+                            "answered_at": now if response != item.response else item.answered_at})
+    if changes:
+        db.session.execute(update(PaperItem), changes)
+    return SaveResult("saved", now, seq)
+
+
+def submit(attempt: Attempt, *, now: datetime, grace: timedelta, actor, ip: str, how: str = "candidate") -> bool:
+    """Close the attempt and grade it; True if this call did it (a second submit changes nothing).
+
+    A candidate's submit after deadline + grace closes the attempt as overdue, with its saved answers."""
+    overdue = attempt.deadline_at < now - grace
+    if how == "candidate" and overdue:
+        how = "deadline"
+    condition = [Attempt.id == attempt.id, Attempt.status == "in_progress"]
+    if how == "candidate":
+        condition.append(Attempt.deadline_at >= now - grace)
+    closed = db.session.execute(
+        update(Attempt).where(*condition).values(status="submitted", submitted_at=now, submitted_how=how)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if not closed:
+        return False
+    grade_attempt(attempt, now=now)
+    action = actions.ATTEMPT_SUBMITTED if how == "candidate" else actions.ATTEMPT_AUTO_SUBMITTED
+    record(action, actor=actor if how == "candidate" else SYSTEM, ip=ip, now=now, target=attempt,
+           details={"exam_id": attempt.exam_id, "how": how, "user": attempt.user.staff_no,
+                    "answered": sum(item.response is not None for item in attempt.items)})
+    return True
+
+
+def close_overdue(*, now: datetime, grace: timedelta, ip: str, how: str = "deadline",
+                  user=None, exam: Exam | None = None, everyone: bool = False) -> int:
+    """Submit every open attempt past deadline + grace (`everyone`: every open one, when an exam is
+    closed early) with its last saved answers; how many were closed."""
+    query = select(Attempt).where(Attempt.status == "in_progress")
+    if not everyone:
+        query = query.where(Attempt.deadline_at < now - grace)
+    if user is not None:
+        query = query.where(Attempt.user_id == user.id)
+    if exam is not None:
+        query = query.where(Attempt.exam_id == exam.id)
+    return sum(submit(attempt, now=now, grace=grace, actor=SYSTEM, ip=ip, how=how)
+               for attempt in db.session.scalars(query).all())
+
+
+def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+def grant_extra_time(actor, exam: Exam, user, *, minutes: int, reason: str, now: datetime, ip: str,
+                     grace: timedelta) -> Attempt | None:
+    """Set `user`'s extra time on `exam` (total minutes); an open attempt's deadline moves with it.
+
+    An attempt already past deadline + grace is closed first: extra time cannot reopen it."""
+    close_overdue(now=now, grace=grace, ip=ip, user=user, exam=exam)
+    grant = db.session.scalar(select(ExtraTime).where(ExtraTime.exam_id == exam.id, ExtraTime.user_id == user.id))
+    before = grant.minutes if grant else 0
+    if grant is None:
+        grant = ExtraTime(exam_id=exam.id, user_id=user.id, minutes=minutes, reason=reason, granted_at=now,
+                          granted_by_id=getattr(actor, "id", None))
+        db.session.add(grant)
+    else:
+        grant.minutes, grant.reason, grant.granted_at = minutes, reason, now
+        grant.granted_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    attempt = open_attempt(user, exam)
+    details = {"user": user.staff_no, "minutes": {"old": before, "new": minutes}, "reason": reason}
+    if attempt is not None:
+        deadline = deadline_for(exam, attempt.started_at, minutes)
+        db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+                           .values(deadline_at=deadline).execution_options(synchronize_session=False))
+        db.session.refresh(attempt)
+        details["deadline"] = attempt.deadline_at.isoformat()
+    record(actions.EXTRA_TIME_GRANTED, actor=actor, ip=ip, now=now, target=exam, details=details)
+    return attempt

@@ -1,0 +1,126 @@
+"""Who may sit an exam, and why not: the audience (stations, teams, people), the window, attempts left,
+and for a make-up exam (补考) the original exam's result.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import false, func, or_, select
+
+from app.accounts.models import User
+from app.core.i18n import lazy_gettext as _l
+from app.exams.models import Attempt, AudienceEntry, Exam
+from app.extensions import db
+
+
+def audience_clause(exam: Exam):
+    """A WHERE clause on User selecting the exam's audience (active staff only)."""
+    entries = db.session.scalars(select(AudienceEntry).where(AudienceEntry.exam_id == exam.id)).all()
+    stations = [e.station_id for e in entries if e.station_id]
+    teams = [e.team_id for e in entries if e.team_id]
+    people = [e.user_id for e in entries if e.user_id]
+    terms = []
+    if stations:
+        terms.append(User.station_id.in_(stations))
+    if teams:
+        terms.append(User.team_id.in_(teams))
+    if people:
+        terms.append(User.id.in_(people))
+    return (or_(*terms) if terms else false()) & User.active.is_(True)
+
+
+def in_audience(user: User, exam: Exam) -> bool:
+    return db.session.scalar(select(func.count()).select_from(User)
+                             .where(User.id == user.id, audience_clause(exam))) == 1
+
+
+def audience_users(exam: Exam) -> list[User]:
+    """Everyone who may sit `exam` (for a make-up exam: who the original exam admits), by staff number."""
+    source = exam.makeup_of or exam
+    users = db.session.scalars(select(User).where(audience_clause(source)).order_by(User.staff_no)).all()
+    if exam.makeup_of is None:
+        return list(users)
+    return [user for user in users if needs_makeup(user, exam.makeup_of)]
+
+
+def best_attempt(user: User, exam: Exam) -> Attempt | None:
+    """The submitted attempt that counts: the highest fully graded score, else the latest submitted."""
+    attempts = db.session.scalars(
+        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
+                              Attempt.status == "submitted").order_by(Attempt.number)
+    ).all()
+    graded = [a for a in attempts if a.score is not None]
+    if graded:
+        return max(graded, key=lambda a: (a.score, -a.number))
+    return attempts[-1] if attempts else None
+
+
+def needs_makeup(user: User, original: Exam) -> bool:
+    """Failed (a graded best attempt below the pass mark) or absent (no submitted attempt)."""
+    best = best_attempt(user, original)
+    if best is None:
+        return True
+    return best.score is not None and not best.passed
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: object  # lazy translation
+
+
+NOT_PUBLISHED = Refusal("not_published", _l("This exam is not open to candidates."))
+NOT_YET_OPEN = Refusal("not_yet_open", _l("This exam has not opened yet."))
+CLOSED = Refusal("closed", _l("This exam has closed."))
+NOT_IN_AUDIENCE = Refusal("not_in_audience", _l("You are not among the candidates of this exam."))
+NO_ATTEMPTS_LEFT = Refusal("no_attempts_left", _l("You have used all your attempts at this exam."))
+ORIGINAL_OPEN = Refusal("original_open", _l("The make-up exam opens to candidates once the original exam has "
+                                             "closed."))
+NO_MAKEUP_NEEDED = Refusal("no_makeup_needed", _l("You passed the original exam, or its result is still being "
+                                                  "graded, so you do not sit the make-up exam."))
+
+
+def attempts_used(user: User, exam: Exam) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt)
+                             .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0
+
+
+def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
+    """Why `user` may not start a new attempt now, or None if they may."""
+    if exam.status != "published":
+        return NOT_PUBLISHED if exam.status == "draft" else CLOSED
+    if now < exam.opens_at:
+        return NOT_YET_OPEN
+    if now >= exam.closes_at:
+        return CLOSED
+    if exam.makeup_of is not None:
+        original = exam.makeup_of
+        if original.status == "published" and now < original.closes_at:
+            return ORIGINAL_OPEN
+        if not user.active or not in_audience(user, original):
+            return NOT_IN_AUDIENCE
+        if not needs_makeup(user, original):
+            return NO_MAKEUP_NEEDED
+    elif not in_audience(user, exam):
+        return NOT_IN_AUDIENCE
+    if attempts_used(user, exam) >= exam.attempts_allowed:
+        return NO_ATTEMPTS_LEFT
+    return None
+
+
+def visible_exams(user: User, now: datetime) -> list[Exam]:
+    """Published or closed exams `user` is (or was) a candidate of, or has attempted; newest window first."""
+    exams = db.session.scalars(
+        select(Exam).where(Exam.status.in_(("published", "closed"))).order_by(Exam.opens_at.desc(), Exam.id)
+    ).all()
+    attempted = set(db.session.scalars(select(Attempt.exam_id).where(Attempt.user_id == user.id)))
+    shown = []
+    for exam in exams:
+        if exam.id in attempted:
+            shown.append(exam)
+        elif exam.makeup_of is not None:
+            if in_audience(user, exam.makeup_of) and needs_makeup(user, exam.makeup_of):
+                shown.append(exam)
+        elif in_audience(user, exam):
+            shown.append(exam)
+    return shown
