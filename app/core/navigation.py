@@ -12,6 +12,10 @@ NAV = (
     ("org.stations", _l("Stations and teams")),
     ("org.roster_import", _l("Import roster")),
     ("banks.index", _l("Question banks")),
+    ("exams.index", _l("Exams")),
+    ("exams.my_exams", _l("My exams")),
+    ("exams.practice_home", _l("Practice")),
+    ("exams.mistakes", _l("Wrong-answer book")),
     ("audit.events", _l("Audit log")),
 )
 

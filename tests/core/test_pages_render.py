@@ -37,6 +37,7 @@ def real_arguments(users, org):
                           owner=user, now=utcnow())
         for role, user in users.items()
     }
+    exam, attempts, short_answer, practice = _exam_with_attempts(users)
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -50,7 +51,35 @@ def real_arguments(users, org):
         "sha256": image.sha256,
         "bank_token": bank_tokens[role],
         "fmt": "csv",
+        "exam_id": exam.id,
+        "attempt_id": attempts[role].id,
+        "version_id": short_answer.id,
+        "practice_id": practice[role].id,
     }
+
+
+def _exam_with_attempts(users):
+    """An exam the trainer owns that every role's user sits (each has an attempt in progress), a short-answer
+    version on it (grading, regrade), and one practice question per user."""
+    from app.core.clock import utcnow
+    from app.exams.attempts import start_attempt
+    from app.exams.models import PracticeAnswer
+    from tests import factories
+
+    made = factories.make_exam_bank(users[Role.TRAINER])
+    exam = factories.make_exam(users[Role.TRAINER], made.bank, audience=list(users.values()))
+    now = utcnow()
+    attempts = {role: start_attempt(user, exam, now=now, ip="127.0.0.1") for role, user in users.items()}
+    short_answer = next(item.version for item in attempts[Role.COLLECTOR].items if item.version.type == "short_answer")
+    question = made.questions[0]
+    practice = {}
+    for role, user in users.items():
+        practice[role] = PracticeAnswer(user_id=user.id, course_id=made.bank.course_id, question_id=question.id,
+                                        version_id=question.current_version_id, option_order=[0, 1, 2, 3],
+                                        shown_at=now)
+        db.session.add(practice[role])
+    db.session.flush()
+    return exam, attempts, short_answer, practice
 
 
 def _bank_with_a_question(trainer):

@@ -1,0 +1,3 @@
+"""Routes: being written."""
+
+from app.exams.views import bp  # noqa: F401
