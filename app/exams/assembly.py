@@ -5,8 +5,8 @@ Pure functions over pools (no database), so the draw can be tested on its own:
     plan = draw_paper(rules, fixed, seed=…, exposed=…)
 
 - Each rule draws `count` distinct questions from its pool, never one already on the paper. With
-  exposure control the rule draws from questions no earlier exam used, and falls back to the whole
-  pool only when that is too small.
+  exposure control the rule draws from questions no earlier exam used; when too few are left it takes
+  all of them and as few used questions as the count needs.
 - Difficulty: the blueprint's difficulty is the mean a uniform draw would give (the pools' means
   weighted by counts, fixed questions included). After the random draw, swaps within a rule's pool
   move the paper's mean towards it until it is within `TOLERANCE` (±0.3) or no swap helps.
@@ -61,10 +61,17 @@ def target_difficulty(rules: list[RuleDraw], fixed: list[tuple[PoolQuestion, Dec
     return total / count if count else 0.0
 
 
-def _choices(rule: RuleDraw, taken: set[int], exposed: set[int]) -> list[PoolQuestion]:
+def _draw(rule: RuleDraw, taken: set[int], exposed: set[int], rng: random.Random, index: int):
+    """(picked, the questions swaps may use): unexposed questions only when there are enough; otherwise
+    every unexposed question plus as few used ones as the count needs, and swaps stay among the used."""
     free = [q for q in rule.pool if q.question_id not in taken]
+    if len(free) < rule.count:
+        raise PoolTooSmall(index, rule.count, len(free))
     fresh = [q for q in free if q.question_id not in exposed]
-    return fresh if len(fresh) >= rule.count else free
+    if len(fresh) >= rule.count:
+        return rng.sample(fresh, rule.count), fresh
+    used = [q for q in free if q.question_id in exposed]
+    return fresh + rng.sample(used, rule.count - len(fresh)), used
 
 
 def draw_paper(rules: list[RuleDraw], fixed: list[tuple[PoolQuestion, Decimal | None]], *, seed: int,
@@ -74,13 +81,10 @@ def draw_paper(rules: list[RuleDraw], fixed: list[tuple[PoolQuestion, Decimal | 
     drawn: list[list[PoolQuestion]] = []
     allowed: list[list[PoolQuestion]] = []
     for index, rule in enumerate(rules):
-        choices = _choices(rule, taken, set(exposed))
-        if len(choices) < rule.count:
-            raise PoolTooSmall(index, rule.count, len(choices))
-        picked = rng.sample(choices, rule.count)
+        picked, swappable = _draw(rule, taken, set(exposed), rng, index)
         taken.update(q.question_id for q in picked)
         drawn.append(picked)
-        allowed.append(choices)
+        allowed.append(swappable)
 
     _balance(drawn, allowed, fixed, target_difficulty(rules, fixed), tolerance, rng)
 
@@ -114,8 +118,12 @@ def _balance(drawn, allowed, fixed, target: float, tolerance: float, rng: random
             spare = [q for q in allowed[r] if q.question_id not in used]
             if not spare:
                 continue
-            # Moving towards the target means taking out the most extreme question on the wrong side.
-            out_index = max(range(len(picked)), key=lambda i: picked[i].difficulty * (1 if gap > 0 else -1))
+            # Moving towards the target means taking out the most extreme swappable question on the wrong side.
+            swappable = {q.question_id for q in allowed[r]}
+            movable = [i for i in range(len(picked)) if picked[i].question_id in swappable]
+            if not movable:
+                continue
+            out_index = max(movable, key=lambda i: picked[i].difficulty * (1 if gap > 0 else -1))
             out = picked[out_index]
             replacement = min(spare, key=lambda q: q.difficulty * (1 if gap > 0 else -1))
             new_gap = abs((total - out.difficulty + replacement.difficulty) / count - target)
