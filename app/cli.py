@@ -69,3 +69,7 @@ def register(app) -> None:
     from app.banks.cli import banks
 
     app.cli.add_command(banks)
+
+    from app.exams.cli import exams
+
+    app.cli.add_command(exams)

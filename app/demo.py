@@ -9,7 +9,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -76,6 +77,8 @@ class DemoRun:
     # What each step added, by translated kind ("stations": 3), and the summary table's rows
     # (staff number, role label, name).
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    # Lines printed after the accounts table (the demo exams …).
+    notes: list[str] = field(default_factory=list)
     _password_hash: str | None = None
 
     @property
@@ -165,7 +168,76 @@ def question_banks(run: DemoRun) -> None:
             run.created[_("questions")] += result.created
 
 
-STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors, question_banks]
+# One published exam per course, open for a month, for every collector of the demo stations; each rule is a
+# question type the shipped bank of the course holds enough of: (type, count, points each). Total 100.
+DEMO_EXAM_RULES = {
+    "law": (("single", 12, 3), ("multiple", 6, 4), ("true_false", 8, 2), ("fill_blank", 3, 4),
+            ("short_answer", 1, 12)),
+    "default": (("single", 8, 4), ("multiple", 4, 6), ("true_false", 5, 4), ("fill_blank", 2, 6),
+                ("short_answer", 1, 12)),
+}
+DEMO_EXAM_MINUTES = {"law": 45, "default": 30}
+DEMO_EXAM_DAYS = 30
+
+
+def demo_exam_title(course) -> str:
+    return f"{course.name}·演示考试"
+
+
+def _demo_exam_rules(course, bank):
+    from app.exams.pools import RuleFilter, pool
+    from app.exams.services import RuleData
+
+    rules = [RuleData(count=count, bank_id=bank.id, type=kind, points_each=Decimal(points))
+             for kind, count, points in DEMO_EXAM_RULES.get(course.code, DEMO_EXAM_RULES["default"])]
+    enough = all(len(pool(course.id, RuleFilter(bank_id=bank.id, type=rule.type))) >= rule.count for rule in rules)
+    return rules if enough else None
+
+
+def exams(run: DemoRun) -> None:
+    """One published exam per course over its shipped bank, open from an hour ago for 30 days, for the demo
+    stations' collectors, owned by the demo trainer. A course that already has its demo exam (whatever its
+    state) is left alone; a course whose bank cannot fill the paper gets none."""
+    from app.exams.models import Exam
+    from app.exams.services import ExamSettings, create_exam, publish, set_audience, set_blueprint
+
+    owner = account_services.find_by_staff_no(BANK_OWNER)
+    actor = owner if owner is not None else SYSTEM
+    stations = [org_services.find_station(name) for name, _kind in STATIONS]
+    station_ids = [station.id for station in stations if station is not None]
+    shown = []
+    for course in ensure_courses():
+        title = demo_exam_title(course)
+        exam = db.session.scalar(db.select(Exam).where(Exam.course_id == course.id, Exam.title == title)
+                                 .order_by(Exam.id).limit(1))
+        if exam is None:
+            bank = find_bank(course, demo_bank_name(course, course.code))
+            rules = _demo_exam_rules(course, bank) if bank is not None and station_ids else None
+            if rules is None:
+                continue
+            total = sum(rule.count * rule.points_each for rule in rules)
+            minutes = DEMO_EXAM_MINUTES.get(course.code, DEMO_EXAM_MINUTES["default"])
+            settings = ExamSettings(
+                title=title, opens_at=run.now - timedelta(hours=1), closes_at=run.now + timedelta(days=DEMO_EXAM_DAYS),
+                duration_minutes=minutes, pass_mark=(total * Decimal("0.6")).quantize(Decimal("0.01")),
+                partial_share=Decimal("0.5"), release_score="at_submit", release_review="after_close",
+                description=_("Demo exam: %(count)d questions, %(minutes)d minutes.",
+                              count=sum(rule.count for rule in rules), minutes=minutes),
+            )
+            exam = create_exam(actor, course, settings, now=run.now, ip=DEMO_IP)
+            set_blueprint(actor, exam, rules, [], now=run.now, ip=DEMO_IP)
+            set_audience(actor, exam, station_ids=station_ids, team_ids=[], user_ids=[], now=run.now, ip=DEMO_IP)
+            publish(actor, exam, now=run.now, ip=DEMO_IP)
+            run.created[_("exams")] += 1
+        shown.append(_("%(title)s: %(count)d questions, %(minutes)d minutes", title=exam.title,
+                       count=sum(rule.count for rule in exam.rules), minutes=exam.duration_minutes))
+    if shown:
+        run.notes.append(_("Demo exams for the collectors (sign in as %(who)s, then open My exams):",
+                           who=collector_staff_no(0)))
+        run.notes.extend(f"  - {line}" for line in shown)
+
+
+STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors, question_banks, exams]
 
 
 def run(now: datetime) -> DemoRun:
@@ -192,6 +264,9 @@ def summary(demo: DemoRun) -> str:
         if number == 0:
             lines.append("  ".join("-" * width for width in widths))
     lines.append("")
+    if demo.notes:
+        lines.extend(demo.notes)
+        lines.append("")
     lines.append(_("Password for every demo account: %(password)s", password=DEMO_PASSWORD))
     lines.append(_("Start the server with `flask --app wsgi run`, then open %(url)s", url=URL))
     return "\n".join(lines)
