@@ -156,7 +156,10 @@ def save_answers(attempt: Attempt, *, writer: str, seq: int, responses: Mapping[
             return SaveResult("elsewhere")
         return SaveResult("duplicate", attempt.saved_at, attempt.save_seq)
     changes = []
-    for item in db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)):
+    # populate_existing: compare with the rows as they are now that this save holds the attempt, not with
+    # items the session loaded earlier (read_responses did) — a save committed in between would be missed.
+    for item in db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)
+                                   .execution_options(populate_existing=True)):
         response = responses.get(item.position)
         is_flagged = item.position in flagged
         if response != item.response or is_flagged != item.flagged:
