@@ -1,3 +1,145 @@
-"""Routes: being written."""
+"""Routes: a trainer's (or HR's) view of an exam's results, one attempt as graded, the candidates with their
+extra time, and granting extra time."""
 
-from app.exams.views import bp  # noqa: F401
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.banks.registry import kind_of
+from app.core.clock import utcnow
+from app.core.errors import DomainError
+from app.core.forms import add_domain_error
+from app.core.net import client_ip
+from app.core.permissions import allow
+from app.exams import marking, permissions
+from app.exams.attempts import grant_extra_time, open_attempt, remaining_seconds
+from app.exams.grading import regrades_of
+from app.exams.marking_forms import STATUS_LABELS, SUBMITTED_HOW_LABELS, ExtraTimeForm, ResultsFilterForm
+from app.exams.models import Attempt, Exam
+from app.exams.views import bp
+from app.extensions import db
+from app.org.models import Station
+
+STAFF_ROLES = (Role.ADMIN, Role.TRAINER, Role.HR)
+GRADER_ROLES = (Role.ADMIN, Role.TRAINER)
+
+
+def viewable_exam(exam_id: int) -> Exam:
+    exam = db.get_or_404(Exam, exam_id)
+    if not permissions.can_view_exam(current_user, exam):
+        abort(403)
+    return exam
+
+
+def gradable_exam(exam_id: int) -> Exam:
+    exam = db.get_or_404(Exam, exam_id)
+    if not permissions.can_grade_exam(current_user, exam):
+        abort(403)
+    return exam
+
+
+def sitting_notice(exam: Exam):
+    """Staff who are sitting the exam themselves see no key of it until they submit (SECURITY 19)."""
+    if open_attempt(current_user, exam) is None:
+        return None
+    return render_template("exams/results/sitting.html", exam=exam)
+
+
+def _shared(exam: Exam) -> dict:
+    return {"exam": exam, "can_grade": permissions.can_grade_exam(current_user, exam),
+            "status_labels": STATUS_LABELS, "how_labels": SUBMITTED_HOW_LABELS}
+
+
+@bp.get("/exams/<int:exam_id>/results")
+@allow(*STAFF_ROLES)
+def results(exam_id: int):
+    exam = viewable_exam(exam_id)
+    stations = db.session.scalars(db.select(Station).order_by(Station.name)).all()
+    form = ResultsFilterForm(stations, formdata=request.args)
+    attempts = marking.exam_attempts(exam, status=form.status_value, station_id=form.station_id)
+    now = utcnow()
+    return render_template("exams/results/results.html", **_shared(exam), form=form, attempts=attempts,
+                           summary=marking.results_summary(exam),
+                           remaining={a.id: remaining_seconds(a, now) for a in attempts if a.in_progress})
+
+
+class _Corrected:
+    """A version shown with the key a regrade grades it by (a rekey's corrected key)."""
+
+    def __init__(self, version, key):
+        self._version, self.key = version, key
+
+    def __getattr__(self, name):
+        return getattr(self._version, name)
+
+
+@bp.get("/exams/<int:exam_id>/attempts/<int:attempt_id>")
+@allow(*STAFF_ROLES)
+def attempt_detail(exam_id: int, attempt_id: int):
+    exam = viewable_exam(exam_id)
+    attempt = db.get_or_404(Attempt, attempt_id)
+    if attempt.exam_id != exam.id:
+        abort(404)
+    if not permissions.can_view_attempt(current_user, attempt):
+        abort(403)
+    notice = sitting_notice(exam)
+    if notice is not None:
+        return notice
+    regrades = regrades_of(exam.id)
+    rows = []
+    for item in attempt.items:
+        regrade = regrades.get(item.version_id)
+        version = item.version
+        if regrade is not None and regrade.action == "rekey" and regrade.key_version is not None:
+            version = _Corrected(item.version, regrade.key_version.key)
+        review = kind_of(item.version.type).present_review(version, item.option_order or None, item.response)
+        rows.append({"item": item, "review": review, "regrade": regrade})
+    return render_template("exams/results/attempt.html", **_shared(exam), attempt=attempt, rows=rows,
+                           graders=marking.graders_of([row["item"] for row in rows]),
+                           remaining=remaining_seconds(attempt, utcnow()) if attempt.in_progress else None)
+
+
+def _render_candidates(exam: Exam, form: ExtraTimeForm | None = None, selected: int | None = None):
+    now = utcnow()
+    rows = marking.candidate_rows(exam)
+    return render_template("exams/results/candidates.html", **_shared(exam), rows=rows, form=form or ExtraTimeForm(),
+                           selected=selected,
+                           remaining={r.open_attempt.id: remaining_seconds(r.open_attempt, now)
+                                      for r in rows if r.open_attempt is not None})
+
+
+@bp.get("/exams/<int:exam_id>/candidates")
+@allow(*STAFF_ROLES)
+def candidates(exam_id: int):
+    return _render_candidates(viewable_exam(exam_id))
+
+
+@bp.post("/exams/<int:exam_id>/candidates/<int:user_id>/extra-time")
+@allow(*GRADER_ROLES, fresh=True)
+def extra_time(exam_id: int, user_id: int):
+    exam = gradable_exam(exam_id)
+    user = db.get_or_404(User, user_id)
+    if not marking.may_get_extra_time(exam, user):
+        abort(404)
+    form = ExtraTimeForm()
+    if not form.validate_on_submit():
+        return _render_candidates(exam, form, selected=user.id), 400
+    try:
+        attempt = grant_extra_time(current_user, exam, user, minutes=form.minutes.data, reason=form.reason.data.strip(),
+                                   now=utcnow(), ip=client_ip(),
+                                   grace=timedelta(seconds=current_app.config["EXAM_GRACE_SECONDS"]))
+    except DomainError as error:
+        db.session.rollback()
+        add_domain_error(form, error)
+        return _render_candidates(exam, form, selected=user.id), 400
+    db.session.commit()
+    if attempt is not None:
+        flash(_("%(name)s now has %(minutes)d extra minutes; the open attempt's deadline moved.",
+                name=user.name, minutes=form.minutes.data), "success")
+    else:
+        flash(_("%(name)s now has %(minutes)d extra minutes.", name=user.name, minutes=form.minutes.data), "success")
+    return redirect(url_for("exams.candidates", exam_id=exam.id))
