@@ -19,6 +19,9 @@ from app.extensions import db
 from tests import factories
 from tests.core.test_route_permissions import csrf_tokens_in
 
+# Page texts are checked in English; the Chinese catalog is checked by tests/core/test_translations.py.
+pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 GRACE = timedelta(seconds=30)
 AUTO_TYPES = ("single", "multiple", "true_false", "fill_blank")

@@ -15,6 +15,9 @@ from app.extensions import db
 from tests import factories
 from tests.exams.take_helpers import claim, empty_fields, make_exam, position_of, right_fields, save, start
 
+# Page texts are checked in English; the Chinese catalog is checked by tests/core/test_translations.py.
+pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
+
 
 @pytest.fixture
 def candidate(users, login):
