@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.accounts.actors import SYSTEM
 from app.audit import actions
 from app.audit.services import record
+from app.banks.models import QuestionVersion
 from app.banks.registry import kind_of
 from app.core.errors import Conflict
 from app.core.i18n import lazy_gettext as _l
@@ -34,6 +35,14 @@ MAX_TEXT = 5000  # characters kept of one typed answer
 def open_attempt(user, exam: Exam) -> Attempt | None:
     return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
                                                    Attempt.status == "in_progress"))
+
+
+def has_open_attempt(user, now: datetime, grace: timedelta = timedelta(0)) -> bool:
+    """`user` has an attempt (of any exam) that may still save: pages that show keys stay closed (SECURITY 19)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Attempt)
+        .where(Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.deadline_at >= now - grace)
+    ) > 0
 
 
 def extra_minutes(exam: Exam, user) -> int:
@@ -118,7 +127,7 @@ class SaveResult:
         return self.status in ("saved", "duplicate")
 
 
-def _clean(response):
+def storable(response):
     """Responses in the shapes stored as JSON: sets sorted, empty answers None, text cut to MAX_TEXT."""
     if isinstance(response, (set, frozenset)):
         response = sorted(response)
@@ -134,9 +143,14 @@ def _clean(response):
 
 
 def read_responses(attempt: Attempt, form: Mapping) -> dict[int, object]:
-    """Each item's response from the submitted form (inputs named q<position>…), read by its type."""
-    return {item.position: _clean(kind_of(item.version.type).read_response(form, f"q{item.position}"))
-            for item in attempt.items}
+    """Each item's response from the submitted form (inputs named q<position>…), read by its type.
+
+    Reads only positions and types (not the items with their question texts): autosave runs this for
+    every candidate every 15 seconds."""
+    types = db.session.execute(select(PaperItem.position, QuestionVersion.type)
+                               .join(QuestionVersion, QuestionVersion.id == PaperItem.version_id)
+                               .where(PaperItem.attempt_id == attempt.id)).all()
+    return {position: storable(kind_of(type_).read_response(form, f"q{position}")) for position, type_ in types}
 
 
 def save_answers(attempt: Attempt, *, writer: str, seq: int, responses: Mapping[int, object],
@@ -156,10 +170,11 @@ def save_answers(attempt: Attempt, *, writer: str, seq: int, responses: Mapping[
             return SaveResult("elsewhere")
         return SaveResult("duplicate", attempt.saved_at, attempt.save_seq)
     changes = []
-    # populate_existing: compare with the rows as they are now that this save holds the attempt, not with
-    # items the session loaded earlier (read_responses did) — a save committed in between would be missed.
-    for item in db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)
-                                   .execution_options(populate_existing=True)):
+    # Compare with the rows as stored now that this save holds the attempt (plain rows, not session objects
+    # loaded earlier: a save committed in between would be missed).
+    stored = db.session.execute(select(PaperItem.id, PaperItem.position, PaperItem.response, PaperItem.flagged,
+                                       PaperItem.answered_at).where(PaperItem.attempt_id == attempt.id))
+    for item in stored:
         response = responses.get(item.position)
         is_flagged = item.position in flagged
         if response != item.response or is_flagged != item.flagged:

@@ -89,7 +89,7 @@ class Exam(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     course: Mapped[Course] = relationship(lazy="joined")
-    owners: Mapped[list["User"]] = relationship(secondary=exam_owners, lazy="selectin")  # noqa: F821
+    owners: Mapped[list["User"]] = relationship(secondary=exam_owners)  # noqa: F821  (loaded when checked)
     makeup_of: Mapped["Exam | None"] = relationship(remote_side=[id])
     rules: Mapped[list["BlueprintRule"]] = relationship(
         back_populates="exam", order_by="BlueprintRule.position", cascade="all, delete-orphan"

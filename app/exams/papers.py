@@ -210,7 +210,9 @@ class Outcome:
     review_note: object | None
 
 
-def outcome(attempt: Attempt, now: datetime) -> Outcome:
+def outcome(attempt: Attempt, now: datetime, *, sitting: bool = False) -> Outcome:
+    """What the result page shows. `sitting`: the candidate has an attempt open (this exam's next attempt
+    or another exam), so no review with keys is shown until it is submitted (SECURITY 19)."""
     exam = attempt.exam
     waiting = attempt.status == "submitted" and attempt.score is None
 
@@ -222,6 +224,9 @@ def outcome(attempt: Attempt, now: datetime) -> Outcome:
         return None
 
     score_shown, review_shown = score_released(exam, attempt, now), review_released(exam, attempt, now)
+    if review_shown and sitting:
+        return Outcome(score_shown, False, waiting, None if score_shown else note(exam.release_score),
+                       _l("The review opens again once you have submitted the exam you are sitting."))
     return Outcome(score_shown, review_shown, waiting,
                    None if score_shown else note(exam.release_score),
                    None if review_shown else note(exam.release_review))

@@ -8,13 +8,13 @@ questions the collector never practised come first, then those last answered wro
 the question just shown is not repeated while another one qualifies.
 
 Practice shows keys, so it is closed while the collector has an exam attempt running (SECURITY 19):
-`exam_in_progress` is what the pages check before anything else.
+`has_open_attempt` (app.exams.attempts) is what the pages check before anything else.
 """
 
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import case, func, select, update
@@ -22,7 +22,8 @@ from sqlalchemy import case, func, select, update
 from app.banks.models import Bank, Question, QuestionVersion, Topic, question_topics
 from app.banks.registry import PARTIAL, kind_of
 from app.courses.models import Course
-from app.exams.models import Attempt, PracticeAnswer
+from app.exams.attempts import storable
+from app.exams.models import PracticeAnswer
 from app.extensions import db
 
 # Multiple choice in practice: a correct but incomplete choice earns half the points (少选得半分), a wrong
@@ -30,15 +31,6 @@ from app.extensions import db
 PRACTICE_SHARE = Decimal("0.5")
 PRACTICE_POLICY = PARTIAL(PRACTICE_SHARE)
 CHOICE_TYPES = ("single", "multiple")
-MAX_TEXT = 5000  # characters kept of a typed answer
-
-
-def exam_in_progress(user, now: datetime, grace: timedelta = timedelta(0)) -> bool:
-    """True while `user` has an attempt open that may still save (deadline + grace not past)."""
-    return db.session.scalar(
-        select(func.count()).select_from(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.deadline_at >= now - grace)
-    ) > 0
 
 
 # --- Overview -----------------------------------------------------------------------------------
@@ -170,21 +162,6 @@ def start_practice(user, wanted: PracticeFilter, *, now: datetime,
 
 
 # --- Answering ----------------------------------------------------------------------------------
-
-def storable(response):
-    """The response as stored (JSON): sets sorted, empty answers None, text cut to MAX_TEXT."""
-    if isinstance(response, (set, frozenset)):
-        response = sorted(response)
-    if isinstance(response, str):
-        response = response[:MAX_TEXT]
-        return response if response.strip() else None
-    if isinstance(response, list):
-        if all(isinstance(r, str) for r in response):
-            response = [r[:MAX_TEXT] for r in response]
-            return response if any(r.strip() for r in response) else None
-        return response or None
-    return response
-
 
 def answer_practice(practice: PracticeAnswer, response, *, now: datetime) -> bool:
     """Grade and store the answer; False (nothing changes) if the question was already answered.

@@ -13,7 +13,7 @@ from app.banks.drafts import Draft, QuestionType
 from app.banks.services import add_questions, create_bank
 from app.courses.catalog import find_course
 from app.exams import practice as service
-from app.exams.attempts import start_attempt
+from app.exams.attempts import has_open_attempt, start_attempt
 from app.exams.models import Attempt, PracticeAnswer
 from app.extensions import db
 from tests import factories
@@ -162,13 +162,13 @@ def test_exam_in_progress_until_deadline_and_grace(users, made):
     attempt = start_attempt(collector, exam, now=NOW, ip="t")
     db.session.commit()
     grace = timedelta(seconds=30)
-    assert service.exam_in_progress(collector, NOW + timedelta(minutes=10), grace)
-    assert service.exam_in_progress(collector, attempt.deadline_at + timedelta(seconds=20), grace)
-    assert not service.exam_in_progress(collector, attempt.deadline_at + timedelta(minutes=1), grace)
-    assert not service.exam_in_progress(trainer, NOW, grace)
+    assert has_open_attempt(collector, NOW + timedelta(minutes=10), grace)
+    assert has_open_attempt(collector, attempt.deadline_at + timedelta(seconds=20), grace)
+    assert not has_open_attempt(collector, attempt.deadline_at + timedelta(minutes=1), grace)
+    assert not has_open_attempt(trainer, NOW, grace)
     attempt.status, attempt.submitted_at, attempt.submitted_how = "submitted", NOW, "candidate"
     db.session.commit()
-    assert not service.exam_in_progress(collector, NOW + timedelta(minutes=10), grace)
+    assert not has_open_attempt(collector, NOW + timedelta(minutes=10), grace)
 
 
 # --- Pages --------------------------------------------------------------------------------------

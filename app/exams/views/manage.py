@@ -51,31 +51,11 @@ from app.exams.forms import (
 from app.exams.models import Attempt, Exam
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool, rule_report
 from app.exams.views import bp
+from app.exams.views.loading import managed_exam, viewable_exam
 from app.extensions import db
 from app.org.models import Station
 
 SAMPLE_DRAWS = 20
-
-
-# --- Loading ----------------------------------------------------------------------------------
-
-def viewed_exam(exam_id: int) -> Exam:
-    exam = db.get_or_404(Exam, exam_id)
-    if not permissions.can_view_exam(current_user, exam):
-        abort(403)
-    return exam
-
-
-def managed_exam(exam_id: int) -> Exam:
-    exam = db.get_or_404(Exam, exam_id)
-    if not permissions.can_manage_exam(current_user, exam):
-        abort(403)
-    return exam
-
-
-def endpoint_exists(endpoint: str) -> bool:
-    """Pages of other modules (results, candidates, grading) are linked only once they exist."""
-    return endpoint in current_app.view_functions
 
 
 # --- Read-only facts the pages show -----------------------------------------------------------
@@ -201,9 +181,9 @@ def edit(exam_id: int):
 @bp.get("/exams/<int:exam_id>")
 @allow(Role.ADMIN, Role.TRAINER, Role.HR)
 def detail(exam_id: int):
-    exam = viewed_exam(exam_id)
-    links = {name: url_for(f"exams.{name}", exam_id=exam.id) for name in ("results", "candidates", "grading")
-             if endpoint_exists(f"exams.{name}")}
+    exam = viewable_exam(exam_id)
+    links = {name: url_for(f"exams.{name}", exam_id=exam.id)
+             for name in ("results", "candidates", "grading", "questions")}
     return render_template("exams/manage/detail.html", **page_context(exam), action_form=ActionForm(),
                            may_manage=permissions.can_manage_exam(current_user, exam), links=links,
                            candidates=audience_users(exam), attempts=attempt_counts([exam.id]).get(exam.id, 0),

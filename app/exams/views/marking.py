@@ -16,7 +16,8 @@ from app.exams import marking
 from app.exams.marking_forms import ACTION_LABELS, GradeForm, RegradeForm, read_marks
 from app.exams.permissions import can_grade_exam
 from app.exams.views import bp
-from app.exams.views.results import GRADER_ROLES, STAFF_ROLES, gradable_exam, sitting_notice, viewable_exam
+from app.exams.views.loading import gradable_exam, viewable_exam
+from app.exams.views.results import GRADER_ROLES, STAFF_ROLES, sitting_notice
 from app.extensions import db
 
 

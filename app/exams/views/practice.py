@@ -21,6 +21,7 @@ from app.core.permissions import ANY_USER, allow
 from app.courses.models import Course
 from app.exams import mistakes as book
 from app.exams import practice as service
+from app.exams.attempts import has_open_attempt, storable
 from app.exams.models import Attempt, PaperItem, PracticeAnswer
 from app.exams.views import bp
 from app.extensions import db
@@ -62,7 +63,7 @@ def _grace():
 
 def _closed_during_exam():
     """A redirect to the exam list while the user has an attempt running (practice shows keys); else None."""
-    if not service.exam_in_progress(current_user, utcnow(), _grace()):
+    if not has_open_attempt(current_user, utcnow(), _grace()):
         return None
     flash(_("Finish your exam first: practice and the wrong-answer book are closed during an exam."), "warning")
     try:
@@ -159,7 +160,7 @@ def practice_question(practice_id: int):
     if request.method == "POST" and practice.answered_at is None:
         if not form.validate_on_submit():
             abort(400)
-        response = service.storable(kind.read_response(request.form, "q1"))
+        response = storable(kind.read_response(request.form, "q1"))
         if response is None:
             flash(_("Answer the question first (or take the next one)."), "warning")
         else:

@@ -21,25 +21,12 @@ from app.exams.grading import regrades_of
 from app.exams.marking_forms import STATUS_LABELS, SUBMITTED_HOW_LABELS, ExtraTimeForm, ResultsFilterForm
 from app.exams.models import Attempt, Exam
 from app.exams.views import bp
+from app.exams.views.loading import gradable_exam, viewable_exam
 from app.extensions import db
 from app.org.models import Station
 
 STAFF_ROLES = (Role.ADMIN, Role.TRAINER, Role.HR)
 GRADER_ROLES = (Role.ADMIN, Role.TRAINER)
-
-
-def viewable_exam(exam_id: int) -> Exam:
-    exam = db.get_or_404(Exam, exam_id)
-    if not permissions.can_view_exam(current_user, exam):
-        abort(403)
-    return exam
-
-
-def gradable_exam(exam_id: int) -> Exam:
-    exam = db.get_or_404(Exam, exam_id)
-    if not permissions.can_grade_exam(current_user, exam):
-        abort(403)
-    return exam
 
 
 def sitting_notice(exam: Exam):

@@ -144,11 +144,11 @@ def save(attempt_id: int):
         db.session.rollback()
         _close_overdue(now)
         return _over(attempt)
+    remaining = flow.remaining_seconds(attempt, now)  # before commit expires the attempt (no reload)
     db.session.commit()
     if result.status == "elsewhere":
         return jsonify(status="elsewhere"), 409
-    return jsonify(status=result.status, saved_at=_iso(result.saved_at), seq=result.seq,
-                   remaining=flow.remaining_seconds(attempt, now))
+    return jsonify(status=result.status, saved_at=_iso(result.saved_at), seq=result.seq, remaining=remaining)
 
 
 @bp.get("/my/attempts/<int:attempt_id>/time")
@@ -207,7 +207,7 @@ def result(attempt_id: int):
     _close_overdue(now)
     if attempt.in_progress:
         return redirect(url_for("exams.paper", attempt_id=attempt.id))
-    shown = papers.outcome(attempt, now)
+    shown = papers.outcome(attempt, now, sitting=flow.has_open_attempt(current_user, now, _grace()))
     return render_template("exams/take/result.html", attempt=attempt, exam=attempt.exam, shown=shown,
                            review=papers.review_items(attempt) if shown.review_shown else [],
                            answered=sum(papers.answered(item.response) for item in attempt.items),
