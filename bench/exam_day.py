@@ -7,7 +7,7 @@ The app runs under gunicorn on loopback in a temporary instance folder, its data
 `flask --app wsgi db upgrade`. Seeding (N collectors, a 100-question bank, a published 30-minute exam of
 50 questions for all) and logins are setup, not measured; logins use cheap argon2 parameters (server and
 seeding). Measured, as a browser does it: ALL START together (POST start), open the paper, claim the
-window, autosave rounds with the full state and increasing seq spread over a compressed 15-second period,
+window, autosave rounds with the full state and increasing seq spread over 15 seconds as the page does (--save-period compresses it),
 then ALL SUBMIT (JSON final state) spread over one minute. The framework floor is a closed-loop blast
 of GET /my/attempts/<id>/time (an authenticated JSON read: session load, overdue check, attempt load),
 compared with the same blast of saves. Afterwards the database is read directly: every acknowledged
@@ -485,8 +485,9 @@ def main() -> None:
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--rounds", type=int, default=4, help="autosave rounds per candidate")
-    parser.add_argument("--save-period", type=float, default=5.0,
-                        help="seconds one autosave round is spread over (15 s of exam time, compressed)")
+    parser.add_argument("--save-period", type=float, default=15.0,
+                        help="seconds one autosave round is spread over (the page saves every 15 s; "
+                             "smaller values compress time into a heavier load)")
     parser.add_argument("--submit-window", type=float, default=60.0, help="seconds everyone submits within")
     parser.add_argument("--concurrency", type=int, default=200, help="client threads for bursts and paced steps")
     parser.add_argument("--blast-concurrency", type=int, default=32,
