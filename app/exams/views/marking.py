@@ -14,6 +14,7 @@ from app.core.net import client_ip
 from app.core.permissions import allow
 from app.exams import marking
 from app.exams.marking_forms import ACTION_LABELS, GradeForm, RegradeForm, read_marks
+from app.exams.papers import image_data_url
 from app.exams.permissions import can_grade_exam
 from app.exams.views import bp
 from app.exams.views.loading import gradable_exam, viewable_exam
@@ -41,7 +42,7 @@ def _render_question(exam, version, form, errors=None, entered=None, status=200)
     return render_template(
         "exams/results/grade_question.html", exam=exam, version=version, form=form, items=items,
         pending=sum(item.score is None for item in items), errors=errors or {}, entered=entered or {},
-        review=kind_of(version.type).present_review(version), graders=marking.graders_of(items),
+        review=kind_of(version.type).present_review(version, image_url=image_data_url(version)), graders=marking.graders_of(items),
         voided=regrade is not None and regrade.action == "void",
     ), status
 
@@ -106,8 +107,8 @@ def _render_regrade(exam, version, form, plan=None, status=200):
     return render_template(
         "exams/results/regrade.html", exam=exam, version=version, form=form, plan=plan,
         rekey_refusal=marking.rekey_refusal(version), current=current, action_labels=ACTION_LABELS,
-        review=kind_of(version.type).present_review(version),
-        current_review=kind_of(current.type).present_review(current)
+        review=kind_of(version.type).present_review(version, image_url=image_data_url(version)),
+        current_review=kind_of(current.type).present_review(current, image_url=image_data_url(current))
         if current is not None and current.id != version.id else None,
         existing=marking.regrades_of(exam.id).get(version.id),
     ), status

@@ -4,7 +4,7 @@ Both show answer keys, so while the collector has an exam attempt running every 
 to their exam list instead (SECURITY 19).
 """
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,7 +13,6 @@ from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
 from app.banks.forms import type_labels
-from app.banks.models import Image, QuestionVersion
 from app.banks.registry import kind_of
 from app.core.clock import utcnow
 from app.core.i18n import lazy_gettext as _l
@@ -22,7 +21,8 @@ from app.courses.models import Course
 from app.exams import mistakes as book
 from app.exams import practice as service
 from app.exams.attempts import has_open_attempt, storable
-from app.exams.models import Attempt, PaperItem, PracticeAnswer
+from app.exams.models import PracticeAnswer
+from app.exams.papers import image_data_url
 from app.exams.views import bp
 from app.extensions import db
 
@@ -71,12 +71,6 @@ def _closed_during_exam():
     except BuildError:
         target = url_for("main.home")
     return redirect(target)
-
-
-def _image_url(version) -> str | None:
-    if version is None or version.image_id is None:
-        return None
-    return url_for("exams.practice_image", sha256=version.image.sha256)
 
 
 def _filter_args(wanted: service.PracticeFilter) -> dict:
@@ -169,7 +163,7 @@ def practice_question(practice_id: int):
             return redirect(url_for("exams.practice_question", practice_id=practice.id, **_filter_args(wanted)))
     elif request.method == "POST":
         return redirect(url_for("exams.practice_question", practice_id=practice.id, **_filter_args(wanted)))
-    image = _image_url(version)
+    image = image_data_url(version)
     answered = practice.answered_at is not None
     return render_template(
         "exams/practice/question.html", practice=practice, version=version, form=form, wanted=wanted,
@@ -192,29 +186,4 @@ def mistakes():
         chosen = None
     groups = book.mistake_book(current_user, now=utcnow(), course_id=chosen)
     return render_template("exams/practice/mistakes.html", groups=groups, courses=courses, chosen=chosen,
-                           image_url=_image_url, course_name=_course_name)
-
-
-@bp.get("/practice/images/<sha256>")
-@allow(ANY_USER)
-def practice_image(sha256: str):
-    """A question's picture, for someone who practised that question or had it on a submitted paper."""
-    closed = _closed_during_exam()
-    if closed is not None:
-        return closed
-    found = db.session.scalar(db.select(Image).where(Image.sha256 == sha256.lower()[:64]))
-    if found is None or found.content_type not in IMAGE_TYPES:
-        abort(404)
-    versions = db.select(QuestionVersion.id).where(QuestionVersion.image_id == found.id)
-    practised = db.select(PracticeAnswer.id).where(PracticeAnswer.user_id == current_user.id,
-                                                   PracticeAnswer.version_id.in_(versions))
-    on_paper = (db.select(PaperItem.id).join(Attempt, Attempt.id == PaperItem.attempt_id)
-                .where(Attempt.user_id == current_user.id, Attempt.status == "submitted",
-                       PaperItem.version_id.in_(versions)))
-    if db.session.scalar(practised.limit(1)) is None and db.session.scalar(on_paper.limit(1)) is None:
-        abort(404)
-    response = make_response(found.data)
-    response.headers["Content-Type"] = found.content_type
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+                           image_url=image_data_url, course_name=_course_name)

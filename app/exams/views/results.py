@@ -20,6 +20,7 @@ from app.exams.attempts import grant_extra_time, open_attempt, remaining_seconds
 from app.exams.grading import regrades_of
 from app.exams.marking_forms import STATUS_LABELS, SUBMITTED_HOW_LABELS, ExtraTimeForm, ResultsFilterForm
 from app.exams.models import Attempt, Exam
+from app.exams.papers import image_data_url
 from app.exams.views import bp
 from app.exams.views.loading import gradable_exam, viewable_exam
 from app.extensions import db
@@ -83,7 +84,8 @@ def attempt_detail(exam_id: int, attempt_id: int):
         version = item.version
         if regrade is not None and regrade.action == "rekey" and regrade.key_version is not None:
             version = _Corrected(item.version, regrade.key_version.key)
-        review = kind_of(item.version.type).present_review(version, item.option_order or None, item.response)
+        review = kind_of(item.version.type).present_review(version, item.option_order or None, item.response,
+                                                           image_url=image_data_url(version))
         rows.append({"item": item, "review": review, "regrade": regrade})
     return render_template("exams/results/attempt.html", **_shared(exam), attempt=attempt, rows=rows,
                            graders=marking.graders_of([row["item"] for row in rows]),
