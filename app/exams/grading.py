@@ -30,6 +30,13 @@ class _AsGraded:
         return getattr(self._version, name)
 
 
+def as_graded(item: PaperItem, regrade: Regrade | None = None) -> _AsGraded:
+    """The item's version as grading, reviews and the wrong-answer book treat it: the points the exam gives
+    the item and, after a rekey regrade, the corrected key."""
+    key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else None
+    return _AsGraded(item.version, money(Decimal(item.points)), key)
+
+
 def regrades_of(exam_id: int) -> dict[int, Regrade]:
     """The exam's regrades by the question version they apply to."""
     return {r.version_id: r for r in db.session.scalars(select(Regrade).where(Regrade.exam_id == exam_id))}
@@ -51,9 +58,7 @@ def grade_item(item: PaperItem, policy, regrade: Regrade | None = None) -> ItemG
         if item.graded_by_id is not None and item.score is not None:
             return ItemGrade(item.score, item.score >= points)
         return ItemGrade(None, None)
-    key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else None
-    grade: Grade = kind.grade(_AsGraded(item.version, points, key), item.response, item.option_order or None,
-                              policy)
+    grade: Grade = kind.grade(as_graded(item, regrade), item.response, item.option_order or None, policy)
     return ItemGrade(grade.score, grade.correct)
 
 

@@ -14,21 +14,10 @@ from sqlalchemy import select
 
 from app.banks.registry import ReviewView, kind_of
 from app.courses.models import Course
-from app.exams.grading import regrades_of
+from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, PracticeAnswer
 from app.exams.policies import review_released
 from app.extensions import db
-
-
-class _WithKey:
-    """A version seen by the candidate, with the key a regrade corrected it to."""
-
-    def __init__(self, version, key: dict):
-        self._version = version
-        self.key = key
-
-    def __getattr__(self, name):
-        return getattr(self._version, name)
 
 
 @dataclass(frozen=True)
@@ -71,9 +60,7 @@ def _exam_mistakes(user, now: datetime, course_id: int | None) -> list[Mistake]:
         if attempt.exam_id not in regrades:
             regrades[attempt.exam_id] = regrades_of(attempt.exam_id)
         regrade = regrades[attempt.exam_id].get(item.version_id)
-        version = item.version
-        if regrade is not None and regrade.action == "rekey" and regrade.key_version is not None:
-            version = _WithKey(version, regrade.key_version.key)
+        version = as_graded(item, regrade)
         found.append(Mistake(course=attempt.exam.course, question_id=item.question_id, version=version,
                              option_order=item.option_order, response=item.response,
                              when=attempt.submitted_at or attempt.started_at, exam=attempt.exam,

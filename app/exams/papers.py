@@ -17,7 +17,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
 from app.exams.attempts import open_attempt
 from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, best_attempt, refusal, visible_exams
-from app.exams.grading import regrades_of
+from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
 
@@ -27,18 +27,6 @@ MAX_FIELDS = 2000
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 20000
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-
-
-class _AsShown:
-    """A version with the exam's points for the item (and a corrected key for a review after a rekey)."""
-
-    def __init__(self, version, points, key=None):
-        self._version = version
-        self.points = money(points)
-        self.key = key if key is not None else version.key
-
-    def __getattr__(self, name):
-        return getattr(self._version, name)
 
 
 def image_data_url(version) -> str | None:
@@ -74,7 +62,7 @@ def paper_questions(attempt: Attempt) -> list[PaperQuestion]:
     """Every item as the candidate sees it, in the stored order, with the saved response: no key."""
     questions = []
     for item in attempt.items:
-        view = kind_of(item.version.type).present(_AsShown(item.version, item.points), item.option_order or None,
+        view = kind_of(item.version.type).present(as_graded(item), item.option_order or None,
                                                   image_url=image_data_url(item.version))
         questions.append(PaperQuestion(item.position, f"q{item.position}", view, item.response,
                                        answered(item.response), item.flagged))
@@ -192,9 +180,8 @@ def review_items(attempt: Attempt) -> list[ReviewItem]:
     items = []
     for item in attempt.items:
         regrade = regrades.get(item.version_id)
-        key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else None
         review = kind_of(item.version.type).present_review(
-            _AsShown(item.version, item.points, key), item.option_order or None, item.response,
+            as_graded(item, regrade), item.option_order or None, item.response,
             image_url=image_data_url(item.version))
         items.append(ReviewItem(item.position, review, money(item.points), item.score, item.score is None,
                                 item.comment or "", answered(item.response)))

@@ -17,7 +17,7 @@ from app.core.net import client_ip
 from app.core.permissions import allow
 from app.exams import marking, permissions
 from app.exams.attempts import grant_extra_time, open_attempt, remaining_seconds
-from app.exams.grading import regrades_of
+from app.exams.grading import as_graded, regrades_of
 from app.exams.marking_forms import STATUS_LABELS, SUBMITTED_HOW_LABELS, ExtraTimeForm, ResultsFilterForm
 from app.exams.models import Attempt, Exam
 from app.exams.papers import image_data_url
@@ -55,16 +55,6 @@ def results(exam_id: int):
                            remaining={a.id: remaining_seconds(a, now) for a in attempts if a.in_progress})
 
 
-class _Corrected:
-    """A version shown with the key a regrade grades it by (a rekey's corrected key)."""
-
-    def __init__(self, version, key):
-        self._version, self.key = version, key
-
-    def __getattr__(self, name):
-        return getattr(self._version, name)
-
-
 @bp.get("/exams/<int:exam_id>/attempts/<int:attempt_id>")
 @allow(*STAFF_ROLES)
 def attempt_detail(exam_id: int, attempt_id: int):
@@ -81,9 +71,7 @@ def attempt_detail(exam_id: int, attempt_id: int):
     rows = []
     for item in attempt.items:
         regrade = regrades.get(item.version_id)
-        version = item.version
-        if regrade is not None and regrade.action == "rekey" and regrade.key_version is not None:
-            version = _Corrected(item.version, regrade.key_version.key)
+        version = as_graded(item, regrade)
         review = kind_of(item.version.type).present_review(version, item.option_order or None, item.response,
                                                            image_url=image_data_url(version))
         rows.append({"item": item, "review": review, "regrade": regrade})
