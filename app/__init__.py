@@ -67,9 +67,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.audit.views import bp as audit_bp
     from app.banks.views import bp as banks_bp
+    from app.courses.views import bp as courses_bp
     from app.exams.views import bp as exams_bp
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
 
-    for blueprint in (main_bp, accounts_bp, org_bp, banks_bp, exams_bp, audit_bp):
+    for blueprint in (main_bp, accounts_bp, org_bp, courses_bp, banks_bp, exams_bp, audit_bp):
         app.register_blueprint(blueprint)

@@ -3,7 +3,7 @@
 from app.accounts.models import LoginSession, User, UserRole
 from app.audit.models import AuditEvent
 from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
-from app.courses.models import Course
+from app.courses.models import Course, Lesson, LessonAttachment, LessonProgress
 from app.exams.models import (
     Attempt,
     AudienceEntry,
@@ -21,6 +21,7 @@ from app.uploads.models import PendingUpload
 __all__ = [
     "Attempt", "AudienceEntry", "BlueprintRule", "Exam", "ExtraTime", "FixedQuestion", "PaperItem",
     "PracticeAnswer", "Regrade",
+    "Lesson", "LessonAttachment", "LessonProgress",
     "AuditEvent", "Bank", "Course", "Image", "LoginSession", "Office", "PendingUpload", "Question",
     "QuestionVersion", "Station", "Team", "Topic", "User", "UserRole",
 ]

@@ -11,6 +11,7 @@ NAV = (
     ("org.staff_list", _l("Staff")),
     ("org.stations", _l("Stations and teams")),
     ("org.roster_import", _l("Import roster")),
+    ("courses.index", _l("Courses")),
     ("banks.index", _l("Question banks")),
     ("exams.index", _l("Exams")),
     ("exams.my_exams", _l("My exams")),

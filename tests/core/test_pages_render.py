@@ -38,6 +38,7 @@ def real_arguments(users, org):
         for role, user in users.items()
     }
     exam, attempts, short_answer, practice = _exam_with_attempts(users)
+    lesson, attachment = _lesson_with_an_attachment(users[Role.TRAINER])
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -55,7 +56,32 @@ def real_arguments(users, org):
         "attempt_id": attempts[role].id,
         "version_id": short_answer.id,
         "practice_id": practice[role].id,
+        "course_code": lesson.course.code,
+        "lesson_id": lesson.id,
+        "attachment_id": attachment.id,
     }
+
+
+def _lesson_with_an_attachment(trainer):
+    """A law lesson (the trainer is a lecturer of the course) with a PDF attached."""
+    import hashlib
+
+    from app.core.clock import utcnow
+    from app.courses.catalog import ensure_courses, find_course
+    from app.courses.models import Lesson, LessonAttachment
+
+    ensure_courses()
+    course = find_course("law")
+    course.lecturers.append(trainer)
+    now = utcnow()
+    lesson = Lesson(course=course, position=0, title="收费公路的定义", body="## 收费公路\n\n依法收取车辆通行费的公路。",
+                    created_at=now, updated_at=now)
+    pdf = b"%PDF-1.4\n%test\n"
+    attachment = LessonAttachment(lesson=lesson, filename="讲义.pdf", content_type="application/pdf", size=len(pdf),
+                                  sha256=hashlib.sha256(pdf).hexdigest(), data=pdf, created_at=now)
+    db.session.add_all([lesson, attachment])
+    db.session.flush()
+    return lesson, attachment
 
 
 def _exam_with_attempts(users):
