@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "b", "i", "u", "s", "sub", "sup", "code", "pre", "blockquote",
-    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "img", "span", "hr",
+    "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "img", "span", "hr", "h2", "h3", "h4",
 }
 ALLOWED_ATTRIBUTES = {"img": {"src", "alt", "title", "width", "height"}, "th": {"align"}, "td": {"align"}}
 # Images only from our own image route (or inline data: images already in the allowlisted HTML).
