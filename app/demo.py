@@ -168,6 +168,27 @@ def question_banks(run: DemoRun) -> None:
             run.created[_("questions")] += result.created
 
 
+COURSE_MATERIAL = Path(__file__).resolve().parent / "courses" / "material"
+
+
+def course_material(run: DemoRun) -> None:
+    """The shipped lessons (app/courses/material/<course>/NN-slug.md) that each course does not have yet,
+    and the demo trainer as a lecturer of every course. Lessons already there (edited or not) are left alone."""
+    from app.courses.lessons import load_material
+
+    trainer = account_services.find_by_staff_no(BANK_OWNER)
+    report = load_material(COURSE_MATERIAL, trainer if trainer is not None else SYSTEM, run.now, ip=DEMO_IP)
+    if report.created:
+        run.created[_("lessons")] += report.created
+    for course in ensure_courses():
+        if trainer is not None and trainer not in course.lecturers:
+            course.lecturers.append(trainer)
+    db.session.flush()
+    run.notes.append(_("Course material: %(count)d lessons in %(courses)d courses (open Courses).",
+                       count=sum(report.lessons.values()), courses=len(report.lessons)))
+    run.notes.extend(f"  ! {problem}" for problem in report.problems)
+
+
 # One published exam per course, open for a month, for every collector of the demo stations; each rule is a
 # question type the shipped bank of the course holds enough of: (type, count, points each). Total 100.
 DEMO_EXAM_RULES = {
@@ -237,7 +258,9 @@ def exams(run: DemoRun) -> None:
         run.notes.extend(f"  - {line}" for line in shown)
 
 
-STEPS: list[Callable[[DemoRun], None]] = [organisation, staff_accounts, collectors, question_banks, exams]
+STEPS: list[Callable[[DemoRun], None]] = [
+    organisation, staff_accounts, collectors, question_banks, course_material, exams,
+]
 
 
 def run(now: datetime) -> DemoRun:

@@ -46,6 +46,12 @@ ATTEMPT_AUTO_SUBMITTED = "attempt.auto_submitted"
 ANSWER_GRADED = "attempt.answer_graded"
 ATTEMPT_REGRADED = "attempt.regraded"
 REGRADE_APPLIED = "exam.regrade_applied"
+LESSON_CREATED = "lesson.created"
+LESSON_UPDATED = "lesson.updated"
+LESSON_DELETED = "lesson.deleted"
+ATTACHMENT_ADDED = "lesson.attachment_added"
+ATTACHMENT_REMOVED = "lesson.attachment_removed"
+LECTURERS_CHANGED = "course.lecturers_changed"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -92,4 +98,10 @@ LABELS = {
     ANSWER_GRADED: _l("Answer graded by hand"),
     ATTEMPT_REGRADED: _l("Attempt regraded (score changed)"),
     REGRADE_APPLIED: _l("Question regraded"),
+    LESSON_CREATED: _l("Lesson created"),
+    LESSON_UPDATED: _l("Lesson updated"),
+    LESSON_DELETED: _l("Lesson deleted"),
+    ATTACHMENT_ADDED: _l("Lesson attachment added"),
+    ATTACHMENT_REMOVED: _l("Lesson attachment removed"),
+    LECTURERS_CHANGED: _l("Course lecturers changed"),
 }

@@ -25,6 +25,7 @@ from app.banks.services import add_questions, create_bank
 from app.core.clock import utcnow
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
 from app.courses.catalog import ensure_courses, find_course
+from app.courses.models import Lesson, LessonAttachment
 from app.exams.models import Attempt, PaperItem, PracticeAnswer
 from app.exams.views import take
 from app.extensions import db
@@ -392,10 +393,15 @@ def _crawl_arguments(world, attempt_id):
                               question_id=items_of(attempt_id)["single"].question_id,
                               version_id=items_of(attempt_id)["single"].version_id, option_order=[0, 1, 2, 3],
                               shown_at=utcnow())
-    db.session.add(practice)
+    now = utcnow()
+    lesson = Lesson(course_id=world.bank.course_id, title="课程", body="正文", created_at=now, updated_at=now)
+    attachment = LessonAttachment(lesson=lesson, filename="a.pdf", content_type="application/pdf", size=9,
+                                  sha256="0" * 64, data=b"%PDF-1.4\n", created_at=now)
+    db.session.add_all([practice, lesson, attachment])
     db.session.commit()
     return {"exam_id": world.exam.id, "attempt_id": attempt_id, "practice_id": practice.id, "sha256": "0" * 64,
-            "session_id": 1, "user_id": world.collector.id}
+            "session_id": 1, "user_id": world.collector.id, "course_code": world.bank.course.code,
+            "lesson_id": lesson.id, "attachment_id": attachment.id}
 
 
 def test_no_response_a_candidate_can_fetch_during_an_attempt_carries_the_key(app, world, clock):

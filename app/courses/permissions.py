@@ -1,0 +1,15 @@
+"""Who may change a course's material: administrators, and trainers who are lecturers of the course.
+Everybody signed in reads the courses."""
+
+from app.accounts.roles import Role
+from app.courses.models import Course
+
+
+def can_edit_course(user, course: Course) -> bool:
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.TRAINER) and any(lecturer.id == user.id for lecturer in course.lecturers)
+
+
+def can_set_lecturers(user) -> bool:
+    return user.has_role(Role.ADMIN, Role.HR)
