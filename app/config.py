@@ -61,6 +61,19 @@ SETTINGS: tuple[Setting, ...] = (
             "How long SQLite waits for a lock before failing"),
     Setting("EXAM_GRACE_SECONDS", "EXAM_GRACE_SECONDS", 30, int,
             "Seconds after an exam deadline in which a save or submit sent in time is still accepted"),
+    Setting("TRAINING_SLOTS", "TRAINING_SLOTS", "am=08:30-12:00,pm=14:00-17:30", str,
+            "Local times of the morning and afternoon training slots (a full day runs from one to the other)"),
+    Setting("TRAINING_MAX_SHARE", "TRAINING_MAX_SHARE", "1/3", str,
+            "Default share of a station's collectors that may be in the same batch (a fraction or decimal)"),
+    Setting("TRAINING_ATTENDANCE_RULE", "TRAINING_ATTENDANCE_RULE", "all", str,
+            "Exam eligibility: all = every past session of the course attended (present or late), "
+            "any = at least one, none = attendance does not matter"),
+    Setting("CHECKIN_CODE_SECONDS", "CHECKIN_CODE_SECONDS", 120, int,
+            "How long a check-in code stays valid (the lecturer's screen shows a new one before then)"),
+    Setting("CHECKIN_LATE_MINUTES", "CHECKIN_LATE_MINUTES", 15, int,
+            "Checking in this many minutes after a session starts is recorded as late"),
+    Setting("ALLOCATION_TIME_LIMIT", "ALLOCATION_TIME_LIMIT", 20, int,
+            "Seconds the allocation solver may search for a balanced allocation"),
 )
 
 FIXED = {

@@ -16,12 +16,25 @@ from app.exams.models import (
     Regrade,
 )
 from app.org.models import Office, Station, Team
+from app.training.models import (
+    Attendance,
+    AttendanceWaiver,
+    Batch,
+    BatchMember,
+    CheckinCode,
+    Seat,
+    TrainingPlan,
+    TrainingSession,
+    Unavailability,
+)
 from app.uploads.models import PendingUpload
 
 __all__ = [
     "Attempt", "AudienceEntry", "BlueprintRule", "Exam", "ExtraTime", "FixedQuestion", "PaperItem",
     "PracticeAnswer", "Regrade",
     "Lesson", "LessonAttachment", "LessonProgress",
+    "Attendance", "AttendanceWaiver", "Batch", "BatchMember", "CheckinCode", "Seat", "TrainingPlan",
+    "TrainingSession", "Unavailability",
     "AuditEvent", "Bank", "Course", "Image", "LoginSession", "Office", "PendingUpload", "Question",
     "QuestionVersion", "Station", "Team", "Topic", "User", "UserRole",
 ]

@@ -127,3 +127,40 @@ def make_exam(trainer, bank, *, rules=None, audience=(), status="published", now
     if status != "draft":
         publish(trainer, exam, now=now, ip="test")
     return exam
+
+
+def make_batch(name: str | None = None, *, starts_on=None, days: int = 2, status: str = "planning", plan=None,
+               capacity=None, members=(), now=None):
+    """A batch (期) starting `starts_on` (default: a week from today) lasting `days` days, with members."""
+    from datetime import date, timedelta
+
+    from app.core.clock import utcnow
+    from app.training.models import Batch, BatchMember
+
+    now = now or utcnow()
+    starts_on = starts_on or (date.today() + timedelta(days=7))
+    batch = Batch(name=name or f"第{next(_counter)}期", starts_on=starts_on,
+                  ends_on=starts_on + timedelta(days=days - 1), status=status, plan=plan, capacity=capacity,
+                  created_at=now)
+    db.session.add(batch)
+    for user in members:
+        batch.members.append(BatchMember(user_id=user.id, plan_id=plan.id if plan else None, added_at=now))
+    db.session.flush()
+    return batch
+
+
+def make_session(batch, course_code: str, lecturer, *, day=None, slot: str = "am", room: str = "一号教室",
+                 capacity: int = 40, seats=(), now=None):
+    """A session of `course_code` in `batch` (default: its first day), with seats for `seats`."""
+    from app.core.clock import utcnow
+    from app.courses.catalog import ensure_courses, find_course
+    from app.training.models import Seat, TrainingSession
+
+    ensure_courses()
+    session = TrainingSession(batch=batch, course=find_course(course_code), day=day or batch.starts_on, slot=slot,
+                              room=room, capacity=capacity, lecturer_id=lecturer.id, created_at=now or utcnow())
+    db.session.add(session)
+    for user in seats:
+        session.seats.append(Seat(user_id=user.id))
+    db.session.flush()
+    return session

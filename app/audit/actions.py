@@ -52,6 +52,25 @@ LESSON_DELETED = "lesson.deleted"
 ATTACHMENT_ADDED = "lesson.attachment_added"
 ATTACHMENT_REMOVED = "lesson.attachment_removed"
 LECTURERS_CHANGED = "course.lecturers_changed"
+PLAN_CREATED = "training.plan_created"
+PLAN_UPDATED = "training.plan_updated"
+BATCH_CREATED = "training.batch_created"
+BATCH_UPDATED = "training.batch_updated"
+BATCH_DELETED = "training.batch_deleted"
+BATCH_STATUS_CHANGED = "training.batch_status_changed"
+SESSION_CREATED = "training.session_created"
+SESSION_UPDATED = "training.session_updated"
+SESSION_DELETED = "training.session_deleted"
+ALLOCATION_APPLIED = "training.allocation_applied"
+MEMBER_MOVED = "training.member_moved"
+MEMBER_REMOVED = "training.member_removed"
+UNAVAILABILITY_ADDED = "training.unavailability_added"
+UNAVAILABILITY_REMOVED = "training.unavailability_removed"
+ATTENDANCE_RECORDED = "training.attendance_recorded"
+CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
+WAIVER_GRANTED = "training.waiver_granted"
+WAIVER_REVOKED = "training.waiver_revoked"
+MAKEUP_BATCH_CREATED = "training.makeup_batch_created"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -104,4 +123,23 @@ LABELS = {
     ATTACHMENT_ADDED: _l("Lesson attachment added"),
     ATTACHMENT_REMOVED: _l("Lesson attachment removed"),
     LECTURERS_CHANGED: _l("Course lecturers changed"),
+    PLAN_CREATED: _l("Training plan created"),
+    PLAN_UPDATED: _l("Training plan updated"),
+    BATCH_CREATED: _l("Training batch created"),
+    BATCH_UPDATED: _l("Training batch updated"),
+    BATCH_DELETED: _l("Training batch deleted"),
+    BATCH_STATUS_CHANGED: _l("Training batch status changed"),
+    SESSION_CREATED: _l("Training session scheduled"),
+    SESSION_UPDATED: _l("Training session changed"),
+    SESSION_DELETED: _l("Training session removed"),
+    ALLOCATION_APPLIED: _l("Batch allocation applied"),
+    MEMBER_MOVED: _l("Trainee moved to another batch"),
+    MEMBER_REMOVED: _l("Trainee removed from a batch"),
+    UNAVAILABILITY_ADDED: _l("Leave dates declared"),
+    UNAVAILABILITY_REMOVED: _l("Leave dates removed"),
+    ATTENDANCE_RECORDED: _l("Attendance recorded"),
+    CHECKIN_CODE_ISSUED: _l("Check-in code shown"),
+    WAIVER_GRANTED: _l("Attendance requirement waived"),
+    WAIVER_REVOKED: _l("Attendance waiver withdrawn"),
+    MAKEUP_BATCH_CREATED: _l("Make-up batch created"),
 }

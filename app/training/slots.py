@@ -1,0 +1,41 @@
+"""When sessions happen: the slot times (TRAINING_SLOTS), whether two sessions overlap, and their start and
+end in UTC for calendars, check-in lateness and attendance."""
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+
+def parse_slots(text: str) -> dict[str, tuple[time, time]]:
+    """'am=08:30-12:00,pm=14:00-17:30' → {'am': (08:30, 12:00), 'pm': (...), 'full': (08:30, 17:30)}."""
+    slots: dict[str, tuple[time, time]] = {}
+    for part in text.split(","):
+        name, _, span = part.strip().partition("=")
+        start, _, end = span.partition("-")
+        slots[name.strip()] = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    if set(slots) != {"am", "pm"} or not slots["am"][0] < slots["am"][1] <= slots["pm"][0] < slots["pm"][1]:
+        raise ValueError(f"TRAINING_SLOTS must give am and pm in order, e.g. am=08:30-12:00,pm=14:00-17:30: {text!r}")
+    slots["full"] = (slots["am"][0], slots["pm"][1])
+    return slots
+
+
+def overlaps(day_a: date, slot_a: str, day_b: date, slot_b: str) -> bool:
+    """Two sessions clash when on the same day in the same slot, or when either takes the full day."""
+    return day_a == day_b and (slot_a == slot_b or "full" in (slot_a, slot_b))
+
+
+def local_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
+    """Start and end of a slot as aware datetimes in the configured zone."""
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    start, end = parse_slots(current_app.config["TRAINING_SLOTS"])[slot]
+    return datetime.combine(day, start, zone), datetime.combine(day, end, zone)
+
+
+def utc_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
+    start, end = local_bounds(day, slot)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_today(now: datetime) -> date:
+    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
