@@ -1,1 +1,288 @@
-"""placeholder"""
+"""Batch pages: the list, one batch (sessions, timetable, members, status buttons), the batch and session
+forms and the batch's .ics. HR and admins change things; trainers read.
+
+Each view: load (404) → check (403) → call the service → commit once → flash and redirect. A DomainError
+goes onto the form field it names (or is flashed for buttons), after a rollback.
+"""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func
+
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.banks.exporting import content_disposition
+from app.core.clock import utcnow
+from app.core.errors import DomainError
+from app.core.forms import add_domain_error
+from app.core.net import client_ip
+from app.core.permissions import allow
+from app.courses.catalog import ensure_courses
+from app.courses.lessons import active_trainers
+from app.courses.models import Course
+from app.extensions import db
+from app.training import batches as services
+from app.training import calendars, sessions
+from app.training.batch_forms import BatchForm, ButtonForm, SessionForm
+from app.training.models import BATCH_STATES, Batch, BatchMember, TrainingPlan, TrainingSession
+from app.training.permissions import can_plan, can_view_schedule
+from app.training.slots import local_bounds
+from app.training.views import bp
+
+TIMETABLE_MAX_DAYS = 62
+
+
+def _planner() -> None:
+    if not can_plan(current_user):
+        abort(403)
+
+
+def _viewer() -> None:
+    if not can_view_schedule(current_user):
+        abort(403)
+
+
+def _check_buttons() -> None:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+
+
+def timetable(batch: Batch) -> list[dict]:
+    """Rows of the grid: each day of the batch with its morning, afternoon and full-day sessions."""
+    by_day = defaultdict(lambda: {"am": [], "pm": [], "full": []})
+    for session in batch.sessions:
+        by_day[session.day][session.slot].append(session)
+    span = (batch.ends_on - batch.starts_on).days + 1
+    days = ([batch.starts_on + timedelta(days=n) for n in range(span)] if span <= TIMETABLE_MAX_DAYS
+            else sorted(by_day))
+    return [{"day": day, **by_day[day]} for day in days]
+
+
+def session_times(batch_sessions) -> dict[int, tuple]:
+    return {session.id: local_bounds(session.day, session.slot) for session in batch_sessions}
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+@bp.get("/training/batches")
+@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+def batches():
+    _viewer()
+    status = request.args.get("status", "")
+    query = db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())
+    if status in BATCH_STATES:
+        query = query.where(Batch.status == status)
+    else:
+        status = ""
+    rows = db.session.scalars(query).unique().all()
+    ids = [batch.id for batch in rows]
+    members = dict(db.session.execute(db.select(BatchMember.batch_id, func.count()).where(
+        BatchMember.batch_id.in_(ids)).group_by(BatchMember.batch_id)).all()) if ids else {}
+    counts = dict(db.session.execute(db.select(TrainingSession.batch_id, func.count()).where(
+        TrainingSession.batch_id.in_(ids)).group_by(TrainingSession.batch_id)).all()) if ids else {}
+    return render_template("training/batches.html", batches=rows, members=members, session_counts=counts,
+                           status=status, states=BATCH_STATES, labels=services.STATUS_LABELS,
+                           may_plan=can_plan(current_user))
+
+
+@bp.get("/training/batches/<int:batch_id>")
+@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+def batch(batch_id: int):
+    _viewer()
+    batch = db.get_or_404(Batch, batch_id)
+    members = sorted(batch.members, key=lambda member: member.user.staff_no)
+    return render_template("training/batch.html", batch=batch, members=members, grid=timetable(batch),
+                           times=session_times(batch.sessions), labels=services.STATUS_LABELS,
+                           actions=services.allowed_actions(batch), action_labels=services.ACTION_LABELS,
+                           may_plan=can_plan(current_user), button_form=ButtonForm())
+
+
+@bp.get("/training/batches/<int:batch_id>/calendar.ics")
+@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+def batch_calendar(batch_id: int):
+    _viewer()
+    batch = db.get_or_404(Batch, batch_id)
+    return ics_response(calendars.batch_calendar(batch, utcnow()), f"{batch.name}.ics")
+
+
+def ics_response(data: bytes, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = content_disposition(filename)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# --- Batches ---------------------------------------------------------------------------------------
+
+@bp.route("/training/batches/new", methods=["GET", "POST"])
+@allow(Role.HR, Role.ADMIN)
+def new_batch():
+    _planner()
+    plan = None
+    plan_id = request.args.get("plan_id", type=int)
+    if plan_id is not None:
+        plan = db.get_or_404(TrainingPlan, plan_id)
+    form = BatchForm()
+    if form.validate_on_submit():
+        try:
+            created = services.create_batch(current_user, name=form.name.data, starts_on=form.starts_on.data,
+                                            ends_on=form.ends_on.data, capacity=form.capacity.data, plan=plan,
+                                            now=utcnow(), ip=client_ip())
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Batch %(batch)s was created.", batch=created.name), "success")
+            return redirect(url_for("training.batch", batch_id=created.id))
+    return render_template("training/batch_form.html", form=form, batch=None, plan=plan)
+
+
+@bp.route("/training/batches/<int:batch_id>/edit", methods=["GET", "POST"])
+@allow(Role.HR, Role.ADMIN)
+def edit_batch(batch_id: int):
+    _planner()
+    batch = db.get_or_404(Batch, batch_id)
+    form = BatchForm(obj=batch)
+    if form.validate_on_submit():
+        try:
+            changed = services.update_batch(current_user, batch, name=form.name.data, starts_on=form.starts_on.data,
+                                            ends_on=form.ends_on.data, capacity=form.capacity.data, now=utcnow(),
+                                            ip=client_ip())
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Batch %(batch)s was saved.", batch=batch.name) if changed else _("Nothing was changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("training.batch", batch_id=batch.id))
+    return render_template("training/batch_form.html", form=form, batch=batch, plan=batch.plan)
+
+
+@bp.post("/training/batches/<int:batch_id>/delete")
+@allow(Role.HR, Role.ADMIN)
+def delete_batch(batch_id: int):
+    _planner()
+    batch = db.get_or_404(Batch, batch_id)
+    _check_buttons()
+    name = batch.name
+    try:
+        services.delete_batch(current_user, batch, utcnow(), client_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(url_for("training.batch", batch_id=batch_id))
+    db.session.commit()
+    flash(_("Batch %(batch)s was deleted.", batch=name), "success")
+    return redirect(url_for("training.batches"))
+
+
+@bp.post("/training/batches/<int:batch_id>/status")
+@allow(Role.HR, Role.ADMIN)
+def batch_status(batch_id: int):
+    _planner()
+    batch = db.get_or_404(Batch, batch_id)
+    _check_buttons()
+    try:
+        services.change_status(current_user, batch, request.form.get("action", ""), utcnow(), client_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Batch %(batch)s is now %(status)s.", batch=batch.name,
+                status=str(services.STATUS_LABELS[batch.status])), "success")
+    return redirect(url_for("training.batch", batch_id=batch_id))
+
+
+# --- Sessions --------------------------------------------------------------------------------------
+
+def _lecturers_for(course_id: int | None, current=None):
+    """Select choices: the course's lecturers first (a group), then the other trainers."""
+    trainers = active_trainers()
+    if current is not None and current not in trainers:
+        trainers.append(current)
+    course = db.session.get(Course, course_id) if course_id else None
+    teaching = [user for user in trainers if course is not None and user in course.lecturers]
+    others = [user for user in trainers if user not in teaching]
+    return teaching, others
+
+
+def _session_form_page(batch: Batch, session: TrainingSession | None):
+    courses = ensure_courses()
+    if session is None:
+        default = batch.capacity or len(batch.members) or None
+        form = SessionForm(courses=courses, data={"capacity": default, "day": batch.starts_on})
+    else:
+        form = SessionForm(courses=courses, data={
+            "course": session.course_id, "day": session.day, "slot": session.slot, "room": session.room,
+            "capacity": session.capacity, "lecturer": session.lecturer_id})
+    course_id = request.args.get("course", type=int) or form.course.data or (courses[0].id if courses else None)
+    teaching, others = _lecturers_for(course_id, session.lecturer if session else None)
+    form.lecturer.choices = _grouped(teaching, others)
+    if form.validate_on_submit():
+        values = {"course": db.session.get(Course, form.course.data), "day": form.day.data, "slot": form.slot.data,
+                  "room": form.room.data, "capacity": form.capacity.data,
+                  "lecturer": db.session.get(User, form.lecturer.data), "now": utcnow(), "ip": client_ip()}
+        try:
+            if session is None:
+                session = sessions.add_session(current_user, batch, **values)
+                message = _("The session was scheduled.")
+            else:
+                changed = sessions.update_session(current_user, session, **values)
+                message = _("The session was saved.") if changed else _("Nothing was changed.")
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("training.batch", batch_id=batch.id) + "#sessions")
+    return render_template("training/session_form.html", form=form, batch=batch, session=session)
+
+
+def _grouped(teaching, others):
+    label = lambda user: (user.id, f"{user.name} ({user.staff_no})")  # noqa: E731
+    if not teaching:
+        return [label(user) for user in others]
+    return {_("Lecturers of this course"): [label(user) for user in teaching],
+            _("Other trainers"): [label(user) for user in others]}
+
+
+@bp.route("/training/batches/<int:batch_id>/sessions/new", methods=["GET", "POST"])
+@allow(Role.HR, Role.ADMIN)
+def new_session(batch_id: int):
+    _planner()
+    return _session_form_page(db.get_or_404(Batch, batch_id), None)
+
+
+@bp.route("/training/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@allow(Role.HR, Role.ADMIN)
+def edit_session(session_id: int):
+    _planner()
+    session = db.get_or_404(TrainingSession, session_id)
+    return _session_form_page(session.batch, session)
+
+
+@bp.post("/training/sessions/<int:session_id>/delete")
+@allow(Role.HR, Role.ADMIN)
+def delete_session(session_id: int):
+    _planner()
+    session = db.get_or_404(TrainingSession, session_id)
+    _check_buttons()
+    batch_id = session.batch_id
+    try:
+        sessions.delete_session(current_user, session, utcnow(), client_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("The session was deleted."), "success")
+    return redirect(url_for("training.batch", batch_id=batch_id) + "#sessions")
