@@ -103,6 +103,11 @@ def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
             return NO_MAKEUP_NEEDED
     elif not in_audience(user, exam):
         return NOT_IN_AUDIENCE
+    from app.training.eligibility import attendance_refusal  # training imports Refusal from here
+
+    short = attendance_refusal(user, exam.course, now)
+    if short is not None:
+        return short
     if attempts_used(user, exam) >= exam.attempts_allowed:
         return NO_ATTEMPTS_LEFT
     return None
