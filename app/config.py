@@ -72,6 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How long a check-in code stays valid (the lecturer's screen shows a new one before then)"),
     Setting("CHECKIN_LATE_MINUTES", "CHECKIN_LATE_MINUTES", 15, int,
             "Checking in this many minutes after a session starts is recorded as late"),
+    Setting("CHECKIN_LIMIT", "CHECKIN_LIMIT", "20 per minute", str,
+            "Check-in code entries allowed per person (so codes cannot be guessed)"),
     Setting("ALLOCATION_TIME_LIMIT", "ALLOCATION_TIME_LIMIT", 20, int,
             "Seconds the allocation solver may search for a balanced allocation"),
 )

@@ -258,8 +258,68 @@ def exams(run: DemoRun) -> None:
         run.notes.extend(f"  - {line}" for line in shown)
 
 
+DEMO_PLAN = "2026年度收费人员岗位培训"
+# Two batches, so at most half of a station may be away at once (a third would need three batches).
+DEMO_SHARE = (1, 2)
+DEMO_ROOM = "培训中心一号教室"
+DEMO_ROOM_CAPACITY = 50
+# (day offset in the batch, slot, course): law takes a full day, the other three half a day each.
+DEMO_TIMETABLE = ((0, "full", "law"), (1, "am", "integrity"), (1, "pm", "etiquette"), (2, "am", "procedures"))
+
+
+def demo_batch_starts(now: datetime) -> list[date]:
+    """Next Monday and the Monday a week later (local dates), so the demo sessions lie ahead."""
+    from app.training.slots import local_today
+
+    today = local_today(now)
+    first = today + timedelta(days=7 - today.weekday())
+    return [first, first + timedelta(days=7)]
+
+
+def training(run: DemoRun) -> None:
+    """A training plan over the demo stations with two batches, each with the four courses scheduled (law a
+    full day, the others half a day) and published, the collectors allocated by the solver. A plan that is
+    already there is left alone."""
+    from fractions import Fraction
+
+    from app.training import batches, plans, sessions
+    from app.training.models import TrainingPlan
+
+    if db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == DEMO_PLAN)) is not None:
+        return
+    hr = account_services.find_by_staff_no(STAFF_ACCOUNTS[1][0])
+    lecturer = account_services.find_by_staff_no(BANK_OWNER)
+    stations = [station for station in (org_services.find_station(name) for name, _kind in STATIONS) if station]
+    if hr is None or lecturer is None or not stations:
+        return
+    courses = {course.code: course for course in ensure_courses()}
+    plan = plans.create_plan(hr, name=DEMO_PLAN, share=Fraction(*DEMO_SHARE), stations=stations, teams=[],
+                             now=run.now, ip=DEMO_IP)
+    made = []
+    for number, starts_on in enumerate(demo_batch_starts(run.now), start=1):
+        batch = batches.create_batch(hr, name=f"2026年第{number}期", starts_on=starts_on,
+                                     ends_on=starts_on + timedelta(days=2), capacity=DEMO_ROOM_CAPACITY, plan=plan,
+                                     now=run.now, ip=DEMO_IP)
+        for offset, slot, code in DEMO_TIMETABLE:
+            sessions.add_session(hr, batch, course=courses[code], day=starts_on + timedelta(days=offset), slot=slot,
+                                 room=DEMO_ROOM, capacity=DEMO_ROOM_CAPACITY, lecturer=lecturer, now=run.now,
+                                 ip=DEMO_IP)
+        made.append(batch)
+    result = plans.propose(hr, plan, now=run.now, ip=DEMO_IP)
+    if result.assignment is None:
+        run.notes.append(_("The demo staff could not be allocated to the demo batches."))
+        return
+    for batch in made:
+        batches.change_status(hr, batch, "publish", now=run.now, ip=DEMO_IP)
+    run.created[_("training batches")] += len(made)
+    run.notes.append(_("Training: %(plan)s, %(count)d batches starting %(first)s and %(second)s, %(people)d "
+                       "collectors allocated (sign in as %(hr)s and open Training plans).", plan=DEMO_PLAN,
+                       count=len(made), first=made[0].starts_on.isoformat(), second=made[1].starts_on.isoformat(),
+                       people=len(result.assignment), hr=hr.staff_no))
+
+
 STEPS: list[Callable[[DemoRun], None]] = [
-    organisation, staff_accounts, collectors, question_banks, course_material, exams,
+    organisation, staff_accounts, collectors, question_banks, course_material, exams, training,
 ]
 
 

@@ -39,6 +39,7 @@ def real_arguments(users, org):
     }
     exam, attempts, short_answer, practice = _exam_with_attempts(users)
     lesson, attachment = _lesson_with_an_attachment(users[Role.TRAINER])
+    plan, batch, session = _batch_with_a_session_today(users, org)
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -59,7 +60,29 @@ def real_arguments(users, org):
         "course_code": lesson.course.code,
         "lesson_id": lesson.id,
         "attachment_id": attachment.id,
+        "plan_id": plan.id,
+        "batch_id": batch.id,
+        "session_id": session.id,
     }
+
+
+def _batch_with_a_session_today(users, org):
+    """A plan over the first station with a published batch whose law session (lectured by the trainer, the
+    collector seated) is today, so the roll call and check-in code pages show everything."""
+    from app.core.clock import utcnow
+    from app.training.models import TrainingPlan
+    from app.training.slots import local_today
+    from tests import factories
+
+    now = utcnow()
+    plan = TrainingPlan(name="年度培训", share_numerator=1, share_denominator=2, created_at=now,
+                        stations=[org.stations[0]])
+    db.session.add(plan)
+    db.session.flush()
+    batch = factories.make_batch("第一期", starts_on=local_today(now), status="scheduled", plan=plan,
+                                 members=[users[Role.COLLECTOR]])
+    session = factories.make_session(batch, "law", users[Role.TRAINER], slot="full", seats=[users[Role.COLLECTOR]])
+    return plan, batch, session
 
 
 def _lesson_with_an_attachment(trainer):

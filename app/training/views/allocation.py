@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func
-from werkzeug.routing import BuildError
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -38,14 +37,6 @@ def _checked(plan_id: int | None = None) -> TrainingPlan | None:
     if not can_plan(current_user):
         abort(403)
     return db.get_or_404(TrainingPlan, plan_id) if plan_id is not None else None
-
-
-def url_or_none(endpoint: str, **values) -> str | None:
-    """A link to a page another part of the app provides, or None while it does not exist."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _check_action_form() -> None:
@@ -148,12 +139,10 @@ def _plan_page(plan: TrainingPlan, *, refusals=(), move_errors=None, status: int
     stations = list(db.session.scalars(db.select(Station).where(Station.id.in_(station_ids))
                                        .order_by(Station.name, Station.id))) if station_ids else []
     teams = services.teams_in_order(team_ids)
-    batch_links = {b.id: url_or_none("training.batch", batch_id=b.id) for b in plan.batches}
     return render_template(
         "training/plan.html", plan=plan, table=table, scope_size=len(scope.ids), pagination=pagination,
         members=scope.members, filters=filters, filter_args={k: v for k, v in filters.items() if k != "page"},
         stations=stations, teams=teams, refusals=list(refusals), move_errors=move_errors or {},
-        batch_links=batch_links, new_batch_url=url_or_none("training.new_batch", plan_id=plan.id),
         share_text=services.share_text, action_form=ActionForm(),
         pending=[b for b in plan.batches if b.status != "planning"],
     ), status

@@ -32,7 +32,6 @@ from app.training.models import ATTENDANCE_STATES, AttendanceWaiver, Batch, Trai
 from app.training.permissions import can_plan, can_take_attendance
 from app.training.views import bp
 
-CHECKIN_LIMIT = "20 per minute"
 
 
 def _attendance_session(session_id: int) -> TrainingSession:
@@ -155,7 +154,7 @@ def _checkin_key() -> str:
 
 @bp.route("/training/checkin", methods=["GET", "POST"], endpoint="checkin")
 @allow(ANY_USER)
-@limiter.limit(lambda: current_app.config.get("CHECKIN_LIMIT", CHECKIN_LIMIT), key_func=_checkin_key,
+@limiter.limit(lambda: current_app.config["CHECKIN_LIMIT"], key_func=_checkin_key,
                methods=["POST"], scope="checkin")
 def checkin_page():
     form = CheckinForm() if request.method == "POST" else CheckinForm(code=request.args.get("code", "")[:32])
