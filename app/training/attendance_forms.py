@@ -27,7 +27,7 @@ class CheckinForm(FlaskForm):
 
 
 class MakeupForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_NAME)])
+    name = StringField(_l("Batch name"), validators=[DataRequired(), Length(max=MAX_NAME)])
     starts_on = DateField(_l("First day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last day"), validators=[DataRequired()])
     # "user id:course code" for each person × missed course that is ticked.

@@ -13,7 +13,7 @@ from app.training.plans import MAX_NAME, parse_share
 
 
 class PlanForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=MAX_NAME)])
+    name = StringField(_l("Plan name"), validators=[DataRequired(), Length(max=MAX_NAME)])
     share = StringField(_l("Share of a station that may be away at once"), validators=[DataRequired()])
     stations = MultiCheckboxField(_l("Whole stations"), coerce=int)
     teams = MultiCheckboxField(_l("Single teams"), coerce=int)

@@ -18,6 +18,8 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "_artifacts" / "screenshots"
 
 
@@ -100,3 +102,22 @@ def browser(browser_available):
 def screenshots():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(options) → (page, console errors) in a new Chinese browser context, closed after the test."""
+    contexts = []
+
+    def _open(options):
+        context = browser.new_context(**options, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page, errors
+
+    yield _open
+    for context in contexts:
+        context.close()

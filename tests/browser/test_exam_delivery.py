@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from tests.browser.conftest import DESKTOP, PHONE
+
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
 SAVED = re.compile(r"已保存|保存于|Saved at")
 
 
@@ -36,24 +36,6 @@ def exams(live_server):
                                     duration_minutes=1, release_review="at_submit")
         db.session.commit()
         return {"timed": timed.id, "short": short.id}
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts = []
-
-    def _open(options):
-        context = browser.new_context(**options, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        return page, errors
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def _log_in(page, live_server):
