@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.training.allocation import BatchSpec, Person, Problem, check, counts, solve, station_limit  # noqa: E402
+from bench.databases import fresh_app  # noqa: E402
 
 
 def roster(staff: int, stations: int, batches: int, seed: int, capacity: bool) -> Problem:
@@ -41,27 +42,6 @@ def roster(staff: int, stations: int, batches: int, seed: int, capacity: bool) -
         people.append(Person(id=i, station=s, team=team, blocked=blocked))
     cap = round(staff / batches * 1.12) if capacity else None
     return Problem(tuple(people), tuple(BatchSpec(b, cap) for b in ids), Fraction(1, 3))
-
-
-def fresh_app(url: str | None, folder: Path):
-    from sqlalchemy import create_engine, text
-
-    from app import create_app
-
-    if url:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{folder / 'allocate.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-    return app
 
 
 def stored_plan(problem: Problem) -> int:

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from bench.databases import empty_postgres  # noqa: E402
 
 PASSWORD = "Bench@2026pw"
 CHEAP_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "8", "ARGON2_PARALLELISM": "1"}
@@ -50,11 +51,7 @@ BLANK_WORDS = ("绿色通道", "通行费", "三十", "30", "收费", "票据", 
 
 def prepare_database(url: str | None, folder: Path) -> str:
     if url:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres(url)
     else:
         url = f"sqlite:///{folder / 'exam_day.db'}"
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "bench"}

@@ -21,11 +21,10 @@ import time
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
+from bench.databases import fresh_app  # noqa: E402
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "分值", "难度", "知识点", "解析", "出处"]
 TOPICS = ("收费公路管理条例", "公路法", "绿色通道", "假币识别", "文明服务", "廉洁自律", "票据管理", "应急处置")
@@ -78,23 +77,6 @@ def xlsx_bytes(n: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def fresh_app(url: str | None, folder: Path):
-    if url:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{folder / f'bench-{time.monotonic_ns()}.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-    return app
 
 
 def peak_rss_mib() -> float:

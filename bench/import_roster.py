@@ -17,11 +17,10 @@ from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app import create_app  # noqa: E402
+from bench.databases import fresh_app  # noqa: E402
 
 HEADER = ["工号", "姓名", "收费站", "班组", "岗位", "入职日期", "角色"]
 STATIONS = 60
@@ -50,23 +49,6 @@ def xlsx_bytes(n: int) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def fresh_app(url: str | None, folder: Path):
-    if url:
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{folder / f'bench-{time.monotonic_ns()}.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-    return app
 
 
 def timed_import(app, data: bytes, filename: str) -> dict:
