@@ -77,7 +77,8 @@ def normalise(text: str) -> str:
 
 
 def check_in(user, text: str, *, now: datetime) -> Attendance:
-    """Record `user` present (or late) at the session whose valid code they typed."""
+    """Record `user` present (or late) at the session whose valid code they typed; refused when already recorded
+    (a roll call's "absent" excepted: the person has arrived)."""
     code = normalise(text)
     if not _CODE.fullmatch(code):
         raise DomainError(_l("Enter the 6 digits shown on the lecturer's screen."), field="code")
@@ -98,13 +99,15 @@ def check_in(user, text: str, *, now: datetime) -> Attendance:
     session = db.session.get(TrainingSession, chosen.session_id)
     existing = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
                                                           Attendance.user_id == user.id))
-    if existing is not None:
+    # Someone the roll call marked absent who then arrives checks in late; any other record stands.
+    if existing is not None and existing.status != "absent":
         raise Conflict(_l("You are already recorded as %(status)s at %(time)s.",
                           status=STATUS_WORDS[existing.status], time=local_time(existing.recorded_at)),
                        field="code")
     late_after = session_start(session) + timedelta(minutes=current_app.config["CHECKIN_LATE_MINUTES"])
-    attendance = Attendance(session_id=session.id, user_id=user.id, status="present" if now <= late_after else "late",
-                            note="", via="code", recorded_at=now, recorded_by_id=user.id)
+    attendance = existing or Attendance(session_id=session.id, user_id=user.id, note="")
+    attendance.status = "present" if now <= late_after else "late"
+    attendance.via, attendance.recorded_at, attendance.recorded_by_id = "code", now, user.id
     db.session.add(attendance)
     db.session.flush()
     return attendance

@@ -154,6 +154,17 @@ def test_a_roll_call_entry_blocks_a_later_check_in(setup):
         checkin.check_in(collector, code.code, now=local(DAY, "08:41"))
 
 
+def test_someone_marked_absent_who_arrives_checks_in_late(setup):
+    from app.training.attendance import record_roll
+
+    trainer, collector, _other, law, _ethics = setup
+    record_roll(trainer, law, {collector.id: ("absent", "")}, now=local(DAY, "08:35"), ip="t")
+    code = checkin.current_code(trainer, law, now=local(DAY, "09:10"), ip="t")
+    row = checkin.check_in(collector, code.code, now=local(DAY, "09:11"))
+    assert (row.status, row.via, row.recorded_by_id) == ("late", "code", collector.id)
+    assert db.session.scalar(select(db.func.count()).select_from(Attendance)) == 1
+
+
 def test_a_roll_call_may_still_change_a_check_in(setup):
     from app.training.attendance import record_roll
 
