@@ -2,7 +2,8 @@
 (免考勤) that lift the rule for one person and course.
 
 Only sessions that have ended count, in batches past planning; someone never seated in the course is not
-blocked (they may have learnt it by self-study).
+blocked (they may have learnt it by self-study). A missed session is made up by attending the course later in a
+make-up batch (补训).
 """
 
 from datetime import datetime
@@ -51,13 +52,15 @@ def held_sessions(user, course: Course, now: datetime) -> list[tuple[TrainingSes
 
 def attendance_refusal(user, course: Course, now: datetime) -> Refusal | None:
     """Refusal("attendance", …) naming the missed sessions when the rule is not met, else None."""
-    rule = current_app.config.get("TRAINING_ATTENDANCE_RULE", "all")
+    rule = current_app.config["TRAINING_ATTENDANCE_RULE"]
     if rule == "none":
         return None
     seats = held_sessions(user, course, now)
     if not seats:
         return None
-    missed = [session for session, status in seats if status not in ATTENDED]
+    made_up = [session for session, status in seats if status in ATTENDED and session.batch.makeup_of_id is not None]
+    missed = [session for session, status in seats
+              if status not in ATTENDED and not any(later.day > session.day for later in made_up)]
     if not missed:
         return None
     if rule == "any" and len(missed) < len(seats):

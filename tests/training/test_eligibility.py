@@ -50,6 +50,19 @@ def test_rule_all_refuses_someone_who_missed_a_session_and_names_it(law_twice):
     assert "2026-03-02" not in str(refused.message)
 
 
+def test_a_session_made_up_in_a_makeup_batch_no_longer_counts_as_missed(law_twice, users):
+    collector, law, _first, second = law_twice
+    original = second.batch
+    makeup_day = DAY + timedelta(days=7)
+    makeup = factories.make_batch(starts_on=makeup_day, status="running", members=[collector])
+    makeup.makeup_of = original
+    session = factories.make_session(makeup, "law", users[Role.TRAINER], room="三号教室", seats=[collector])
+    later = local(makeup_day, "18:00")
+    assert eligibility.attendance_refusal(collector, law, later) is not None  # not yet recorded there
+    record_roll(users[Role.TRAINER], session, {collector.id: ("present", "")}, now=later, ip="t")
+    assert eligibility.attendance_refusal(collector, law, later) is None
+
+
 def test_sessions_that_have_not_ended_do_not_count(law_twice):
     collector, law, _first, _second = law_twice
     assert eligibility.attendance_refusal(collector, law, local(DAY + timedelta(days=1), "11:00")) is None
