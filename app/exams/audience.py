@@ -14,11 +14,13 @@ from app.extensions import db
 
 
 def audience_clause(exam: Exam):
-    """A WHERE clause on User selecting the exam's audience (active staff only)."""
+    """A WHERE clause on User selecting the exam's audience (active staff only): stations, teams, people and the
+    members of training batches."""
     entries = db.session.scalars(select(AudienceEntry).where(AudienceEntry.exam_id == exam.id)).all()
     stations = [e.station_id for e in entries if e.station_id]
     teams = [e.team_id for e in entries if e.team_id]
     people = [e.user_id for e in entries if e.user_id]
+    batches = [e.batch_id for e in entries if e.batch_id]
     terms = []
     if stations:
         terms.append(User.station_id.in_(stations))
@@ -26,6 +28,10 @@ def audience_clause(exam: Exam):
         terms.append(User.team_id.in_(teams))
     if people:
         terms.append(User.id.in_(people))
+    if batches:
+        from app.training.models import BatchMember
+
+        terms.append(User.id.in_(select(BatchMember.user_id).where(BatchMember.batch_id.in_(batches))))
     return (or_(*terms) if terms else false()) & User.active.is_(True)
 
 

@@ -245,13 +245,15 @@ def _plain(value: Decimal) -> str:
 class AudienceForm(FlaskForm):
     stations = MultiCheckboxField(_l("Stations"), coerce=int)
     teams = MultiCheckboxField(_l("Teams"), coerce=int)
+    batches = MultiCheckboxField(_l("Training batches"), coerce=int)
     people = TextAreaField(_l("People (staff numbers)"), validators=[Optional(), Length(max=20000)],
                            render_kw={"rows": 3})
 
-    def __init__(self, *args, stations=(), teams=(), **kwargs):
+    def __init__(self, *args, stations=(), teams=(), batches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.stations.choices = [SelectChoice(s.id, s.name) for s in stations]
         self.teams.choices = [SelectChoice(t.id, f"{t.station.name} · {t.name}") for t in teams]
+        self.batches.choices = [SelectChoice(b.id, f"{b.name} ({b.starts_on.isoformat()})") for b in batches]
 
 
 # --- The list's filters -------------------------------------------------------------------------

@@ -149,14 +149,19 @@ class FixedQuestion(db.Model):
     question: Mapped[Question] = relationship(lazy="joined")
 
 
+AUDIENCE_ONE_TARGET = ("(CASE WHEN station_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN team_id IS NULL THEN 0 ELSE 1 END)"
+                       " + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN batch_id IS NULL THEN 0 ELSE 1 END)"
+                       " = 1")
+
+
 class AudienceEntry(db.Model):
-    """Who may sit: everyone of a station, of a team, or one person (exactly one of the three)."""
+    """Who may sit: everyone of a station, of a team, the members of a training batch, or one person (exactly
+    one of the four)."""
 
     __tablename__ = "exam_audience"
     __table_args__ = (
-        CheckConstraint("(CASE WHEN station_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN team_id IS NULL THEN 0 ELSE 1 END)"
-                        " + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_target"),
-        UniqueConstraint("exam_id", "station_id", "team_id", "user_id"),
+        CheckConstraint(AUDIENCE_ONE_TARGET, name="one_target"),
+        UniqueConstraint("exam_id", "station_id", "team_id", "user_id", "batch_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,11 +169,13 @@ class AudienceEntry(db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("training_batches.id", ondelete="CASCADE"))
 
     exam: Mapped[Exam] = relationship(back_populates="audience")
     station: Mapped["Station | None"] = relationship(lazy="joined")  # noqa: F821
     team: Mapped["Team | None"] = relationship(lazy="joined")  # noqa: F821
     user: Mapped["User | None"] = relationship(lazy="joined")  # noqa: F821
+    batch: Mapped["Batch | None"] = relationship(lazy="joined")  # noqa: F821
 
 
 class ExtraTime(db.Model):

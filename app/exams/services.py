@@ -171,7 +171,7 @@ def _rule_details(rule: BlueprintRule) -> dict:
 
 
 def set_audience(actor, exam: Exam, *, station_ids: list[int], team_ids: list[int], user_ids: list[int],
-                 now: datetime, ip: str) -> None:
+                 batch_ids: list[int] = (), now: datetime, ip: str) -> None:
     if exam.status == "archived":
         raise Conflict(_l("An archived exam cannot be changed."))
     if exam.makeup_of_id is not None:
@@ -185,9 +185,11 @@ def set_audience(actor, exam: Exam, *, station_ids: list[int], team_ids: list[in
         exam.audience.append(AudienceEntry(team_id=team_id))
     for user_id in dict.fromkeys(user_ids):
         exam.audience.append(AudienceEntry(user_id=user_id))
+    for batch_id in dict.fromkeys(batch_ids):
+        exam.audience.append(AudienceEntry(batch_id=batch_id))
     db.session.flush()
     record(actions.EXAM_AUDIENCE_CHANGED, actor=actor, ip=ip, now=now, target=exam,
-           details={"stations": station_ids, "teams": team_ids, "users": user_ids})
+           details={"stations": station_ids, "teams": team_ids, "users": user_ids, "batches": list(batch_ids)})
 
 
 def total_points(exam: Exam) -> Decimal | None:

@@ -14,7 +14,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -54,6 +54,7 @@ from app.exams.views import bp
 from app.exams.views.loading import managed_exam, viewable_exam
 from app.extensions import db
 from app.org.models import Station
+from app.training.models import Batch
 
 SAMPLE_DRAWS = 20
 
@@ -318,9 +319,13 @@ def audience(exam_id: int):
     stations = list(db.session.scalars(select(Station).where(Station.active.is_(True)).order_by(Station.name)))
     teams = [team for station in stations for team in station.teams if team.active]
     entries = exam.audience
-    form = AudienceForm(stations=stations, teams=teams, data={
+    chosen_batches = {e.batch_id for e in entries if e.batch_id}
+    batches = db.session.scalars(select(Batch).where(or_(Batch.status != "planning", Batch.id.in_(chosen_batches)))
+                                 .order_by(Batch.starts_on.desc(), Batch.id)).all()
+    form = AudienceForm(stations=stations, teams=teams, batches=batches, data={
         "stations": [e.station_id for e in entries if e.station_id],
         "teams": [e.team_id for e in entries if e.team_id],
+        "batches": sorted(chosen_batches),
         "people": "\n".join(e.user.staff_no for e in entries if e.user_id)})
     editable = exam.makeup_of_id is None and exam.status != "archived"
     if request.method == "POST" and not editable:
@@ -333,8 +338,8 @@ def audience(exam_id: int):
         else:
             try:
                 services.set_audience(current_user, exam, station_ids=form.stations.data or [],
-                                      team_ids=form.teams.data or [], user_ids=user_ids, now=utcnow(),
-                                      ip=client_ip())
+                                      team_ids=form.teams.data or [], user_ids=user_ids,
+                                      batch_ids=form.batches.data or [], now=utcnow(), ip=client_ip())
             except DomainError as error:
                 db.session.rollback()
                 add_domain_error(form, error)

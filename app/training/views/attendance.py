@@ -33,7 +33,6 @@ from app.training.permissions import can_plan, can_take_attendance
 from app.training.views import bp
 
 
-
 def _attendance_session(session_id: int) -> TrainingSession:
     session = db.get_or_404(TrainingSession, session_id)
     if not can_take_attendance(current_user, session):
