@@ -22,6 +22,7 @@ from app.core.net import client_ip
 from app.core.permissions import allow
 from app.extensions import db
 from app.org.models import Station, Team
+from app.training import batches as batch_services
 from app.training import leave as leave_services
 from app.training import plans as services
 from app.training.models import Batch, BatchMember, TrainingPlan, Unavailability
@@ -143,7 +144,7 @@ def _plan_page(plan: TrainingPlan, *, refusals=(), move_errors=None, status: int
         "training/plan.html", plan=plan, table=table, scope_size=len(scope.ids), pagination=pagination,
         members=scope.members, filters=filters, filter_args={k: v for k, v in filters.items() if k != "page"},
         stations=stations, teams=teams, refusals=list(refusals), move_errors=move_errors or {},
-        share_text=services.share_text, action_form=ActionForm(),
+        share_text=services.share_text, action_form=ActionForm(), status_labels=batch_services.STATUS_LABELS,
         pending=[b for b in plan.batches if b.status != "planning"],
     ), status
 
