@@ -1,0 +1,5 @@
+"""Report pages and downloads; one module per kind of report registers its routes on `bp`."""
+
+from flask import Blueprint
+
+bp = Blueprint("reports", __name__, template_folder="../templates")
