@@ -68,12 +68,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.banks.views import bp as banks_bp
     from app.courses.views import bp as courses_bp
+    from app.evaluation.views import bp as evaluation_bp
     from app.exams.views import bp as exams_bp
     from app.main.views import bp as main_bp
     from app.org.views import bp as org_bp
     from app.reports.views import bp as reports_bp
     from app.training.views import bp as training_bp
 
-    for blueprint in (main_bp, accounts_bp, org_bp, courses_bp, training_bp, banks_bp, exams_bp, reports_bp,
-                      audit_bp):
+    for blueprint in (main_bp, accounts_bp, org_bp, courses_bp, training_bp, banks_bp, exams_bp, evaluation_bp,
+                      reports_bp, audit_bp):
         app.register_blueprint(blueprint)

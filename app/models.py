@@ -4,6 +4,7 @@ from app.accounts.models import LoginSession, User, UserRole
 from app.audit.models import AuditEvent
 from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
 from app.courses.models import Course, Lesson, LessonAttachment, LessonProgress
+from app.evaluation.models import Evaluation, EvaluationScheme, EvaluationSignoff
 from app.exams.models import (
     Attempt,
     AudienceEntry,
@@ -32,6 +33,7 @@ from app.uploads.models import PendingUpload
 __all__ = [
     "Attempt", "AudienceEntry", "BlueprintRule", "Exam", "ExtraTime", "FixedQuestion", "PaperItem",
     "PracticeAnswer", "Regrade",
+    "Evaluation", "EvaluationScheme", "EvaluationSignoff",
     "Lesson", "LessonAttachment", "LessonProgress",
     "Attendance", "AttendanceWaiver", "Batch", "BatchMember", "CheckinCode", "Seat", "TrainingPlan",
     "TrainingSession", "Unavailability",

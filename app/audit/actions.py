@@ -71,6 +71,11 @@ CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
 WAIVER_GRANTED = "training.waiver_granted"
 WAIVER_REVOKED = "training.waiver_revoked"
 MAKEUP_BATCH_CREATED = "training.makeup_batch_created"
+SCHEME_SAVED = "evaluation.scheme_saved"
+EVALUATIONS_COMPUTED = "evaluation.computed"
+EVALUATION_OVERRIDDEN = "evaluation.overridden"
+EVALUATIONS_SIGNED_OFF = "evaluation.signed_off"
+EVALUATIONS_REOPENED = "evaluation.reopened"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -142,4 +147,9 @@ LABELS = {
     WAIVER_GRANTED: _l("Attendance requirement waived"),
     WAIVER_REVOKED: _l("Attendance waiver withdrawn"),
     MAKEUP_BATCH_CREATED: _l("Make-up batch created"),
+    SCHEME_SAVED: _l("Evaluation scheme saved (new version)"),
+    EVALUATIONS_COMPUTED: _l("Evaluations computed"),
+    EVALUATION_OVERRIDDEN: _l("Evaluation outcome overridden"),
+    EVALUATIONS_SIGNED_OFF: _l("Evaluations signed off"),
+    EVALUATIONS_REOPENED: _l("Signed-off evaluations reopened"),
 }

@@ -40,6 +40,7 @@ def real_arguments(users, org):
     exam, attempts, short_answer, practice = _exam_with_attempts(users)
     lesson, attachment = _lesson_with_an_attachment(users[Role.TRAINER])
     plan, batch, session = _batch_with_a_session_today(users, org)
+    evaluation = _evaluation_of(users, batch)
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -63,7 +64,17 @@ def real_arguments(users, org):
         "plan_id": plan.id,
         "batch_id": batch.id,
         "session_id": session.id,
+        "evaluation_id": evaluation.id,
     }
+
+
+def _evaluation_of(users, batch):
+    """The batch's evaluations computed (the collector has sat nothing: make-up required)."""
+    from app.core.clock import utcnow
+    from app.evaluation.computing import compute_batch
+
+    [evaluation] = compute_batch(users[Role.HR], batch, now=utcnow(), ip="127.0.0.1")
+    return evaluation
 
 
 def _batch_with_a_session_today(users, org):

@@ -1,0 +1,244 @@
+"""Evaluation pages: the scheme (read, and a new version), the batches to evaluate, one batch's evaluation
+sheet (compute, team and station figures, override, sign off, reopen; printable) and a person's own
+evaluations after sign-off.
+
+Each view: load (404) → check (403) → call the service → commit once → flash and redirect.
+"""
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func
+
+from app.accounts.roles import Role
+from app.core.clock import utcnow
+from app.core.errors import DomainError
+from app.core.forms import add_domain_error
+from app.core.net import client_ip
+from app.core.permissions import ANY_USER, allow
+from app.courses.catalog import ensure_courses
+from app.courses.models import Course
+from app.evaluation import computing, review, schemes
+from app.evaluation.figures import group_figures
+from app.evaluation.forms import (
+    ATTENDANCE_MODE_LABELS,
+    COURSE_STATE_LABELS,
+    MAKEUP_RULE_LABELS,
+    OUTCOME_LABELS,
+    RATING_LABELS,
+    ButtonForm,
+    OverrideForm,
+    ReopenForm,
+    scheme_form_class,
+    weight_field_name,
+)
+from app.evaluation.models import Evaluation, EvaluationSignoff
+from app.evaluation.permissions import can_evaluate
+from app.extensions import db
+from app.training.models import Batch, BatchMember
+from app.training.seating import course_name
+
+bp = Blueprint("evaluation", __name__, template_folder="templates")
+EVALUATORS = (Role.HR, Role.ADMIN)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"rating_labels": RATING_LABELS, "outcome_labels": OUTCOME_LABELS,
+            "course_state_labels": COURSE_STATE_LABELS}
+
+
+def _courses() -> list[Course]:
+    return list(db.session.scalars(db.select(Course).order_by(Course.position, Course.code)))
+
+
+def _evaluator() -> None:
+    if not can_evaluate(current_user):
+        abort(403)
+
+
+def _batch(batch_id: int) -> Batch:
+    _evaluator()
+    return db.get_or_404(Batch, batch_id)
+
+
+# --- The scheme ------------------------------------------------------------------------------------
+
+@bp.get("/evaluation/scheme")
+@allow(*EVALUATORS)
+def scheme():
+    _evaluator()
+    return render_template("evaluation/scheme.html", data=schemes.current_data(), current=schemes.current_scheme(),
+                           history=schemes.history(), courses={c.code: c for c in _courses()},
+                           course_name=course_name, attendance_modes=ATTENDANCE_MODE_LABELS,
+                           makeup_rules=MAKEUP_RULE_LABELS)
+
+
+@bp.route("/evaluation/scheme/edit", methods=["GET", "POST"])
+@allow(*EVALUATORS, fresh=True)
+def edit_scheme():
+    """A new version of the scheme; a change of the rules behind awards and dismissals needs a fresh login."""
+    _evaluator()
+    ensure_courses()
+    courses = _courses()
+    data = schemes.current_data()
+    form_class = scheme_form_class(courses)
+    if request.method == "GET":
+        form = form_class(data={**{name: getattr(data, name) for name in (
+            "attendance_mode", "attendance_weight", "attendance_minimum", "excellent_min", "good_min", "pass_min",
+            "award_min", "makeup_rule", "review_periods")},
+            **{weight_field_name(c.code): data.weights.get(c.code, Decimal(0)) for c in courses}})
+    else:
+        form = form_class()
+    if form.validate_on_submit():
+        weights = {c.code: form[weight_field_name(c.code)].data for c in courses}
+        try:
+            saved = schemes.save_scheme(current_user, schemes.SchemeData(
+                weights={code: weight for code, weight in weights.items() if weight},
+                attendance_mode=form.attendance_mode.data, attendance_weight=form.attendance_weight.data,
+                attendance_minimum=form.attendance_minimum.data, excellent_min=form.excellent_min.data,
+                good_min=form.good_min.data, pass_min=form.pass_min.data, award_min=form.award_min.data,
+                makeup_rule=form.makeup_rule.data, review_periods=form.review_periods.data,
+                note=form.note.data or ""), now=utcnow(), ip=client_ip())
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "weights":
+                form.form_errors.append(str(error.message))
+            else:
+                add_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Scheme version %(version)d saved. Recompute a batch to apply it.", version=saved.version),
+                  "success")
+            return redirect(url_for("evaluation.scheme"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("evaluation/scheme_form.html", form=form, courses=courses,
+                           weight_field_name=weight_field_name, course_name=course_name), status
+
+
+# --- Batches ---------------------------------------------------------------------------------------
+
+@bp.get("/evaluation")
+@allow(*EVALUATORS)
+def index():
+    _evaluator()
+    batches = list(db.session.scalars(db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())))
+    members = dict(db.session.execute(db.select(BatchMember.batch_id, func.count()).group_by(BatchMember.batch_id)).all())
+    evaluated = dict(db.session.execute(db.select(Evaluation.batch_id, func.count()).group_by(Evaluation.batch_id)).all())
+    signed = {s.batch_id: s for s in db.session.scalars(db.select(EvaluationSignoff))}
+    return render_template("evaluation/index.html", batches=batches, members=members, evaluated=evaluated,
+                           signed=signed)
+
+
+def batch_evaluations(batch: Batch) -> list[Evaluation]:
+    return sorted(db.session.scalars(db.select(Evaluation).where(Evaluation.batch_id == batch.id)),
+                  key=lambda e: e.user.staff_no)
+
+
+@bp.get("/evaluation/batches/<int:batch_id>")
+@allow(*EVALUATORS)
+def batch_sheet(batch_id: int):
+    batch = _batch(batch_id)
+    evaluations = batch_evaluations(batch)
+    codes = list(evaluations[0].scheme.weights) if evaluations else list(schemes.current_data().weights)
+    by_code = {c.code: c for c in _courses()}
+    outcome_counts: dict[str, int] = {}
+    for evaluation in evaluations:
+        outcome_counts[evaluation.final_outcome] = outcome_counts.get(evaluation.final_outcome, 0) + 1
+    exams, _makeups = computing.batch_exams(batch, codes)
+    return render_template(
+        "evaluation/batch.html", batch=batch, evaluations=evaluations, signoff=computing.signoff_of(batch),
+        courses=[by_code[code] for code in codes if code in by_code], course_name=course_name,
+        stations=group_figures(evaluations, "station"), teams=group_figures(evaluations, "team"),
+        outcome_counts=outcome_counts, exam_count=len(exams), button_form=ButtonForm(), reopen_form=ReopenForm(),
+        members=len(computing.members_of(batch)))
+
+
+def _act(batch: Batch, action, success: str):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
+
+
+@bp.post("/evaluation/batches/<int:batch_id>/compute")
+@allow(*EVALUATORS)
+def compute(batch_id: int):
+    batch = _batch(batch_id)
+    return _act(batch, lambda: computing.compute_batch(current_user, batch, now=utcnow(), ip=client_ip()),
+                _("Evaluations computed for %(batch)s.", batch=batch.name))
+
+
+@bp.post("/evaluation/batches/<int:batch_id>/sign-off")
+@allow(*EVALUATORS, fresh=True)
+def sign_off(batch_id: int):
+    batch = _batch(batch_id)
+    return _act(batch, lambda: review.sign_off(current_user, batch, now=utcnow(), ip=client_ip()),
+                _("Evaluations of %(batch)s signed off; they are now locked and visible to the people concerned.",
+                  batch=batch.name))
+
+
+@bp.post("/evaluation/batches/<int:batch_id>/reopen")
+@allow(*EVALUATORS, fresh=True)
+def reopen(batch_id: int):
+    batch = _batch(batch_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for reopening."), "danger")
+        return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
+    try:
+        review.reopen(current_user, batch, form.reason.data, now=utcnow(), ip=client_ip())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+    else:
+        db.session.commit()
+        flash(_("Evaluations of %(batch)s reopened.", batch=batch.name), "success")
+    return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
+
+
+@bp.route("/evaluation/evaluations/<int:evaluation_id>/override", methods=["GET", "POST"])
+@allow(*EVALUATORS, fresh=True)
+def override(evaluation_id: int):
+    _evaluator()
+    evaluation = db.get_or_404(Evaluation, evaluation_id)
+    form = OverrideForm(data=None if request.method == "POST" else {"outcome": evaluation.final_outcome,
+                                                                    "reason": evaluation.override_reason})
+    if form.validate_on_submit():
+        try:
+            review.override(current_user, evaluation, form.outcome.data, form.reason.data, now=utcnow(),
+                            ip=client_ip())
+        except DomainError as error:
+            db.session.rollback()
+            add_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Outcome of %(name)s saved.", name=evaluation.user.name), "success")
+            return redirect(url_for("evaluation.batch_sheet", batch_id=evaluation.batch_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("evaluation/override.html", form=form, evaluation=evaluation,
+                           signoff=computing.signoff_of(evaluation.batch)), status
+
+
+# --- One's own ------------------------------------------------------------------------------------
+
+@bp.get("/me/evaluations")
+@allow(ANY_USER)
+def mine():
+    """Only signed-off evaluations: figures HR may still change are not shown as results."""
+    rows = db.session.scalars(
+        db.select(Evaluation).join(EvaluationSignoff, EvaluationSignoff.batch_id == Evaluation.batch_id)
+        .join(Batch, Batch.id == Evaluation.batch_id)
+        .where(Evaluation.user_id == current_user.id).order_by(Batch.starts_on.desc())
+    ).all()
+    by_code = {c.code: c for c in _courses()}
+    return render_template("evaluation/mine.html", evaluations=rows, courses=by_code, course_name=course_name)
