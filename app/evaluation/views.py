@@ -82,6 +82,7 @@ def edit_scheme():
     """A new version of the scheme; a change of the rules behind awards and dismissals needs a fresh login."""
     _evaluator()
     ensure_courses()
+    db.session.commit()  # the four courses exist before a form names them (a failed save rolls back)
     courses = _courses()
     data = schemes.current_data()
     form_class = scheme_form_class(courses)
