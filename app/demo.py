@@ -318,8 +318,14 @@ def training(run: DemoRun) -> None:
                        people=len(result.assignment), hr=hr.staff_no))
 
 
+def past_results(run: DemoRun) -> None:
+    from app.demo_results import past_results as step
+
+    step(run)
+
+
 STEPS: list[Callable[[DemoRun], None]] = [
-    organisation, staff_accounts, collectors, question_banks, course_material, exams, training,
+    organisation, staff_accounts, collectors, question_banks, course_material, exams, training, past_results,
 ]
 
 
