@@ -49,26 +49,26 @@ def option_labels(version) -> list[tuple[str, str]]:
     return [(letter(index), text) for index, text in enumerate(version.options or [])]
 
 
-def flag_texts(row: ItemRow) -> list[str]:
-    """The row's flags in plain words."""
+def flag_texts(row: ItemRow) -> list[tuple[str, bool]]:
+    """The row's flags in plain words, each with whether it marks a bad question (a small sample does not)."""
     stats = row.stats
     texts = []
     for flag in stats.flags:
         if flag == item_stats.TOO_EASY:
-            texts.append(_("Too easy: more than nine in ten candidates got it right."))
+            texts.append((_("Too easy: more than nine in ten candidates got it right."), True))
         elif flag == item_stats.TOO_HARD:
-            texts.append(_("Too hard: fewer than one in five candidates got it right."))
+            texts.append((_("Too hard: fewer than one in five candidates got it right."), True))
         elif flag == item_stats.LOW_DISCRIMINATION and stats.discrimination < 0:
-            texts.append(_("Weaker candidates did better on it than stronger ones: check the key."))
+            texts.append((_("Weaker candidates did better on it than stronger ones: check the key."), True))
         elif flag == item_stats.LOW_DISCRIMINATION:
-            texts.append(_("It hardly separates stronger from weaker candidates (discrimination below 0.2)."))
+            texts.append((_("It hardly separates stronger from weaker candidates (discrimination below 0.2)."), True))
         elif flag == item_stats.DISTRACTOR:
             labels = option_labels(row.version)
             options = ", ".join(labels[o.index][0] for o in stats.options if o.preferred_by_upper)
-            texts.append(_("The strongest candidates chose %(options)s more often than the correct answer: check "
-                           "the key and the wording.", options=options))
+            texts.append((_("The strongest candidates chose %(options)s more often than the correct answer: "
+                            "check the key and the wording.", options=options), True))
         elif flag == item_stats.FEW_ANSWERS:
-            texts.append(_("Only %(count)d answers: too few to judge.", count=stats.n))
+            texts.append((_("Only %(count)d answers: too few to judge.", count=stats.n), False))
     return texts
 
 
