@@ -133,3 +133,15 @@ def test_point_biserial_uses_the_rest_of_each_paper(graded):
     _trainer, exam, *_ = graded
     single = rows_by_type(analyse_exam(exam, min_sample=1))["single"]
     assert single.stats.point_biserial == pytest.approx(0.808290, abs=1e-6)
+
+
+def test_stored_responses_map_back_to_original_options_and_forged_positions_count_for_nothing():
+    from app.reports.item_analysis import _mask
+
+    single, multiple, true_false = ("single", 4), ("multiple", 4), ("true_false", 2)
+    assert _mask(single, 0, [2, 0, 1, 3]) == 0b0100  # shown first: original C
+    assert _mask(single, 1, []) == 0b0010  # no stored order: as written
+    assert _mask(multiple, [0, 3], [2, 0, 1, 3]) == 0b1100  # C and D
+    assert _mask(single, 9, [2, 0, 1, 3]) == 0 and _mask(single, -1, [2, 0, 1, 3]) == 0
+    assert _mask(single, True, [0, 1, 2, 3]) == 0 and _mask(multiple, "0", [0, 1, 2, 3]) == 0
+    assert (_mask(true_false, True, None), _mask(true_false, False, None), _mask(true_false, None, None)) == (1, 2, 0)
