@@ -76,6 +76,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Check-in code entries allowed per person (so codes cannot be guessed)"),
     Setting("ALLOCATION_TIME_LIMIT", "ALLOCATION_TIME_LIMIT", 20, int,
             "Seconds the allocation solver may search for a balanced allocation"),
+    Setting("ITEM_ANALYSIS_MIN_SAMPLE", "ITEM_ANALYSIS_MIN_SAMPLE", 30, int,
+            "Item analysis warns when an exam (or a question) has fewer graded answers than this"),
 )
 
 FIXED = {

@@ -32,6 +32,7 @@ def real_arguments(users, org):
         for role, user in users.items()
     }
     bank, question, image = _bank_with_a_question(users[Role.TRAINER])
+    _graded_exam_with(bank, users[Role.TRAINER], org)  # the question's item analysis has a row to show
     bank_tokens = {
         role: keep_upload(BANK, kind="bank", filename="b.csv", options={"bank_id": bank.id, "format": "auto"},
                           owner=user, now=utcnow())
@@ -140,6 +141,27 @@ def _exam_with_attempts(users):
         db.session.add(practice[role])
     db.session.flush()
     return exam, attempts, short_answer, practice
+
+
+def _graded_exam_with(bank, trainer, org):
+    """An exam of the trainer drawing the bank's one question, sat and submitted by a new collector, so the
+    question's item analysis (reports.question_items) renders a graded row."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from app.core.clock import utcnow
+    from app.exams.attempts import start_attempt, submit
+    from app.exams.services import RuleData
+    from tests import factories
+
+    candidate = factories.make_user("c0902", team=org.stations[0].teams[0])
+    exam = factories.make_exam(trainer, bank, rules=[RuleData(count=1, bank_id=bank.id)], audience=[candidate],
+                               pass_mark=Decimal(1), title="已评分的考试")
+    now = utcnow()
+    attempt = start_attempt(candidate, exam, now=now, ip="127.0.0.1")
+    attempt.items[0].response = 0
+    assert submit(attempt, now=now, grace=timedelta(seconds=30), actor=candidate, ip="127.0.0.1")
+    assert attempt.score is not None
 
 
 def _bank_with_a_question(trainer):
