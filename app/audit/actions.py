@@ -71,6 +71,7 @@ CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
 WAIVER_GRANTED = "training.waiver_granted"
 WAIVER_REVOKED = "training.waiver_revoked"
 MAKEUP_BATCH_CREATED = "training.makeup_batch_created"
+REPORT_EXPORTED = "report.exported"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -142,4 +143,5 @@ LABELS = {
     WAIVER_GRANTED: _l("Attendance requirement waived"),
     WAIVER_REVOKED: _l("Attendance waiver withdrawn"),
     MAKEUP_BATCH_CREATED: _l("Make-up batch created"),
+    REPORT_EXPORTED: _l("Report downloaded"),
 }
