@@ -33,7 +33,7 @@ from app.exams.permissions import can_view_exam
 from app.exams.policies import score_released
 from app.extensions import db
 from app.org.models import Station, Team
-from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, zone
+from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query, zone
 from app.training.models import Batch, BatchMember, TrainingSession
 
 YIELD_PER = 2_000
@@ -143,19 +143,24 @@ def _count_attempts(exam_ids: list[int] | None) -> int:
 
 
 def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
-    """One row per attempt in RESULT_COLUMNS order; the query runs when the first row is asked for."""
+    """One row per attempt in RESULT_COLUMNS order. Labels are translated now; the query runs when the
+    first row is asked for, in a session of its own (the CSV streams after the view returned)."""
     english = html_lang() == "en"
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     makeup, passed, failed = _("Make-up"), _("Pass"), _("Fail")
-    courses: dict[str, str] = {}
-    result = db.session.execute(_results_query(exam_ids).execution_options(yield_per=YIELD_PER))
-    for (staff_no, name, station, team, code, course_name, course_en, title, makeup_of_id, number, status,
-         started_at, submitted_at, score, max_score, did_pass) in result:
-        if code not in courses:
-            courses[code] = _course_label(course_name, course_en, english)
-        yield (staff_no, name, station, team, courses[code], title, makeup if makeup_of_id else "", number,
-               statuses[_status(status, score)], started_at, submitted_at, score, max_score,
-               percent(score, max_score), "" if did_pass is None else (passed if did_pass else failed))
+    found = stream_query(_results_query(exam_ids), yield_per=YIELD_PER)
+
+    def rows():
+        courses: dict[str, str] = {}
+        for (staff_no, name, station, team, code, course_name, course_en, title, makeup_of_id, number, status,
+             started_at, submitted_at, score, max_score, did_pass) in found:
+            if code not in courses:
+                courses[code] = _course_label(course_name, course_en, english)
+            yield (staff_no, name, station, team, courses[code], title, makeup if makeup_of_id else "", number,
+                   statuses[_status(status, score)], started_at, submitted_at, score, max_score,
+                   percent(score, max_score), "" if did_pass is None else (passed if did_pass else failed))
+
+    return rows()
 
 
 def exam_results(actor, exam: Exam, *, now: datetime) -> Report:

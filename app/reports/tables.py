@@ -36,10 +36,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app
+from sqlalchemy.orm import Session
 
 from app.banks.exporting import content_disposition, safe_filename
 from app.core.spreadsheets.formulas import neutralise
+from app.extensions import db
 
 TEXT = "text"
 NUMBER = "number"
@@ -132,11 +134,17 @@ def _csv_cells(columns: Sequence[Column], where: tzinfo):
 
 
 def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[bytes]:
-    """UTF-8 with BOM, RFC 4180 quoting, CRLF; yields about CHUNK_BYTES at a time."""
-    converters = _csv_cells(columns, zone())
+    """UTF-8 with BOM, RFC 4180 quoting, CRLF; yields about CHUNK_BYTES at a time.
+
+    The headers and the zone are read when this is called (in the view); the rows are read as the
+    response is sent, when the request's context is gone (see `stream_query`)."""
+    return _csv_chunks([safe_text(str(column.header)) for column in columns], _csv_cells(columns, zone()), rows)
+
+
+def _csv_chunks(header: list[str], converters, rows: Iterable[Sequence]) -> Iterator[bytes]:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([safe_text(str(column.header)) for column in columns])
+    writer.writerow(header)
     yield BOM + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
@@ -299,8 +307,9 @@ def download(columns: Sequence[Column], rows: Iterable[Sequence], fmt: str, *, f
              title: str = "Sheet1") -> Prepared:
     """Build the streamed download of `rows` in `fmt` ("csv" or "xlsx"); `filename` has no extension.
 
-    XLSX is written before this returns (errors surface here, and `rows` is known); CSV is generated
-    while the response is sent, inside the request's context (`stream_with_context`)."""
+    XLSX is written before this returns (errors surface here, and `rows` is known). CSV is generated
+    while the response is sent, after the view has returned: `rows` must not need the request or the
+    app context then — translate labels beforehand and read the database with `stream_query`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     name = export_filename(filename, fmt)
@@ -309,4 +318,17 @@ def download(columns: Sequence[Column], rows: Iterable[Sequence], fmt: str, *, f
         size = spool.seek(0, io.SEEK_END)
         spool.seek(0)
         return Prepared(attachment(_file_chunks(spool), fmt, name, length=size), count)
-    return Prepared(attachment(stream_with_context(csv_chunks(columns, rows)), fmt, name), None)
+    return Prepared(attachment(csv_chunks(columns, rows), fmt, name), None)
+
+
+def stream_query(query, *, yield_per: int = 2_000) -> Iterator:
+    """The rows of a SELECT, read in batches (a server-side cursor on PostgreSQL) through a session of
+    their own, so they can be read while a CSV streams, after the view returned and committed.
+    The engine is looked up now; the query runs when the first row is asked for."""
+    engine = db.engine
+
+    def rows():
+        with Session(engine) as session:
+            yield from session.execute(query.execution_options(yield_per=yield_per))
+
+    return rows()
