@@ -85,9 +85,10 @@ class Report:
 
 
 def percent(score, max_score) -> Decimal | None:
+    """Score as a share of the maximum, in percent with two decimals (half up, like the results page)."""
     if score is None or not max_score:
         return None
-    return (Decimal(score) * HUNDRED / Decimal(max_score)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(score) * HUNDRED / Decimal(max_score)).quantize(CENT, ROUND_HALF_UP)
 
 
 def _course_label(name: str, name_en: str, english: bool) -> str:
@@ -119,20 +120,23 @@ def makeup_family(exam: Exam, actor) -> list[Exam]:
 
 
 def _results_query(exam_ids: list[int] | None):
+    """Core columns rather than ORM attributes: the rows skip the ORM's loading machinery (100,000 rows)."""
+    attempt, user, exam = Attempt.__table__.c, User.__table__.c, Exam.__table__.c
+    course, station, team = Course.__table__.c, Station.__table__.c, Team.__table__.c
     query = (
-        select(User.staff_no, User.name, Station.name, Team.name, Course.code, Course.name, Course.name_en,
-               Exam.title, Exam.makeup_of_id, Attempt.number, Attempt.status, Attempt.started_at,
-               Attempt.submitted_at, Attempt.score, Attempt.max_score, Attempt.passed)
-        .select_from(Attempt)
-        .join(User, User.id == Attempt.user_id)
-        .join(Exam, Exam.id == Attempt.exam_id)
-        .join(Course, Course.id == Exam.course_id)
-        .outerjoin(Station, Station.id == User.station_id)
-        .outerjoin(Team, Team.id == User.team_id)
+        select(user.staff_no, user.name, station.name, team.name, course.code, course.name, course.name_en,
+               exam.title, exam.makeup_of_id, attempt.number, attempt.status, attempt.started_at,
+               attempt.submitted_at, attempt.score, attempt.max_score, attempt.passed)
+        .select_from(Attempt.__table__)
+        .join(User.__table__, user.id == attempt.user_id)
+        .join(Exam.__table__, exam.id == attempt.exam_id)
+        .join(Course.__table__, course.id == exam.course_id)
+        .outerjoin(Station.__table__, station.id == user.station_id)
+        .outerjoin(Team.__table__, team.id == user.team_id)
     )
     if exam_ids is not None:
-        query = query.where(Attempt.exam_id.in_(exam_ids))
-    return query.order_by(Course.position, Exam.opens_at, Exam.id, User.staff_no, Attempt.number)
+        query = query.where(attempt.exam_id.in_(exam_ids))
+    return query.order_by(course.position, exam.opens_at, exam.id, user.staff_no, attempt.number)
 
 
 def _count_attempts(exam_ids: list[int] | None) -> int:
@@ -146,7 +150,7 @@ def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
     """One row per attempt in RESULT_COLUMNS order. Labels are translated now; the query runs when the
     first row is asked for, in a session of its own (the CSV streams after the view returned)."""
     english = html_lang() == "en"
-    statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
+    in_progress, waiting, graded = (str(STATUS_LABELS[key]) for key in ("in_progress", "waiting", "graded"))
     makeup, passed, failed = _("Make-up"), _("Pass"), _("Fail")
     found = stream_query(_results_query(exam_ids), yield_per=YIELD_PER)
 
@@ -156,9 +160,11 @@ def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
              started_at, submitted_at, score, max_score, did_pass) in found:
             if code not in courses:
                 courses[code] = _course_label(course_name, course_en, english)
+            state = in_progress if status == "in_progress" else waiting if score is None else graded
             yield (staff_no, name, station, team, courses[code], title, makeup if makeup_of_id else "", number,
-                   statuses[_status(status, score)], started_at, submitted_at, score, max_score,
-                   percent(score, max_score), "" if did_pass is None else (passed if did_pass else failed))
+                   state, started_at, submitted_at, score, max_score,
+                   None if score is None or not max_score else (score * HUNDRED / max_score).quantize(CENT, ROUND_HALF_UP),
+                   "" if did_pass is None else (passed if did_pass else failed))
 
     return rows()
 

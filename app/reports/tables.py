@@ -31,7 +31,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -89,7 +89,9 @@ def number_text(value) -> str:
     """85.50 → "85.5", 100 → "100" (never an exponent)."""
     if isinstance(value, int):
         return str(value)
-    text = format(Decimal(str(value)) if isinstance(value, float) else value, "f")
+    text = str(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -100,37 +102,56 @@ def _is_number(value) -> bool:
 def local(value: datetime, where: tzinfo) -> datetime:
     """An aware datetime in the display zone, without tzinfo (naive values are taken as UTC)."""
     if value.tzinfo is None:
-        from datetime import UTC
-
         value = value.replace(tzinfo=UTC)
     return value.astimezone(where).replace(tzinfo=None)
 
 
+def _indexes(columns: Sequence[Column], kind: str) -> tuple[int, ...]:
+    return tuple(index for index, column in enumerate(columns) if column.kind == kind)
+
+
 # --- CSV ------------------------------------------------------------------------------------------
 
-def _csv_cells(columns: Sequence[Column], where: tzinfo):
-    """One function per column turning a value into CSV text."""
+def _csv_converter(columns: Sequence[Column], where: tzinfo):
+    """A function turning one row of values into CSV cells (a loop per kind of column, not a call per cell:
+    this runs for every cell of every row)."""
+    width = len(columns)
+    texts, numbers = _indexes(columns, TEXT), _indexes(columns, NUMBER)
+    days, moments = _indexes(columns, DATE), _indexes(columns, DATETIME)
+    maybe = _MAYBE_DANGEROUS
 
-    def text(value):
-        return "" if value is None else safe_text(value)
+    def convert(row: Sequence) -> list:
+        cells = list(row)
+        if len(cells) != width:
+            raise ValueError(f"a row has {len(cells)} values for {width} columns")
+        for index in texts:
+            value = cells[index]
+            if value.__class__ is str:
+                if value and value[0] in maybe:
+                    cells[index] = neutralise(value)
+            elif value is not None:
+                cells[index] = safe_text(value)
+        for index in numbers:
+            value = cells[index]
+            if value is not None:
+                cells[index] = number_text(value) if _is_number(value) else safe_text(value)
+        for index in days:
+            value = cells[index]
+            if isinstance(value, datetime):
+                cells[index] = local(value, where).date().isoformat()
+            elif isinstance(value, date):
+                cells[index] = value.isoformat()
+            elif value is not None:
+                cells[index] = safe_text(value)
+        for index in moments:
+            value = cells[index]
+            if isinstance(value, datetime):
+                cells[index] = local(value, where).isoformat(" ", "seconds")
+            elif value is not None:
+                cells[index] = safe_text(value)
+        return cells  # csv writes None as an empty cell
 
-    def number(value):
-        if value is None:
-            return ""
-        return number_text(value) if _is_number(value) else safe_text(value)
-
-    def day(value):
-        if value is None:
-            return ""
-        return value.date().isoformat() if isinstance(value, datetime) else (
-            value.isoformat() if isinstance(value, date) else safe_text(value))
-
-    def moment(value):
-        if value is None:
-            return ""
-        return local(value, where).strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else safe_text(value)
-
-    return [{TEXT: text, NUMBER: number, DATE: day, DATETIME: moment}[column.kind] for column in columns]
+    return convert
 
 
 def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[bytes]:
@@ -138,19 +159,20 @@ def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[
 
     The headers and the zone are read when this is called (in the view); the rows are read as the
     response is sent, when the request's context is gone (see `stream_query`)."""
-    return _csv_chunks([safe_text(str(column.header)) for column in columns], _csv_cells(columns, zone()), rows)
+    return _csv_chunks([safe_text(str(column.header)) for column in columns], _csv_converter(columns, zone()), rows)
 
 
-def _csv_chunks(header: list[str], converters, rows: Iterable[Sequence]) -> Iterator[bytes]:
+def _csv_chunks(header: list[str], convert, rows: Iterable[Sequence]) -> Iterator[bytes]:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(header)
     yield BOM + buffer.getvalue().encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
+    writerow, tell = writer.writerow, buffer.tell
     for row in rows:
-        writer.writerow([convert(value) for convert, value in zip(converters, row, strict=True)])
-        if buffer.tell() >= CHUNK_BYTES:
+        writerow(convert(row))
+        if tell() >= CHUNK_BYTES:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
@@ -217,39 +239,53 @@ def _fill(workbook, columns: Sequence[Column], rows: Iterable[Sequence], title: 
 
     where = zone()
     write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+    width = len(columns)
+    maybe = _MAYBE_DANGEROUS
+    texts = _indexes(columns, TEXT)
+    numbers = tuple((index, cell_formats[index]) for index in _indexes(columns, NUMBER))
+    days = tuple((index, cell_formats[index]) for index in _indexes(columns, DATE))
+    moments = tuple((index, cell_formats[index]) for index in _indexes(columns, DATETIME))
 
-    def text(r, c, value, _format):
-        write_string(r, c, safe_text(value)[:XLSX_MAX_CELL_CHARS])
+    def text(r, c, value):
+        if value.__class__ is not str:
+            value = str(value)
+        if value:
+            if value[0] in maybe:
+                value = neutralise(value)
+            write_string(r, c, value if len(value) <= XLSX_MAX_CELL_CHARS else value[:XLSX_MAX_CELL_CHARS])
 
-    def number(r, c, value, cell_format):
-        if _is_number(value):
-            write_number(r, c, float(value), cell_format)
-        else:
-            text(r, c, value, None)
-
-    def day(r, c, value, cell_format):
-        if isinstance(value, datetime):
-            write_datetime(r, c, local(value, where).replace(hour=0, minute=0, second=0, microsecond=0), cell_format)
-        elif isinstance(value, date):
-            write_datetime(r, c, datetime(value.year, value.month, value.day), cell_format)
-        else:
-            text(r, c, value, None)
-
-    def moment(r, c, value, cell_format):
-        if isinstance(value, datetime):
-            write_datetime(r, c, local(value, where), cell_format)
-        else:
-            text(r, c, value, None)
-
-    writers = [{TEXT: text, NUMBER: number, DATE: day, DATETIME: moment}[column.kind] for column in columns]
-    plan = list(zip(range(len(columns)), writers, cell_formats, strict=True))
+    # A loop per kind of column rather than a call per cell: this runs 1.5 million times for 100,000 rows.
     count = 0
     for count, row in enumerate(rows, start=1):
-        if len(row) != len(plan):
-            raise ValueError(f"row {count} has {len(row)} values for {len(plan)} columns")
-        for (index, write, cell_format), value in zip(plan, row, strict=True):
-            if value is not None and value != "":
-                write(count, index, value, cell_format)
+        if len(row) != width:
+            raise ValueError(f"row {count} has {len(row)} values for {width} columns")
+        for index in texts:
+            value = row[index]
+            if value is not None:
+                text(count, index, value)
+        for index, cell_format in numbers:
+            value = row[index]
+            if value is None:
+                continue
+            if _is_number(value):
+                write_number(count, index, float(value), cell_format)
+            else:
+                text(count, index, value)
+        for index, cell_format in days:
+            value = row[index]
+            if isinstance(value, datetime):
+                write_datetime(count, index, local(value, where).replace(hour=0, minute=0, second=0, microsecond=0),
+                               cell_format)
+            elif isinstance(value, date):
+                write_datetime(count, index, datetime(value.year, value.month, value.day), cell_format)
+            elif value is not None:
+                text(count, index, value)
+        for index, cell_format in moments:
+            value = row[index]
+            if isinstance(value, datetime):
+                write_datetime(count, index, local(value, where), cell_format)
+            elif value is not None:
+                text(count, index, value)
     sheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
     workbook.close()
     return count
