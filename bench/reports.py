@@ -97,18 +97,20 @@ def seed(staff: int, exams: int, rng: random.Random) -> dict:
     teams = [Team(station=station, name=f"{t}班") for station in stations for t in "一二三"]
     db.session.add_all([*stations, *teams])
     db.session.flush()
-    users = []
-    for n in range(1, staff + 1):
-        team = teams[n % len(teams)]
-        users.append({"id": n, "staff_no": f"{n:06d}", "name": f"员工{n}", "station_id": team.station_id,
-                      "team_id": team.id, "active": True, "created_at": now})
-    db.session.execute(db.insert(User), users)
-    db.session.execute(db.insert(UserRole), [{"user_id": n, "role": "collector"} for n in range(1, staff + 1)])
     hr = User(staff_no="hr-bench", name="人事基准", password_hash=hash_password(PASSWORD), active=True,
               created_at=now)
     db.session.add(hr)
     db.session.flush()
     db.session.add(UserRole(user_id=hr.id, role="hr"))
+    # Explicit ids above HR's (PostgreSQL's sequence is not advanced by them; nothing inserts users later).
+    staff_ids = range(hr.id + 1, hr.id + 1 + staff)
+    users = []
+    for n, user_id in enumerate(staff_ids, start=1):
+        team = teams[n % len(teams)]
+        users.append({"id": user_id, "staff_no": f"{n:06d}", "name": f"员工{n}", "station_id": team.station_id,
+                      "team_id": team.id, "active": True, "created_at": now})
+    db.session.execute(db.insert(User), users)
+    db.session.execute(db.insert(UserRole), [{"user_id": user_id, "role": "collector"} for user_id in staff_ids])
     courses = ensure_courses()
     made = []
     opens = now - timedelta(days=60)
@@ -122,9 +124,9 @@ def seed(staff: int, exams: int, rng: random.Random) -> dict:
     db.session.commit()
     for exam in made:
         rows = []
-        for n in range(1, staff + 1):
+        for n in staff_ids:
             started = exam.opens_at + timedelta(minutes=rng.randrange(0, 300))
-            score = Decimal(rng.randrange(30, 101)) + Decimal(rng.choice((0, 5))) / 10
+            score = Decimal(rng.randrange(30, 100)) + Decimal(rng.choice((0, 5))) / 10
             rows.append({"exam_id": exam.id, "user_id": n, "number": 1, "status": "submitted", "seed": n,
                          "started_at": started, "deadline_at": started + timedelta(minutes=60),
                          "submitted_at": started + timedelta(minutes=rng.randrange(10, 60)),
@@ -133,6 +135,10 @@ def seed(staff: int, exams: int, rng: random.Random) -> dict:
                          "writer": "", "save_seq": 0, "mean_difficulty": Decimal("3.00")})
         db.session.execute(db.insert(Attempt), rows)
         db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # Fresh statistics, as autovacuum would gather soon after such a load (otherwise the planner guesses).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(db.text("ANALYZE"))
     return {"hr_staff_no": hr.staff_no, "exam_ids": [exam.id for exam in made]}
 
 

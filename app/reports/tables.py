@@ -261,7 +261,13 @@ def _fill(workbook, columns: Sequence[Column], rows: Iterable[Sequence], title: 
             raise ValueError(f"row {count} has {len(row)} values for {width} columns")
         for index in texts:
             value = row[index]
-            if value is not None:
+            if value.__class__ is str:  # the common case, inlined
+                if value:
+                    if value[0] in maybe:
+                        value = neutralise(value)
+                    write_string(count, index, value if len(value) <= XLSX_MAX_CELL_CHARS
+                                 else value[:XLSX_MAX_CELL_CHARS])
+            elif value is not None:
                 text(count, index, value)
         for index, cell_format in numbers:
             value = row[index]
