@@ -76,6 +76,7 @@ EVALUATIONS_COMPUTED = "evaluation.computed"
 EVALUATION_OVERRIDDEN = "evaluation.overridden"
 EVALUATIONS_SIGNED_OFF = "evaluation.signed_off"
 EVALUATIONS_REOPENED = "evaluation.reopened"
+REPORT_EXPORTED = "report.exported"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -152,4 +153,5 @@ LABELS = {
     EVALUATION_OVERRIDDEN: _l("Evaluation outcome overridden"),
     EVALUATIONS_SIGNED_OFF: _l("Evaluations signed off"),
     EVALUATIONS_REOPENED: _l("Signed-off evaluations reopened"),
+    REPORT_EXPORTED: _l("Report downloaded"),
 }

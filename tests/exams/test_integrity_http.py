@@ -401,7 +401,7 @@ def _crawl_arguments(world, attempt_id):
     db.session.commit()
     return {"exam_id": world.exam.id, "attempt_id": attempt_id, "practice_id": practice.id, "sha256": "0" * 64,
             "session_id": 1, "user_id": world.collector.id, "course_code": world.bank.course.code,
-            "lesson_id": lesson.id, "attachment_id": attachment.id}
+            "lesson_id": lesson.id, "attachment_id": attachment.id, "fmt": "csv"}
 
 
 def test_no_response_a_candidate_can_fetch_during_an_attempt_carries_the_key(app, world, clock):
