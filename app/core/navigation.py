@@ -15,6 +15,7 @@ from app.core.permissions import access_of
 ORGANISATION = _l("Organisation")
 TRAINING = _l("Training")
 EXAMS = _l("Exams and practice")
+REPORTS = _l("Results and reports")
 FLAT_LIMIT = 7
 
 NAV = (
@@ -31,6 +32,7 @@ NAV = (
     ("exams.my_exams", _l("My exams"), EXAMS),
     ("exams.practice_home", _l("Practice"), EXAMS),
     ("exams.mistakes", _l("Wrong-answer book"), EXAMS),
+    ("reports.dashboards", _l("Dashboards"), REPORTS),
     ("audit.events", _l("Audit log"), None),
 )
 

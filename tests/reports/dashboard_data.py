@@ -49,11 +49,12 @@ def sit(exam, user, score, *, max_score=100, at, number=1, status="submitted", g
     return attempt
 
 
-def build(users=None):
-    """Everything above, committed; returns the people, exams, plan and batches by name."""
+def build(users=None, org=None):
+    """Everything above, committed (in `org` and with the HR user of `users` when given); returns the people,
+    exams, plan and batches by name."""
     now = utcnow()
     ensure_courses()
-    org = factories.make_org()
+    org = org or factories.make_org()
     east, west = org.stations
     hr = users[Role.HR] if users else factories.make_user("hr-dash", roles=[Role.HR])
     trainer_a = factories.make_user("trainer-a", roles=[Role.TRAINER], name="讲师甲")

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__, template_folder="../templates")
+
+from app.reports.views import dashboards  # noqa: E402,F401  (routes register on bp)
