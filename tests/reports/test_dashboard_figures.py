@@ -87,6 +87,8 @@ def test_a_trainer_sees_only_the_exams_they_own_and_the_sessions_they_lecture(da
     assert _rates(dashboards.pass_rates_by_station(mine))[("东站", False)] == (3, 4, 75.0)
     assert [r.label for r in dashboards.attendance_by_batch(mine)] == ["第一期"]
     assert dashboards.trainer_scope(data.hr) is None
+    assert dashboards.trainer_scope(factories.make_user(roles=[Role.ADMIN])) is None
+    assert dashboards.trainer_scope(factories.make_user(roles=[Role.TRAINER, Role.HR])) is None
 
 
 def test_trend_gives_mean_and_pass_rate_per_batch_in_date_order_without_make_up_exams(data):

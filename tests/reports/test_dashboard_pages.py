@@ -123,6 +123,8 @@ def test_filters_narrow_the_page(client, data, login):
     assert page.charts["chart-trend"]["labels"] == ["第二期"]
     body, page = _page(client, date_from="2030-01-02", date_to="2030-01-01")
     assert "The end date comes before the start date." in body or "结束日期早于开始日期" in body
+    body, page = _page(client, exam=data.law.id, date_to="2020-01-01")
+    assert "chart-histogram" not in page.charts and 'id="no-histogram"' in body
     _body, page = _page(client, batch="nonsense", course="999999")
     assert page.charts["chart-station"]["labels"] == ["东站", "西站"]
 
