@@ -34,6 +34,7 @@ NAV = (
     ("exams.mistakes", _l("Wrong-answer book"), EXAMS),
     ("evaluation.index", _l("Evaluations"), RESULTS),
     ("evaluation.mine", _l("My evaluations"), RESULTS),
+    ("reports.dashboards", _l("Dashboards"), RESULTS),
     ("audit.events", _l("Audit log"), None),
 )
 

@@ -4,5 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("reports", __name__, template_folder="../templates")
 
-from app.reports.views import items  # noqa: E402,F401  (routes register on bp)
-from app.reports.views import exports  # noqa: E402, F401  (registers the download routes)
+from app.reports.views import dashboards, exports, items  # noqa: E402,F401  (routes register on bp)

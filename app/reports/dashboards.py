@@ -1,0 +1,347 @@
+"""Dashboard figures: score distribution per exam, pass rates per station, team and course, attendance per
+batch and station, and the trend across batches. Pure aggregate queries (GROUP BY in the database) that take
+the filters as explicit arguments and return plain data; nothing here writes.
+
+A *result* is one person's best graded attempt at one exam (submitted, every item graded): its percentage is
+the highest score / paper total of their attempts, and it passed when any graded attempt passed (an attempt
+passes at score >= the exam's pass mark). Make-up exams (补考) are kept apart from regular exams in the pass
+rates and left out of the batch trend. A batch's (or plan's) results are its members' results submitted from
+the batch's (the plan's first batch's) first day, so last year's exams do not count for this year's batch.
+
+Attendance figures count `Attendance` rows as recorded by roll call or check-in code: present and late count
+as attended; a seat without a row is not counted (the batch attendance page treats it as missed).
+
+A trainer's dashboards cover only the exams they own and the sessions they lecture (`trainer_scope`).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Float, Select, case, cast, func, literal, select
+
+from app.accounts.models import User
+from app.accounts.roles import Role
+from app.core.models import UTCDateTime
+from app.courses.models import Course
+from app.exams.models import Attempt, Exam, exam_owners
+from app.extensions import db
+from app.org.models import Station, Team
+from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, BatchMember, TrainingSession
+
+BIN_COUNT = 10  # 0–9 %, 10–19 %, …, 90–100 %
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboards cover. Dates are local calendar days (inclusive); `trainer_id` limits the figures to
+    the exams that trainer owns and the sessions they lecture (None: everything)."""
+
+    plan_id: int | None = None
+    batch_id: int | None = None
+    course_id: int | None = None
+    station_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    trainer_id: int | None = None
+
+
+def trainer_scope(user) -> int | None:
+    """None when `user` may see every exam's figures (HR, administrators); otherwise their own id, so the
+    figures cover only the exams they own (as app.exams.permissions.can_view_exam allows a trainer)."""
+    return None if user.has_role(Role.ADMIN, Role.HR) else user.id
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def _round(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+# --- Results -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExamFigures:
+    exam_id: int
+    title: str
+    course_id: int
+    makeup: bool
+    opens_at: datetime
+    results: int  # people with a graded result
+    passed: int
+    mean_percent: float | None
+
+    @property
+    def pass_percent(self) -> float | None:
+        return _percent(self.passed, self.results)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    exam_id: int
+    counts: list[int]  # people per 10-point bin of percentage; the last bin holds 90–100
+    pass_mark_percent: float | None  # the pass mark as a percentage of the paper's total
+    results: int
+    passed: int
+    mean_percent: float | None
+
+    @property
+    def pass_percent(self) -> float | None:
+        return _percent(self.passed, self.results)
+
+
+@dataclass(frozen=True)
+class PassRate:
+    key: int | None  # station, team or course id; None: people without a station or team
+    label: str  # station name, "station team", or the course's Chinese name (`label_en` in English)
+    makeup: bool  # make-up exams (补考) apart from regular ones
+    results: int
+    passed: int
+    label_en: str = ""
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.passed, self.results)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    batch_id: int
+    name: str
+    starts_on: date
+    results: int
+    passed: int
+    mean_percent: float | None
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.passed, self.results)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def day_start(day: date) -> datetime:
+    """Local midnight of `day` as an aware UTC datetime."""
+    return datetime.combine(day, time(0), _zone()).astimezone(UTC)
+
+
+def _members_since(filters: Filters) -> tuple[Select | None, datetime | None]:
+    """(ids of the people the plan/batch filter keeps, the first day their results count from)."""
+    if filters.batch_id is not None:
+        starts_on = db.session.scalar(select(Batch.starts_on).where(Batch.id == filters.batch_id))
+        members = select(BatchMember.user_id).where(BatchMember.batch_id == filters.batch_id)
+        return members, day_start(starts_on) if starts_on else None
+    if filters.plan_id is not None:
+        starts_on = db.session.scalar(select(func.min(Batch.starts_on)).where(Batch.plan_id == filters.plan_id))
+        members = select(BatchMember.user_id).where(BatchMember.plan_id == filters.plan_id)
+        return members, day_start(starts_on) if starts_on else None
+    return None, None
+
+
+def _best_results(filters: Filters, exam_id: int | None = None):
+    """Subquery: one row per (exam, person) with a graded result in scope: percent, passed (0/1), the paper
+    total, the last submission, and the person's station and team, the exam's course and make-up flag."""
+    percent = cast(Attempt.score, Float) * 100 / cast(Attempt.max_score, Float)
+    makeup = case((Exam.makeup_of_id.is_(None), 0), else_=1)
+    query = (
+        select(Attempt.exam_id, Attempt.user_id, User.station_id, User.team_id, Exam.course_id,
+               makeup.label("makeup"),
+               func.max(percent).label("percent"),
+               func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+               func.max(Attempt.max_score).label("max_score"),
+               func.max(Attempt.submitted_at).label("last_at"))
+        .join(Exam, Exam.id == Attempt.exam_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(Attempt.status == "submitted", Attempt.score.is_not(None), Attempt.max_score > 0)
+        .group_by(Attempt.exam_id, Attempt.user_id, User.station_id, User.team_id, Exam.course_id,
+                  Exam.makeup_of_id)
+    )
+    if exam_id is not None:
+        query = query.where(Attempt.exam_id == exam_id)
+    if filters.course_id is not None:
+        query = query.where(Exam.course_id == filters.course_id)
+    if filters.station_id is not None:
+        query = query.where(User.station_id == filters.station_id)
+    if filters.trainer_id is not None:
+        query = query.where(Exam.id.in_(select(exam_owners.c.exam_id)
+                                        .where(exam_owners.c.user_id == filters.trainer_id)))
+    members, since = _members_since(filters)
+    if members is not None:
+        query = query.where(Attempt.user_id.in_(members))
+    if filters.date_from is not None:
+        since = max(filter(None, (since, day_start(filters.date_from))))
+    if since is not None:
+        query = query.where(Attempt.submitted_at >= since)
+    if filters.date_to is not None:
+        query = query.where(Attempt.submitted_at < day_start(filters.date_to + timedelta(days=1)))
+    return query.subquery("best")
+
+
+def exam_figures(filters: Filters) -> list[ExamFigures]:
+    """Every exam with a graded result in scope, latest first: results, passes and the mean percentage."""
+    best = _best_results(filters)
+    rows = db.session.execute(
+        select(best.c.exam_id, func.count(), func.sum(best.c.passed), func.avg(best.c.percent))
+        .group_by(best.c.exam_id)
+    ).all()
+    if not rows:
+        return []
+    exams = {exam.id: exam for exam in db.session.scalars(select(Exam).where(Exam.id.in_([r[0] for r in rows])))}
+    figures = [ExamFigures(exam_id=exam_id, title=exams[exam_id].title, course_id=exams[exam_id].course_id,
+                           makeup=exams[exam_id].makeup_of_id is not None, opens_at=exams[exam_id].opens_at,
+                           results=count, passed=int(passed or 0), mean_percent=_round(mean))
+               for exam_id, count, passed, mean in rows]
+    return sorted(figures, key=lambda f: (f.opens_at, f.exam_id), reverse=True)
+
+
+def score_distribution(filters: Filters, exam: Exam) -> Distribution:
+    """How many people's best result at `exam` falls in each 10-point bin of percentage (0–9, …, 90–100)."""
+    mine = _best_results(filters, exam.id)
+    bin_of = case(*((mine.c.percent >= 10 * n, n) for n in range(BIN_COUNT - 1, 0, -1)), else_=0)
+    binned = select(bin_of.label("bin")).subquery("binned")
+    counts = [0] * BIN_COUNT
+    for index, count in db.session.execute(select(binned.c.bin, func.count()).group_by(binned.c.bin)):
+        counts[int(index)] = count
+    results, passed, mean, total = db.session.execute(
+        select(func.count(), func.sum(mine.c.passed), func.avg(mine.c.percent), func.max(mine.c.max_score))
+    ).one()
+    pass_mark = None
+    if total:
+        pass_mark = round(float(Decimal(exam.pass_mark) * 100 / Decimal(total)), 1)
+    return Distribution(exam_id=exam.id, counts=counts, pass_mark_percent=pass_mark, results=results,
+                        passed=int(passed or 0), mean_percent=_round(mean))
+
+
+def _rates(filters: Filters, column: str) -> list[tuple[int | None, bool, int, int]]:
+    best = _best_results(filters)
+    key = best.c[column]
+    rows = db.session.execute(
+        select(key, best.c.makeup, func.count(), func.sum(best.c.passed)).group_by(key, best.c.makeup)
+    ).all()
+    return [(group, bool(makeup), count, int(passed or 0)) for group, makeup, count, passed in rows]
+
+
+def pass_rates_by_station(filters: Filters) -> list[PassRate]:
+    """Per station (people without one last), regular exams before make-up exams."""
+    rows = _rates(filters, "station_id")
+    names = dict(db.session.execute(select(Station.id, Station.name)
+                                    .where(Station.id.in_([r[0] for r in rows if r[0] is not None]))).all())
+    rates = [PassRate(key, names.get(key, ""), makeup, count, passed) for key, makeup, count, passed in rows]
+    return sorted(rates, key=lambda r: (r.makeup, r.key is None, r.label, r.key or 0))
+
+
+def pass_rates_by_team(filters: Filters) -> list[PassRate]:
+    """Per team, labelled "station team" (people without a team last)."""
+    rows = _rates(filters, "team_id")
+    names = {team_id: f"{station} {team}" for team_id, station, team in db.session.execute(
+        select(Team.id, Station.name, Team.name).join(Station, Station.id == Team.station_id)
+        .where(Team.id.in_([r[0] for r in rows if r[0] is not None])))}
+    rates = [PassRate(key, names.get(key, ""), makeup, count, passed) for key, makeup, count, passed in rows]
+    return sorted(rates, key=lambda r: (r.makeup, r.key is None, r.label, r.key or 0))
+
+
+def pass_rates_by_course(filters: Filters) -> list[PassRate]:
+    """Per course, in course order."""
+    rows = _rates(filters, "course_id")
+    courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_([r[0] for r in rows])))}
+    rates = [PassRate(key, courses[key].name, makeup, count, passed, label_en=courses[key].name_en)
+             for key, makeup, count, passed in rows]
+    return sorted(rates, key=lambda r: (r.makeup, courses[r.key].position, courses[r.key].code))
+
+
+def batch_trend(filters: Filters) -> list[TrendPoint]:
+    """Mean percentage and pass rate of regular exams per batch with results, in date order. A member's result
+    counts for a batch when it was submitted on or after the batch's first day."""
+    batches = select(Batch.id, Batch.name, Batch.starts_on)
+    if filters.batch_id is not None:
+        batches = batches.where(Batch.id == filters.batch_id)
+    elif filters.plan_id is not None:
+        batches = batches.where(Batch.plan_id == filters.plan_id)
+    known = {batch_id: (name, starts_on) for batch_id, name, starts_on in db.session.execute(batches)}
+    if not known:
+        return []
+    best = _best_results(filters)
+    first_day = case({batch_id: literal(day_start(starts_on), UTCDateTime())
+                      for batch_id, (_name, starts_on) in known.items()}, value=BatchMember.batch_id)
+    rows = db.session.execute(
+        select(BatchMember.batch_id, func.count(), func.sum(best.c.passed), func.avg(best.c.percent))
+        .join(best, best.c.user_id == BatchMember.user_id)
+        .where(BatchMember.batch_id.in_(list(known)), best.c.makeup == 0, best.c.last_at >= first_day)
+        .group_by(BatchMember.batch_id)
+    ).all()
+    points = [TrendPoint(batch_id, known[batch_id][0], known[batch_id][1], count, int(passed or 0), _round(mean))
+              for batch_id, count, passed, mean in rows]
+    return sorted(points, key=lambda p: (p.starts_on, p.batch_id))
+
+
+# --- Attendance ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AttendanceRate:
+    key: int | None  # batch or station id; None: people without a station
+    label: str
+    counts: dict[str, int]  # present, late, absent, excused
+    starts_on: date | None = None  # batches only
+
+    @property
+    def recorded(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def attended(self) -> int:
+        return sum(self.counts[status] for status in ATTENDED)
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.attended, self.recorded)
+
+
+def _attendance_counts(filters: Filters, key) -> dict[int | None, dict[str, int]]:
+    query = (
+        select(key, Attendance.status, func.count())
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(Batch, Batch.id == TrainingSession.batch_id)
+        .join(User, User.id == Attendance.user_id)
+        .group_by(key, Attendance.status)
+    )
+    if filters.batch_id is not None:
+        query = query.where(TrainingSession.batch_id == filters.batch_id)
+    elif filters.plan_id is not None:
+        query = query.where(Batch.plan_id == filters.plan_id)
+    if filters.course_id is not None:
+        query = query.where(TrainingSession.course_id == filters.course_id)
+    if filters.station_id is not None:
+        query = query.where(User.station_id == filters.station_id)
+    if filters.date_from is not None:
+        query = query.where(TrainingSession.day >= filters.date_from)
+    if filters.date_to is not None:
+        query = query.where(TrainingSession.day <= filters.date_to)
+    if filters.trainer_id is not None:
+        query = query.where(TrainingSession.lecturer_id == filters.trainer_id)
+    counts: dict[int | None, dict[str, int]] = {}
+    for group, status, count in db.session.execute(query):
+        counts.setdefault(group, dict.fromkeys(ATTENDANCE_STATES, 0))[status] = count
+    return counts
+
+
+def attendance_by_batch(filters: Filters) -> list[AttendanceRate]:
+    """Recorded attendance per batch, in date order."""
+    counts = _attendance_counts(filters, TrainingSession.batch_id)
+    batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.id.in_(list(counts))))}
+    rates = [AttendanceRate(key, batches[key].name, value, batches[key].starts_on) for key, value in counts.items()]
+    return sorted(rates, key=lambda r: (r.starts_on, r.key))
+
+
+def attendance_by_station(filters: Filters) -> list[AttendanceRate]:
+    """Recorded attendance per station of the people (people without a station last)."""
+    counts = _attendance_counts(filters, User.station_id)
+    names = dict(db.session.execute(select(Station.id, Station.name)
+                                    .where(Station.id.in_([k for k in counts if k is not None]))).all())
+    rates = [AttendanceRate(key, names.get(key, ""), value) for key, value in counts.items()]
+    return sorted(rates, key=lambda r: (r.key is None, r.label, r.key or 0))
