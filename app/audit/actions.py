@@ -71,6 +71,8 @@ CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
 WAIVER_GRANTED = "training.waiver_granted"
 WAIVER_REVOKED = "training.waiver_revoked"
 MAKEUP_BATCH_CREATED = "training.makeup_batch_created"
+API_CLIENT_CREATED = "api.client_created"
+API_CLIENT_REVOKED = "api.client_revoked"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -142,4 +144,6 @@ LABELS = {
     WAIVER_GRANTED: _l("Attendance requirement waived"),
     WAIVER_REVOKED: _l("Attendance waiver withdrawn"),
     MAKEUP_BATCH_CREATED: _l("Make-up batch created"),
+    API_CLIENT_CREATED: _l("API client created"),
+    API_CLIENT_REVOKED: _l("API client revoked"),
 }
