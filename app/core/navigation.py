@@ -32,6 +32,7 @@ NAV = (
     ("exams.practice_home", _l("Practice"), EXAMS),
     ("exams.mistakes", _l("Wrong-answer book"), EXAMS),
     ("audit.events", _l("Audit log"), None),
+    ("api_clients.index", _l("API clients"), None),
 )
 
 
