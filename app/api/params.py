@@ -120,8 +120,8 @@ def _decode_cursor(cursor: str) -> int:
         decoded = ""
     number = decoded.removeprefix(_CURSOR_PREFIX)
     if not decoded.startswith(_CURSOR_PREFIX) or not _INTEGER.fullmatch(number) or int(number) > MAX_ID:
-        raise InvalidParameter("cursor", _l("The parameter cursor is not one this API gave out; start again "
-                                            "from the first page."))
+        raise InvalidParameter("cursor", _l(
+            "The parameter cursor is not one this API gave out; start again from the first page."))
     return int(number)
 
 
