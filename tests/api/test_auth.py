@@ -138,3 +138,12 @@ def test_the_openapi_document_needs_no_token(client):
 def test_unknown_api_paths_answer_json(client):
     _error(client.get("/api/v1/nothing-here"), 404, "not_found")
     _error(client.post("/api/v1/staff"), 405, "method_not_allowed")
+
+
+def test_a_session_that_must_change_its_password_does_not_redirect_the_api(client, login, users, token):
+    admin = users[Role.ADMIN]
+    admin.must_change_password = True
+    db.session.commit()
+    login(admin)
+    _error(client.get("/api/v1/staff"), 401, "token_required")
+    assert client.get("/api/v1/staff", headers=bearer(token)).status_code == 200
