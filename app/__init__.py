@@ -65,6 +65,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.api.admin import bp as api_clients_bp
+    from app.api.views import bp as api_bp
     from app.audit.views import bp as audit_bp
     from app.banks.views import bp as banks_bp
     from app.courses.views import bp as courses_bp
@@ -76,5 +78,5 @@ def _register_blueprints(app: Flask) -> None:
     from app.training.views import bp as training_bp
 
     for blueprint in (main_bp, accounts_bp, org_bp, courses_bp, training_bp, banks_bp, exams_bp, evaluation_bp,
-                      reports_bp, audit_bp):
+                      reports_bp, audit_bp, api_bp, api_clients_bp):
         app.register_blueprint(blueprint)

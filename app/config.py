@@ -74,6 +74,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Checking in this many minutes after a session starts is recorded as late"),
     Setting("CHECKIN_LIMIT", "CHECKIN_LIMIT", "20 per minute", str,
             "Check-in code entries allowed per person (so codes cannot be guessed)"),
+    Setting("API_RATE_LIMIT", "API_RATE_LIMIT", "600 per minute", str,
+            "Requests allowed per API client (token) on /api/v1"),
     Setting("ALLOCATION_TIME_LIMIT", "ALLOCATION_TIME_LIMIT", 20, int,
             "Seconds the allocation solver may search for a balanced allocation"),
     Setting("ITEM_ANALYSIS_MIN_SAMPLE", "ITEM_ANALYSIS_MIN_SAMPLE", 30, int,

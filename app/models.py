@@ -1,6 +1,7 @@
 """Imports every domain's models so metadata (and Alembic) sees all tables."""
 
 from app.accounts.models import LoginSession, User, UserRole
+from app.api.models import ApiClient
 from app.audit.models import AuditEvent
 from app.banks.models import Bank, Image, Question, QuestionVersion, Topic
 from app.courses.models import Course, Lesson, LessonAttachment, LessonProgress
@@ -31,6 +32,7 @@ from app.training.models import (
 from app.uploads.models import PendingUpload
 
 __all__ = [
+    "ApiClient",
     "Attempt", "AudienceEntry", "BlueprintRule", "Exam", "ExtraTime", "FixedQuestion", "PaperItem",
     "PracticeAnswer", "Regrade",
     "Evaluation", "EvaluationScheme", "EvaluationSignoff",

@@ -37,6 +37,7 @@ def init_login(app) -> None:
             current_user.is_authenticated
             and current_user.must_change_password
             and request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE
+            and request.blueprint != "api"  # the API ignores sessions: tokens only
         ):
             return redirect(url_for("accounts.change_password"))
         return None

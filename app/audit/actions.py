@@ -77,6 +77,8 @@ EVALUATION_OVERRIDDEN = "evaluation.overridden"
 EVALUATIONS_SIGNED_OFF = "evaluation.signed_off"
 EVALUATIONS_REOPENED = "evaluation.reopened"
 REPORT_EXPORTED = "report.exported"
+API_CLIENT_CREATED = "api.client_created"
+API_CLIENT_REVOKED = "api.client_revoked"
 
 LABELS = {
     LOGIN_SUCCEEDED: _l("Login succeeded"),
@@ -154,4 +156,6 @@ LABELS = {
     EVALUATIONS_SIGNED_OFF: _l("Evaluations signed off"),
     EVALUATIONS_REOPENED: _l("Signed-off evaluations reopened"),
     REPORT_EXPORTED: _l("Report downloaded"),
+    API_CLIENT_CREATED: _l("API client created"),
+    API_CLIENT_REVOKED: _l("API client revoked"),
 }

@@ -21,6 +21,20 @@ MESSAGES = {
 }
 
 
+# Stable machine-readable codes for JSON callers (the API's HR systems branch on these, not on text).
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
 def _wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
@@ -36,7 +50,9 @@ def size_label(size: int) -> str:
     return f"{format_decimal(size)} B"
 
 
-def render_error(status: int, detail=None):
+def render_error(status: int, detail=None, *, code: str | None = None, parameter: str | None = None,
+                 headers: dict | None = None):
+    """The error page, or for JSON callers `{"error": {"status", "code", "title", "message"[, "parameter"]}}`."""
     from flask import current_app
 
     title, message = MESSAGES.get(status, MESSAGES[500])
@@ -49,8 +65,12 @@ def render_error(status: int, detail=None):
     if detail:
         message = detail
     if _wants_json():
-        return jsonify(error={"status": status, "title": str(title), "message": str(message)}), status
-    return render_template("error.html", status=status, title=title, message=message), status
+        body = {"status": status, "code": code or CODES.get(status, "error"), "title": str(title),
+                "message": str(message)}
+        if parameter:
+            body["parameter"] = parameter
+        return jsonify(error=body), status, headers or {}
+    return render_template("error.html", status=status, title=title, message=message), status, headers or {}
 
 
 def register(app) -> None:
@@ -62,7 +82,9 @@ def register(app) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error):
-        return render_error(error.status_code, error.message)
+        # API errors carry a code, the query parameter at fault and headers such as WWW-Authenticate.
+        return render_error(error.status_code, error.message, code=getattr(error, "code", None),
+                            parameter=getattr(error, "parameter", None), headers=getattr(error, "headers", None))
 
     @app.errorhandler(HTTPException)
     def _http(error):

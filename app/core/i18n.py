@@ -1,8 +1,9 @@
-"""Locale choice (user preference → session → configured default) and display helpers."""
+"""Locale choice (user preference → session → configured default; the API: Accept-Language → default)
+and display helpers."""
 
 from datetime import datetime
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -34,6 +35,8 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the configured default
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):  # token callers have no session: Accept-Language, then the default
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -36,6 +36,7 @@ NAV = (
     ("evaluation.mine", _l("My evaluations"), RESULTS),
     ("reports.dashboards", _l("Dashboards"), RESULTS),
     ("audit.events", _l("Audit log"), None),
+    ("api_clients.index", _l("API clients"), None),
 )
 
 

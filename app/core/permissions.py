@@ -1,5 +1,8 @@
 """Every route declares who may use it with @allow(...); tests walk app.url_map to enforce that.
 
+API routes (`/api/v1`) authenticate by bearer token, never by the session: they are declared with
+`app.api.auth.allow_token(scope)`, whose Access carries the scope a client's token must hold.
+
 Object-level rules (may this trainer grade this exam?) are plain functions in each domain's
 `permissions.py`, called by views after loading the object.
 """
@@ -25,11 +28,21 @@ class Access:
     public: bool
     roles: frozenset[Role]  # empty = any signed-in user
     fresh: bool
+    scope: str | None = None  # API routes: a bearer token with this scope; a session never admits
+
+    @property
+    def by_token(self) -> bool:
+        return self.scope is not None
+
+    @classmethod
+    def token(cls, scope: str) -> "Access":
+        return cls(public=False, roles=frozenset(), fresh=False, scope=scope)
 
     def admits(self, user) -> bool:
+        """May this signed-in (or anonymous) session user open the route? Token routes: never."""
         if self.public:
             return True
-        if not getattr(user, "is_authenticated", False):
+        if self.by_token or not getattr(user, "is_authenticated", False):
             return False
         return not self.roles or user.has_role(*self.roles)
 

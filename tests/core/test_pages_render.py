@@ -45,6 +45,7 @@ def real_arguments(users, org):
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
+        "staff_no": users[Role.COLLECTOR].staff_no,
         "station_id": org.stations[0].id,
         "team_id": org.stations[0].teams[0].id,
         "event_id": event.id,

@@ -129,6 +129,16 @@ def test_the_declaration_check_names_a_route_without_one(app):
     assert not any(entry.startswith("/probe-declared") for entry in undeclared)
 
 
+def test_token_routes_are_declared_with_a_scope_and_admit_no_session(app, users):
+    token_routes = [rule for rule in declared_rules(app) if access_of(app.view_functions[rule.endpoint]).by_token]
+    assert {rule.rule for rule in token_routes} >= {"/api/v1/staff", "/api/v1/exams", "/api/v1/results"}
+    for rule in token_routes:
+        access = access_of(app.view_functions[rule.endpoint])
+        assert access.scope and not access.public
+        assert not any(access.admits(users[role]) for role in Role)
+        assert rule.rule.startswith("/api/")
+
+
 def test_the_walk_covers_the_known_routes(app):
     walked = {(rule.endpoint, method) for rule, method, _url in route_cases(app)}
     for case in [
@@ -154,6 +164,10 @@ def test_each_route_admits_exactly_the_roles_it_declares(app, users, role):
         where = f"{method} {url} ({rule.endpoint})"
         if status >= 500:
             problems.append(f"{where}: {status}")
+        elif access.by_token:
+            # API routes take a bearer token only: a session, even an admin's, is not enough.
+            if status != 401 or not response.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+                problems.append(f"{where}: token route answered {status} without a token")
         elif access.public:
             if status == 403:
                 problems.append(f"{where}: public route answered 403")
