@@ -16,6 +16,7 @@ ORGANISATION = _l("Organisation")
 TRAINING = _l("Training")
 EXAMS = _l("Exams and practice")
 RESULTS = _l("Results and reports")
+SYSTEM = _l("System")
 FLAT_LIMIT = 7
 
 NAV = (
@@ -35,8 +36,8 @@ NAV = (
     ("evaluation.index", _l("Evaluations"), RESULTS),
     ("evaluation.mine", _l("My evaluations"), RESULTS),
     ("reports.dashboards", _l("Dashboards"), RESULTS),
-    ("audit.events", _l("Audit log"), None),
-    ("api_clients.index", _l("API clients"), None),
+    ("audit.events", _l("Audit log"), SYSTEM),
+    ("api_clients.index", _l("API clients"), SYSTEM),
 )
 
 

@@ -18,7 +18,6 @@ from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
-from app.courses.catalog import ensure_courses
 from app.courses.models import Course
 from app.evaluation import computing, review, schemes
 from app.evaluation.figures import group_figures
@@ -81,8 +80,6 @@ def scheme():
 def edit_scheme():
     """A new version of the scheme; a change of the rules behind awards and dismissals needs a fresh login."""
     _evaluator()
-    ensure_courses()
-    db.session.commit()  # the four courses exist before a form names them (a failed save rolls back)
     courses = _courses()
     data = schemes.current_data()
     form_class = scheme_form_class(courses)

@@ -82,6 +82,10 @@ def test_collector_cannot_open_another_persons_evaluation(client, users, login, 
 
 
 def test_scheme_form_saves_a_new_version_or_names_the_error(client, users, login):
+    from app.courses.catalog import ensure_courses
+
+    ensure_courses()
+    db.session.commit()
     login(users[Role.HR])
     form = {"weight_law": "40", "weight_integrity": "20", "weight_etiquette": "20", "weight_procedures": "10",
             "attendance_mode": "minimum", "attendance_weight": "0", "attendance_minimum": "100",
