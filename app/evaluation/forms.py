@@ -11,7 +11,7 @@ from app.evaluation.review import MAX_REASON
 from app.evaluation.schemes import MAX_NOTE
 from app.training.seating import course_name
 
-RATING_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Pass"), "fail": _l("Fail")}
+RATING_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Satisfactory"), "fail": _l("Unsatisfactory")}
 OUTCOME_LABELS = {
     "employment_review": _l("Continued-employment review"),
     "position_review": _l("Position-change review"),
@@ -46,7 +46,7 @@ class SchemeForm(FlaskForm):
     attendance_minimum = DecimalField(_l("Minimum attendance, per cent"), places=2, validators=PERCENT)
     excellent_min = DecimalField(_l("Excellent from"), places=2, validators=PERCENT)
     good_min = DecimalField(_l("Good from"), places=2, validators=PERCENT)
-    pass_min = DecimalField(_l("Pass from"), places=2, validators=PERCENT)
+    pass_min = DecimalField(_l("Satisfactory from"), places=2, validators=PERCENT)
     award_min = DecimalField(_l("Awards and merit from a total of"), places=2, validators=PERCENT)
     makeup_rule = SelectField(_l("Make-up exam scores"), choices=[SelectChoice(k, v) for k, v in MAKEUP_RULE_LABELS.items()])
     review_periods = IntegerField(_l("Continued-employment review after this many failed periods in a row"),

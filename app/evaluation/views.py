@@ -1,6 +1,6 @@
 """Evaluation pages: the scheme (read, and a new version), the batches to evaluate, one batch's evaluation
-sheet (compute, team and station figures, override, sign off, reopen; printable) and a person's own
-evaluations after sign-off.
+sheet (compute, team and station figures, override, sign off, reopen; printable; the roster and the team and
+station summary as CSV or XLSX, audited, after a fresh login) and a person's own evaluations after sign-off.
 
 Each view: load (404) → check (403) → call the service → commit once → flash and redirect.
 """
@@ -19,7 +19,7 @@ from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
 from app.courses.models import Course
-from app.evaluation import computing, review, schemes
+from app.evaluation import computing, exports, review, schemes
 from app.evaluation.figures import group_figures
 from app.evaluation.forms import (
     ATTENDANCE_MODE_LABELS,
@@ -36,6 +36,7 @@ from app.evaluation.forms import (
 from app.evaluation.models import Evaluation, EvaluationSignoff
 from app.evaluation.permissions import can_evaluate
 from app.extensions import db
+from app.reports.views.exports import send
 from app.training.models import Batch, BatchMember
 from app.training.seating import course_name
 
@@ -135,12 +136,17 @@ def batch_evaluations(batch: Batch) -> list[Evaluation]:
                   key=lambda e: e.user.staff_no)
 
 
+def _scheme_codes(evaluations: list[Evaluation]) -> list[str]:
+    """The courses of the scheme the evaluations were computed with (the current one before computing)."""
+    return list(evaluations[0].scheme.weights) if evaluations else list(schemes.current_data().weights)
+
+
 @bp.get("/evaluation/batches/<int:batch_id>")
 @allow(*EVALUATORS)
 def batch_sheet(batch_id: int):
     batch = _batch(batch_id)
     evaluations = batch_evaluations(batch)
-    codes = list(evaluations[0].scheme.weights) if evaluations else list(schemes.current_data().weights)
+    codes = _scheme_codes(evaluations)
     by_code = {c.code: c for c in _courses()}
     outcome_counts: dict[str, int] = {}
     for evaluation in evaluations:
@@ -228,6 +234,27 @@ def override(evaluation_id: int):
 
 
 # --- One's own ------------------------------------------------------------------------------------
+
+@bp.get("/evaluation/batches/<int:batch_id>/roster.<any(csv, xlsx):fmt>")
+@allow(*EVALUATORS, fresh=True)
+def roster_file(batch_id: int, fmt: str):
+    batch = _batch(batch_id)
+    evaluations = batch_evaluations(batch)
+    by_code = {c.code: c for c in _courses()}
+    courses = [by_code[code] for code in _scheme_codes(evaluations) if code in by_code]
+    report = exports.batch_roster(batch, evaluations, courses,
+                                  signed_off=computing.signoff_of(batch) is not None, now=utcnow())
+    return send(report, fmt)
+
+
+@bp.get("/evaluation/batches/<int:batch_id>/summary.<any(csv, xlsx):fmt>")
+@allow(*EVALUATORS, fresh=True)
+def summary_file(batch_id: int, fmt: str):
+    batch = _batch(batch_id)
+    report = exports.batch_summary(batch, batch_evaluations(batch), signed_off=computing.signoff_of(batch) is not None,
+                                   now=utcnow())
+    return send(report, fmt)
+
 
 @bp.get("/me/evaluations")
 @allow(ANY_USER)

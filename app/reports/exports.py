@@ -69,7 +69,7 @@ STATUS_LABELS = {
     "submitted": _l("Submitted"),  # a candidate's own attempt whose score is not released to them yet
     "not_taken": _l("Not taken"),
 }
-REPORT_KINDS = ("exam_results", "all_results", "transcript")
+REPORT_KINDS = ("exam_results", "all_results", "transcript", "batch_roster", "batch_summary")
 
 
 @dataclass(frozen=True)
