@@ -1,4 +1,5 @@
-"""API fixtures: a token factory and a small world of staff, a batch, exams and submitted attempts."""
+"""API fixtures: a token factory, a small world of staff, a batch, exams and submitted attempts, and signed-off
+evaluations on top of it."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,11 +11,16 @@ from flask.globals import _cv_app
 from app.accounts.roles import Role
 from app.api import clients
 from app.api.scopes import SCOPES
+from app.evaluation import computing, review
+from app.evaluation.models import Evaluation
 from app.exams.models import Attempt
 from app.extensions import db
+from app.training.models import Attendance, TrainingPlan
 from tests import factories
+from tests.evaluation import support
 
 T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+SIGNED = datetime(2026, 6, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
 
 @pytest.fixture
@@ -80,6 +86,46 @@ def world(app, users, org):
     return SimpleNamespace(east=east, west=west, collector=collector, east2=east2, west1=west1, gone=gone,
                            batch=batch, law=law, etiquette=etiquette, makeup=makeup, draft=draft,
                            results=results, users=users)
+
+
+@pytest.fixture
+def evaluated(world):
+    """Evaluations computed and signed off through the real services: 第二期 (with a plan, attendance and one
+    override) signed off on 2026-06-02, 第四期 on 2026-06-05; 第三期 only computed and 第五期 reopened, so
+    neither may be given out."""
+    hr, trainer = world.users[Role.HR], world.users[Role.TRAINER]
+    plan = TrainingPlan(name="2026年度培训", created_at=support.NOW)
+    db.session.add(plan)
+    second = support.batch_of([world.collector, world.east2, world.west1], plan=plan, name="第二期")
+    exams = support.exams_for(second)
+    support.results(world.collector, exams, 95, 90, 85, 80)  # 89.00 good
+    support.results(world.east2, exams, 92, 95, 90, 88)  # 91.40 excellent, award
+    support.results(world.west1, exams, 55, 90, 90, 90)  # 76.00, law failed → make-up required
+    makeup = support.exam_for(second, "law", makeup_of=exams["law"])
+    support.result(world.west1, makeup, "97.5")  # counted at the make-up's pass mark, 60
+    held = [factories.make_session(second, code, trainer, day=second.starts_on + timedelta(days=n),
+                                   seats=[world.collector]) for n, code in enumerate(("law", "integrity"))]
+    db.session.add(Attendance(session_id=held[0].id, user_id=world.collector.id, status="present",
+                              recorded_at=support.NOW, via="roll"))
+    third = support.batch_of([world.collector], name="第三期")
+    fourth = support.batch_of([world.west1, world.east2], name="第四期")
+    fifth = support.batch_of([world.east2], name="第五期")
+    for batch in (second, third, fourth, fifth):
+        computing.compute_batch(hr, batch, now=support.NOW, ip="test")
+    overridden = _evaluation(second, world.east2)
+    review.override(hr, overridden, "none", "处分期内，不参与评优", now=support.NOW, ip="test")
+    review.sign_off(hr, second, now=SIGNED, ip="test")
+    review.sign_off(hr, fourth, now=SIGNED + timedelta(days=3), ip="test")
+    review.sign_off(hr, fifth, now=SIGNED, ip="test")
+    review.reopen(hr, fifth, "成绩有误", now=SIGNED + timedelta(hours=1), ip="test")
+    db.session.commit()
+    return SimpleNamespace(second=second, third=third, fourth=fourth, fifth=fifth, plan=plan,
+                           overridden=overridden, of=_evaluation)
+
+
+def _evaluation(batch, user) -> Evaluation:
+    return db.session.scalar(db.select(Evaluation).where(Evaluation.batch_id == batch.id,
+                                                         Evaluation.user_id == user.id))
 
 
 def isolated(app):

@@ -8,12 +8,13 @@ from sqlalchemy import select
 from app.accounts.roles import Role
 from app.api import clients
 from app.api.models import ApiClient
-from app.api.scopes import EXAMS_READ, RESULTS_READ, STAFF_READ
+from app.api.scopes import EVALUATIONS_READ, EXAMS_READ, RESULTS_READ, STAFF_READ
 from app.extensions import db
 from tests.api.conftest import T0, bearer
 from tests.core.test_csrf import database_state
 
-API_PATHS = ["/api/v1/staff", "/api/v1/staff/c0001", "/api/v1/exams", "/api/v1/exams/1", "/api/v1/results"]
+API_PATHS = ["/api/v1/staff", "/api/v1/staff/c0001", "/api/v1/exams", "/api/v1/exams/1", "/api/v1/results",
+             "/api/v1/evaluations", "/api/v1/evaluations/1"]
 
 
 def _error(response, status, code):
@@ -64,7 +65,9 @@ def test_a_revoked_token_is_401(client, users, token):
 @pytest.mark.parametrize("scope, allowed, refused", [
     (STAFF_READ, ["/api/v1/staff"], ["/api/v1/exams", "/api/v1/results"]),
     (EXAMS_READ, ["/api/v1/exams"], ["/api/v1/staff", "/api/v1/staff/c0001", "/api/v1/results"]),
-    (RESULTS_READ, ["/api/v1/results"], ["/api/v1/staff", "/api/v1/exams", "/api/v1/exams/1"]),
+    (RESULTS_READ, ["/api/v1/results"],
+     ["/api/v1/staff", "/api/v1/exams", "/api/v1/exams/1", "/api/v1/evaluations"]),
+    (EVALUATIONS_READ, ["/api/v1/evaluations"], ["/api/v1/results", "/api/v1/staff", "/api/v1/exams/1"]),
 ])
 def test_a_token_reads_only_its_scopes(client, make_token, scope, allowed, refused):
     token = make_token([scope])

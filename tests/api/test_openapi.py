@@ -56,7 +56,7 @@ def test_every_object_schema_is_closed_and_requires_its_properties(client):
                 walk(value, f"{where}[{n}]")
 
     walk(schemas, "schemas")
-    for name in ("Staff", "Exam", "Result"):
+    for name in ("Staff", "Exam", "Result", "Evaluation", "EvaluationCourse"):
         assert set(schemas[name]["required"]) == set(schemas[name]["properties"])
 
 

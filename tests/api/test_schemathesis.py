@@ -19,11 +19,11 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 
 @pytest.mark.app_config(API_RATE_LIMIT="100000 per minute")
-def test_the_api_keeps_to_its_document(app, world, token):
+def test_the_api_keeps_to_its_document(app, world, evaluated, token):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", isolated(app))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in operations} >= {"/staff", "/staff/{staff_no}", "/exams", "/exams/{exam_id}",
-                                               "/results"}
+                                               "/results", "/evaluations", "/evaluations/{evaluation_id}"}
     calls = []
     for operation in operations:
 
@@ -37,4 +37,5 @@ def test_the_api_keeps_to_its_document(app, world, token):
         run()
     statuses = {status for _path, status in calls}
     assert 200 in statuses and 400 in statuses  # valid and invalid filters were both tried
+    assert ("/evaluations", 200) in calls  # the signed-off evaluations were read, not only refused
     assert len(calls) >= len(operations) * 5

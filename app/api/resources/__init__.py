@@ -8,6 +8,6 @@
 Adding a resource = a module here + its name in RESOURCES + its scope in app.api.scopes.
 """
 
-from app.api.resources import exams, results, staff
+from app.api.resources import evaluations, exams, results, staff
 
-RESOURCES = (staff, exams, results)
+RESOURCES = (staff, exams, results, evaluations)
