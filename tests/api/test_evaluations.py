@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.accounts.roles import Role
@@ -183,8 +184,10 @@ def test_evaluations_need_a_valid_token_with_their_scope(client, users, make_tok
 
 def test_the_admin_may_grant_the_evaluations_scope(client, login, users):
     login(users[Role.ADMIN])
-    form = client.get("/admin/api-clients/new", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert 'value="evaluations:read"' in form and "Evaluations: signed-off totals" in form
+    form = client.get("/admin/api-clients/new").get_data(as_text=True)
+    with force_locale("zh_Hans"):
+        label = gettext("Evaluations: signed-off totals, ratings and outcomes per training batch")
+    assert 'value="evaluations:read"' in form and label in form
     response = client.post("/admin/api-clients/new", data={"name": "考核", "scopes": [EVALUATIONS_READ]})
     assert response.status_code == 200 and 'id="api-token"' in response.get_data(as_text=True)
     assert db.session.scalar(select(ApiClient)).scopes == [EVALUATIONS_READ]
