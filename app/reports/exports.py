@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import DateTime, func, select, type_coerce
 
 from app.accounts.actors import Actor
 from app.accounts.models import User
@@ -39,6 +39,7 @@ from app.training.models import Batch, BatchMember, TrainingSession
 YIELD_PER = 2_000
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+RAW_TIME = DateTime(timezone=True)
 
 STAFF_NO = Column("staff_no", _l("Staff no."), TEXT, width=12)
 NAME = Column("name", _l("Name"), TEXT, width=12)
@@ -120,13 +121,16 @@ def makeup_family(exam: Exam, actor) -> list[Exam]:
 
 
 def _results_query(exam_ids: list[int] | None):
-    """Core columns rather than ORM attributes: the rows skip the ORM's loading machinery (100,000 rows)."""
+    """Core columns rather than ORM attributes: the rows skip the ORM's loading machinery (100,000 rows).
+    The two times are read without `UTCDateTime`'s conversion (naive UTC on SQLite, aware on PostgreSQL):
+    the writers take naive times as UTC, and 200,000 conversions fewer are a sixth of a CSV's time."""
     attempt, user, exam = Attempt.__table__.c, User.__table__.c, Exam.__table__.c
     course, station, team = Course.__table__.c, Station.__table__.c, Team.__table__.c
     query = (
         select(user.staff_no, user.name, station.name, team.name, course.code, course.name, course.name_en,
-               exam.title, exam.makeup_of_id, attempt.number, attempt.status, attempt.started_at,
-               attempt.submitted_at, attempt.score, attempt.max_score, attempt.passed)
+               exam.title, exam.makeup_of_id, attempt.number, attempt.status,
+               type_coerce(attempt.started_at, RAW_TIME), type_coerce(attempt.submitted_at, RAW_TIME),
+               attempt.score, attempt.max_score, attempt.passed)
         .select_from(Attempt.__table__)
         .join(User.__table__, user.id == attempt.user_id)
         .join(Exam.__table__, exam.id == attempt.exam_id)

@@ -133,7 +133,14 @@ def _csv_converter(columns: Sequence[Column], where: tzinfo):
                 cells[index] = safe_text(value)
         for index in numbers:
             value = cells[index]
-            if value is not None:
+            if value is None or value.__class__ is int:  # csv writes ints as they are
+                continue
+            if value.__class__ is Decimal:  # scores: `number_text` inlined
+                text = str(value)
+                if "E" in text:
+                    text = format(value, "f")
+                cells[index] = text.rstrip("0").rstrip(".") if "." in text else text
+            else:
                 cells[index] = number_text(value) if _is_number(value) else safe_text(value)
         for index in days:
             value = cells[index]
@@ -145,7 +152,11 @@ def _csv_converter(columns: Sequence[Column], where: tzinfo):
                 cells[index] = safe_text(value)
         for index in moments:
             value = cells[index]
-            if isinstance(value, datetime):
+            if value.__class__ is datetime:  # `local` inlined; [:19] drops the offset (years ≥ 1000)
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=UTC)
+                cells[index] = value.astimezone(where).isoformat(" ", "seconds")[:19]
+            elif isinstance(value, datetime):
                 cells[index] = local(value, where).isoformat(" ", "seconds")
             elif value is not None:
                 cells[index] = safe_text(value)

@@ -6,7 +6,7 @@ Best percentages (a person's best attempt):
 
     law         e1 95 ✓  e2 72 ✓ (after 55)  e3 40 ✗  e4 60 ✓  w1 100 ✓  w2 30 ✗   (w3 in progress / ungraded)
     law make-up e3 65 ✓  w2 50 ✗
-    integrity   e1 80 ✓  w1 50 ✗            (submitted three days ago; everything else one day ago)
+    integrity   e1 80 ✓  w1 50 ✗            (submitted three days ago; everything else one day ago, at local noon)
 
 Plan 年度培训 has batch 第一期 (first day ten days ago: e1, e2, w1) and 第二期 (five days ago: e3, e4, w2).
 Attendance: 第一期's law session (lectured by A): e1 present, e2 late, w1 absent; 第二期's two integrity
@@ -22,9 +22,12 @@ from app.core.clock import utcnow
 from app.courses.catalog import ensure_courses, find_course
 from app.exams.models import Attempt, Exam
 from app.extensions import db
+from app.reports.dashboards import day_start
 from app.training.models import Attendance, TrainingPlan
 from app.training.slots import local_today
 from tests import factories
+
+NOON = timedelta(hours=12)
 
 
 def make_exam(owner, course_code, *, title, pass_mark, now, makeup_of=None):
@@ -67,7 +70,9 @@ def build(users=None, org=None):
     law = make_exam(trainer_a, "law", title="法规考试", pass_mark=60, now=now)
     law_makeup = make_exam(trainer_a, "law", title="法规补考", pass_mark=60, now=now, makeup_of=law)
     integrity = make_exam(trainer_b, "integrity", title="廉洁考试", pass_mark=30, now=now)
-    day_ago, three_days_ago = now - timedelta(days=1), now - timedelta(days=3)
+    # Local noon, so the day filters see the same days at any hour (e2's first try is two hours earlier).
+    today = local_today(now)
+    day_ago, three_days_ago = day_start(today - timedelta(days=1)) + NOON, day_start(today - timedelta(days=3)) + NOON
     for name, score in (("e1", 95), ("e3", 40), ("e4", 60), ("w1", 100), ("w2", 30)):
         sit(law, people[name], score, at=day_ago)
     sit(law, people["e2"], 55, at=day_ago - timedelta(hours=2))
@@ -79,7 +84,6 @@ def build(users=None, org=None):
     sit(integrity, people["e1"], 40, max_score=50, at=three_days_ago)
     sit(integrity, people["w1"], 25, max_score=50, at=three_days_ago)
 
-    today = local_today(now)
     plan = TrainingPlan(name="年度培训", share_numerator=1, share_denominator=2, created_at=now, stations=[east, west])
     db.session.add(plan)
     db.session.flush()
