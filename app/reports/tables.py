@@ -231,8 +231,14 @@ def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinf
                 cells[index] = safe_text(value)
         for index in numbers:
             value = cells[index]
-            if value is not None and not (value.__class__ is int or _is_number(value) and isfinite(value)):
-                cells[index] = safe_text(value)
+            if value is None or value.__class__ is int:
+                continue
+            if value.__class__ is Decimal:
+                if value.is_finite():
+                    continue
+            elif _is_number(value) and isfinite(value):
+                continue
+            cells[index] = safe_text(value)
         for index in days:
             value = cells[index]
             if isinstance(value, datetime):

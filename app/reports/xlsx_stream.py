@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 MAX_CELL_CHARS = 32_767
 BATCH_ROWS = 1_000
-COMPRESS_LEVEL = 1  # level 6 makes the file about a quarter smaller and takes about twice as long
+COMPRESS_LEVEL = 3  # 70 MB of sheet XML: level 1 0.17 s, 8.4 MB; 3: 0.28 s, 7.1 MB; 6: 0.61 s, 6.3 MB
 
 # Characters XML 1.0 does not allow (they cannot be escaped either): dropped from text.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -74,12 +74,7 @@ _HEADER_STYLE = 1  # cellXfs index of the bold header; number formats follow fro
 
 def serial(value: date) -> float | int:
     """A date or naive datetime as Excel's day number (1900 date system, with its leap-year bug)."""
-    if isinstance(value, datetime):
-        days = (value - _EPOCH) / _DAY
-        if days.is_integer():
-            days = int(days)
-    else:
-        days = value.toordinal() - _EPOCH_ORDINAL
+    days = (value - _EPOCH) / _DAY if isinstance(value, datetime) else value.toordinal() - _EPOCH_ORDINAL
     return days if days >= _FIRST_REAL_DAY else days - 1
 
 
@@ -213,7 +208,7 @@ def _write_rows(sheet, rows: Iterable[Sequence], letters: Sequence[str], styles:
             if value.__class__ is str:
                 if not value:
                     continue
-                if care(value) or len(value) > limit:
+                if (not value.isalnum() and care(value)) or len(value) > limit:  # isalnum: a cheaper first test
                     parts.append(f'<c r="{letter}{number}" t="inlineStr"><is>{_text(value)}</is></c>')
                 else:
                     parts.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
