@@ -187,9 +187,9 @@ def write_sheet(target, rows: Iterable[Sequence], *, title: str, header: Sequenc
                               for letter, text in zip(letters, header, strict=True))
             sheet.write(f'{_sheet_head(widths, styles)}<row r="1">{heading}</row>'.encode())
             count = _write_rows(sheet, rows, letters, ["" if style is None else f' s="{style}"' for style in styles])
-            last = f"{letters[-1]}{max(count, 1) + 1}"
-            sheet.write(f'</sheetData><autoFilter ref="A1:{last}"/></worksheet>'.encode())
-        package.writestr("xl/workbook.xml", _workbook(title, f"$A$1:${letters[-1]}${max(count, 1) + 1}"))
+            end = max(count, 1) + 1  # as Excel does, an empty table's filter covers one empty row
+            sheet.write(f'</sheetData><autoFilter ref="A1:{letters[-1]}{end}"/></worksheet>'.encode())
+        package.writestr("xl/workbook.xml", _workbook(title, f"$A$1:${letters[-1]}${end}"))
         package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         package.writestr("xl/styles.xml", _styles(codes))
     return count
