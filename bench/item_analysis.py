@@ -9,6 +9,7 @@ carries the first 40% of them (as fixed questions would) and draws the rest at r
 shuffled per paper. Candidates answer by a one-parameter logistic model (ability ~ N(0, 1), question
 difficulty spread over −2 … 2), so the statistics have realistic spread. Rows go in by bulk insert (COPY on
 PostgreSQL). Without --database-url it runs on a fresh SQLite file. The last line is JSON with every figure.
+`run` returns those figures: bench/reports.py calls it for the reports issue's combined run.
 """
 
 import argparse
