@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tests.browser.conftest import DESKTOP
+from tests.browser.test_training import _log_in
 from tests.key_secrets import leaks
 
 pytestmark = pytest.mark.browser
@@ -41,14 +42,6 @@ def _exams(live_server) -> dict:
         exams = {"shared": shared.id, "own": own.id}
         db.session.remove()
     return exams
-
-
-def _log_in(page, live_server, staff_no):
-    page.goto(f"{live_server.url}/login")
-    page.fill("#staff_no", staff_no)
-    page.fill("#password", live_server.password)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/(me|home|admin|hr|trainer)?$|/$"))
 
 
 def test_a_trainer_without_the_keys_builds_and_previews_in_the_browser(live_server, open_page, screenshots):
