@@ -36,31 +36,6 @@ THRESHOLD = 0.72
 CHOICE = (QuestionType.SINGLE, QuestionType.MULTIPLE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
-# Pairs inside the etiquette and procedures banks as shipped before issue 15; rewriting those two banks is the other
-# half of that issue. Each entry must still be shipped and still score at or above the threshold, so once that
-# rewrite lands a stale entry fails the second test below and is deleted from this list.
-PENDING_IN_OTHER_HALF = {
-    ("etiquette", "2022年修订后，青年文明号的管理文件更名为《青年文明号活动管理办法》。",
-     "2022年修订后，青年文明号的管理文件名称为《____》。"),
-    ("etiquette", "雨雪天气时，收费员向司机做安全提示，按照规范用语通常应当说（ ）。",
-     "雨雪天气时，收费员向司机作安全提示的规范用语通常是：“雨（雪）天路滑，请____。”"),
-    ("etiquette", "《收费公路管理条例》规定，收费人员应当做到文明礼貌，规范服务。",
-     "根据《收费公路管理条例》第30条，收费人员应当做到____，____。"),
-    ("etiquette", "《收费公路管理条例》对收费人员的服务要求是应当做到（ ）。",
-     "《收费公路管理条例》规定，收费人员应当做到文明礼貌，规范服务。"),
-    ("etiquette", "2022年修订的青年文明号管理办法规定的处理方式有（ ）。",
-     "2022年修订的青年文明号管理办法规定了三种处理方式：____、调整星级、____。"),
-    ("etiquette", "《收费公路管理条例》对收费人员的服务要求是应当做到（ ）。",
-     "根据《收费公路管理条例》第30条，收费人员应当做到____，____。"),
-    ("etiquette", "按照收费站文明服务的规范做法，司机缴费完毕后，收费员通常应当（ ）。",
-     "按照收费站文明服务的规范做法，车辆缴费放行后，收费员应目送车辆驶离。"),
-    ("procedures", "一辆7座小型客车在节假日免费时段开始前驶入高速公路入口，在免费时段内驶离出口收费车道，该车应（ ）。",
-     "小型客车在节假日免费时段内驶入高速公路，免费时段结束后才驶离出口收费车道的，应当缴纳车辆通行费。"),
-    ("procedures", "重大节假日免费通行的时段是（ ）。",
-     "重大节假日免费通行时段，从节假日第一天____时开始，至节假日最后一天____时结束。"),
-}
-
-
 def fact_text(draft: Draft) -> str:
     """The fact a question asks for, normalised for comparison."""
     if draft.type in CHOICE:
@@ -102,31 +77,14 @@ def similar_pairs(questions, threshold: float = THRESHOLD) -> list:
     return found
 
 
-def _pending_key(first, second) -> tuple | None:
-    if first[0] != second[0]:
-        return None
-    for stems in ((first[2].stem, second[2].stem), (second[2].stem, first[2].stem)):
-        if (first[0], *stems) in PENDING_IN_OTHER_HALF:
-            return (first[0], *stems)
-    return None
-
-
 def _describe(score, first, second) -> str:
     return (f"{score:.2f}  {first[0]}.csv row {first[1]}: {first[2].stem[:50]}\n"
             f"      {second[0]}.csv row {second[1]}: {second[2].stem[:50]}")
 
 
 def test_no_two_shipped_questions_ask_the_same_fact_the_same_way():
-    repeats = [_describe(*pair) for pair in similar_pairs(shipped()) if _pending_key(pair[1], pair[2]) is None]
+    repeats = [_describe(*pair) for pair in similar_pairs(shipped())]
     assert not repeats, "near-identical questions (drop one or ask the fact another way):\n" + "\n".join(repeats)
-
-
-def test_each_pending_pair_of_the_other_half_is_still_shipped_and_still_alike():
-    found = {key for _score, first, second in similar_pairs(shipped())
-             if (key := _pending_key(first, second)) is not None}
-    stale = PENDING_IN_OTHER_HALF - found
-    assert not stale, ("these pairs are gone or no longer alike; delete them from PENDING_IN_OTHER_HALF:\n"
-                       + "\n".join(f"{course}: {a[:40]} / {b[:40]}" for course, a, b in sorted(stale)))
 
 
 @pytest.mark.parametrize(("first", "second", "alike"), [

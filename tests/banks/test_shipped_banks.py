@@ -13,7 +13,7 @@ from app.banks.formats.table import parse_table
 
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 COURSES = ("law", "integrity", "etiquette", "procedures")
-MIN_QUESTIONS = 70
+MIN_QUESTIONS = 100
 MIN_DIFFICULTY_LEVELS = 5
 MIN_SOURCE_SHARE = 0.9
 SHIPPED = sorted(BANKS.glob("*/*.csv"))
