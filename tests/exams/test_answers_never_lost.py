@@ -353,6 +353,23 @@ def test_regression_offline_reconnect_and_reload_at_once_keeps_the_answer(model_
     assert _stored(model)[1] == model_values(model, 1)[1]
 
 
+def test_regression_another_windows_answer_arriving_mid_change_does_not_let_the_change_through(model_exam):
+    """A's save is on its way; the candidate changes question 1 in A; B changes it too and saves; A's reply
+    brings B's answer. A's change was made before B's and never saw it: it must not replace it."""
+    model = _model(model_exam)
+    a, b = model.open_window(0), model.open_window(1)
+    model.save_leaves(a, handled_now=False)
+    _answer(model, a, 1, model_values(model, 1)[1])
+    _answer(model, b, 1, model_values(model, 1)[2])
+    model.save(b)
+    model.save_reply_arrives(a)
+    assert 1 in a.latest, "A's own change is still waiting"
+    model.save(a)
+    model.acknowledged_answers_are_stored()
+    assert _stored(model)[1] == model_values(model, 1)[2]
+    assert a.refused == [1] and a.shown[1][0] == fields_for(model.kinds[1], 1, model_values(model, 1)[2])
+
+
 def model_values(model, position):
     return VALUES[model.kinds[position]]
 
