@@ -69,15 +69,15 @@ def _answer(item, right: bool, rng: random.Random):
 
 def _sit(user, exam, ability: float, when: datetime, rng: random.Random) -> bool:
     from app.exams import attempts as flow
+    from app.exams.saving import answer_at_once
 
     grace = timedelta(seconds=current_app.config["EXAM_GRACE_SECONDS"])
     try:
         attempt = flow.start_attempt(user, exam, now=when, ip="demo")
     except DomainError:
         return False  # refused, e.g. missed the course's training session
-    writer = flow.claim(attempt, now=when)
     responses = {item.position: _answer(item, rng.random() < ability, rng) for item in attempt.items}
-    flow.save_answers(attempt, writer=writer, seq=1, responses=responses, flagged=set(), now=when, grace=grace)
+    answer_at_once(attempt, responses, window="demo", now=when, grace=grace)
     return flow.submit(attempt, now=when + timedelta(minutes=25), grace=grace, actor=user, ip="demo")
 
 

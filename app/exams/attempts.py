@@ -1,15 +1,11 @@
-"""An attempt's life: start (paper drawn), claim the writing window, autosave, submit, close when overdue.
+"""An attempt's life: start (paper drawn), submit, close when overdue. Saving answers is app.exams.saving.
 
 Every state change is a conditional UPDATE whose row count decides (SECURITY 31): two submits, a save
-racing a submit, a stale tab — the database row says who won, never the app's memory. A save is
-accepted only from the window that claimed the attempt last, with a sequence number above the last
-accepted one, before deadline + grace (SECURITY 12, 16). Services flush; the caller commits once, so a
-worker killed mid-request leaves the attempt as it was (SECURITY 32).
+racing a submit — the database row says who won, never the app's memory. Services flush; the caller
+commits once, so a worker killed mid-request leaves the attempt as it was (SECURITY 32).
 """
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -17,8 +13,6 @@ from sqlalchemy import func, select, update
 from app.accounts.actors import SYSTEM
 from app.audit import actions
 from app.audit.services import record
-from app.banks.models import QuestionVersion
-from app.banks.registry import kind_of
 from app.core.errors import Conflict
 from app.core.i18n import lazy_gettext as _l
 from app.exams import assembly
@@ -28,8 +22,6 @@ from app.exams.models import Attempt, Exam, ExtraTime, PaperItem
 from app.exams.policies import deadline_for
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool
 from app.extensions import db
-
-MAX_TEXT = 5000  # characters kept of one typed answer
 
 
 def open_attempt(user, exam: Exam) -> Attempt | None:
@@ -85,7 +77,6 @@ def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=attempts_used(user, exam) + 1, seed=seed,
                       status="in_progress", started_at=now,
                       deadline_at=deadline_for(exam, now, extra_minutes(exam, user)),
-                      writer="", save_seq=0,
                       max_score=sum((item.points for item in planned), start=0),
                       mean_difficulty=round(sum(i.difficulty for i in planned) / len(planned), 2) if planned else 0)
     db.session.add(attempt)
@@ -99,90 +90,6 @@ def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
     record(actions.ATTEMPT_STARTED, actor=user, ip=ip, now=now, target=attempt,
            details={"exam_id": exam.id, "number": attempt.number, "deadline": attempt.deadline_at.isoformat()})
     return attempt
-
-
-def claim(attempt: Attempt, *, now: datetime) -> str | None:
-    """Make the calling window the one that saves (the page just loaded); None if the attempt is over.
-
-    The previous window's saves are refused from now on (a stale tab cannot overwrite newer answers)."""
-    writer = secrets.token_hex(16)
-    claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
-        .values(writer=writer, save_seq=0).execution_options(synchronize_session=False)
-    ).rowcount
-    return writer if claimed else None
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """`status`: saved · duplicate (this window already sent a newer or equal save) · elsewhere (another
-    window claimed the attempt) · over (submitted, or past deadline + grace)."""
-
-    status: str
-    saved_at: datetime | None = None
-    seq: int = 0
-
-    @property
-    def accepted(self) -> bool:
-        return self.status in ("saved", "duplicate")
-
-
-def storable(response):
-    """Responses in the shapes stored as JSON: sets sorted, empty answers None, text cut to MAX_TEXT."""
-    if isinstance(response, (set, frozenset)):
-        response = sorted(response)
-    if isinstance(response, str):
-        response = response[:MAX_TEXT]
-        return response if response.strip() else None
-    if isinstance(response, list):
-        if all(isinstance(r, str) for r in response):
-            response = [r[:MAX_TEXT] for r in response]
-            return response if any(r.strip() for r in response) else None
-        return response or None
-    return response
-
-
-def read_responses(attempt: Attempt, form: Mapping) -> dict[int, object]:
-    """Each item's response from the submitted form (inputs named q<position>…), read by its type.
-
-    Reads only positions and types (not the items with their question texts): autosave runs this for
-    every candidate every 15 seconds."""
-    types = db.session.execute(select(PaperItem.position, QuestionVersion.type)
-                               .join(QuestionVersion, QuestionVersion.id == PaperItem.version_id)
-                               .where(PaperItem.attempt_id == attempt.id)).all()
-    return {position: storable(kind_of(type_).read_response(form, f"q{position}")) for position, type_ in types}
-
-
-def save_answers(attempt: Attempt, *, writer: str, seq: int, responses: Mapping[int, object],
-                 flagged: set[int], now: datetime, grace: timedelta) -> SaveResult:
-    """Store the window's full state of the paper. Only changed items are written."""
-    accepted = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress",
-                              Attempt.writer == writer, Attempt.save_seq < seq,
-                              Attempt.deadline_at >= now - grace)
-        .values(save_seq=seq, saved_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if not accepted:
-        db.session.refresh(attempt)
-        if attempt.status != "in_progress" or attempt.deadline_at < now - grace:
-            return SaveResult("over")
-        if attempt.writer != writer:
-            return SaveResult("elsewhere")
-        return SaveResult("duplicate", attempt.saved_at, attempt.save_seq)
-    changes = []
-    # Compare with the rows as stored now that this save holds the attempt (plain rows, not session objects
-    # loaded earlier: a save committed in between would be missed).
-    stored = db.session.execute(select(PaperItem.id, PaperItem.position, PaperItem.response, PaperItem.flagged,
-                                       PaperItem.answered_at).where(PaperItem.attempt_id == attempt.id))
-    for item in stored:
-        response = responses.get(item.position)
-        is_flagged = item.position in flagged
-        if response != item.response or is_flagged != item.flagged:
-            changes.append({"id": item.id, "response": response, "flagged": is_flagged,
-                            "answered_at": now if response != item.response else item.answered_at})
-    if changes:
-        db.session.execute(update(PaperItem), changes)
-    return SaveResult("saved", now, seq)
 
 
 def submit(attempt: Attempt, *, now: datetime, grace: timedelta, actor, ip: str, how: str = "candidate") -> bool:

@@ -213,9 +213,9 @@ class Attempt(db.Model):
     started_at: Mapped[datetime]
     # min(start + duration + extra time, window close), computed by the server (SECURITY 12).
     deadline_at: Mapped[datetime]
-    # The window that may save (the latest page load claims it) and its last accepted sequence number.
-    writer: Mapped[str] = mapped_column(String(32), default="")
-    save_seq: Mapped[int] = mapped_column(default=0)
+    # Bumped by every save that writes answers; each written item takes the new value as its `rev`, so a
+    # window asks for what changed since the last revision it has seen (app.exams.attempts.sync).
+    rev: Mapped[int] = mapped_column(default=0)
     saved_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_how: Mapped[str | None] = mapped_column(String(16))
@@ -257,6 +257,11 @@ class PaperItem(db.Model):
     response: Mapped[object | None] = mapped_column(JSON)
     flagged: Mapped[bool] = mapped_column(default=False)
     answered_at: Mapped[datetime | None]
+    # The answer change stored now: the attempt revision it was written at, and the window that made it
+    # with that window's number for the change ("" and 0: never answered). See app.exams.attempts.
+    rev: Mapped[int] = mapped_column(default=0)
+    changed_by: Mapped[str] = mapped_column(String(32), default="")
+    change_seq: Mapped[int] = mapped_column(default=0)
     score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     correct: Mapped[bool | None]
     graded_at: Mapped[datetime | None]

@@ -1,5 +1,5 @@
 """What a candidate's pages show of an attempt: the paper's questions (never a key), the navigator, the
-autosave body read strictly, the submit summary, and after release the review.
+autosave request read strictly and its answer, the submit summary, and after release the review.
 
 Pictures are embedded as data: URLs (CSP img-src allows them): a candidate never needs a route that
 serves bank images, so there is no image id to guess (IDOR) and no key-bearing URL.
@@ -20,10 +20,12 @@ from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, best_
 from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
+from app.exams.saving import SentChange, Sync
 
 MAX_BODY = 256 * 1024
 FIELD_NAME = re.compile(r"q\d{1,4}(?:-\d{1,3})?")
-MAX_FIELDS = 2000
+MAX_FIELDS = 200
+MAX_CHANGES = 2000
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 20000
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -56,6 +58,9 @@ class PaperQuestion:
     answer: object
     answered: bool
     flagged: bool
+    rev: int  # the stored change the page shows: revision, window, that window's number
+    changed_by: str
+    change_seq: int
 
 
 def paper_questions(attempt: Attempt) -> list[PaperQuestion]:
@@ -65,7 +70,8 @@ def paper_questions(attempt: Attempt) -> list[PaperQuestion]:
         view = kind_of(item.version.type).present(as_graded(item), item.option_order or None,
                                                   image_url=image_data_url(item.version))
         questions.append(PaperQuestion(item.position, f"q{item.position}", view, item.response,
-                                       answered(item.response), item.flagged))
+                                       answered(item.response), item.flagged, item.rev, item.changed_by,
+                                       item.change_seq))
     return questions
 
 
@@ -84,46 +90,80 @@ class InvalidState(Exception):
         self.message = message
 
 
+WINDOW = re.compile(r"[0-9a-f]{32}")
+MAX_SEEN = 20
+
+
 @dataclass(frozen=True)
-class PaperState:
-    writer: str
-    seq: int
-    form: MultiDict
-    flagged: set[int]
+class SyncRequest:
+    known: int  # the highest revision the window has seen
+    changes: list[SentChange]
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _is_int(value, low: int = 0, high: int = 2**31 - 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def read_state(body, content_length: int | None) -> PaperState:
-    """The JSON body {"writer", "seq", "answers": {name: [values]}, "flagged": [positions]}, checked strictly."""
-    if content_length is not None and content_length > MAX_BODY:
-        raise InvalidState(_l("The answers are too large to save."))
-    if not isinstance(body, dict):
-        raise InvalidState(_l("The request is not a JSON object."))
-    writer, seq = body.get("writer"), body.get("seq")
-    if not isinstance(writer, str) or not 0 < len(writer) <= 64:
-        raise InvalidState(_l("The window's writer token is missing or malformed."))
-    if not _is_int(seq) or not 0 < seq < 2**31:
-        raise InvalidState(_l("The sequence number must be a positive whole number."))
-    answers = body.get("answers")
-    if not isinstance(answers, dict) or len(answers) > MAX_FIELDS:
-        raise InvalidState(_l("The answers must be an object of field names and value lists."))
+def _read_fields(position: int, fields) -> MultiDict:
+    if not isinstance(fields, dict) or len(fields) > MAX_FIELDS:
+        raise InvalidState(_l("The answer to question %(n)d must be an object of field names and value lists.",
+                              n=position))
     form = MultiDict()
-    for name, values in answers.items():
-        if not FIELD_NAME.fullmatch(name):
+    for name, values in fields.items():
+        if FIELD_NAME.fullmatch(name) is None or name.split("-")[0] != f"q{position}":
             raise InvalidState(_l("Unknown answer field %(name)s.", name=name[:40]))
         if (not isinstance(values, list) or len(values) > MAX_VALUES
                 or not all(isinstance(v, str) and len(v) <= MAX_VALUE_CHARS for v in values)):
             raise InvalidState(_l("The values of %(name)s must be a list of texts.", name=name))
         for value in values:
             form.add(name, value)
-    flagged = body.get("flagged", [])
-    if not isinstance(flagged, list) or len(flagged) > MAX_FIELDS or not all(
-            _is_int(p) and 0 < p < 100000 for p in flagged):
-        raise InvalidState(_l("The flagged questions must be a list of question numbers."))
-    return PaperState(writer, seq, form, set(flagged))
+    return form
+
+
+def _read_change(change) -> SentChange:
+    if not isinstance(change, dict) or not _is_int(change.get("q"), 1, 99999):
+        raise InvalidState(_l("Each change must name its question by number."))
+    position = change["q"]
+    window, seq, seen = change.get("win"), change.get("seq"), change.get("seen", {})
+    if not isinstance(window, str) or WINDOW.fullmatch(window) is None:
+        raise InvalidState(_l("The window of the change to question %(n)d is missing or malformed.", n=position))
+    if not _is_int(seq, 1):
+        raise InvalidState(_l("The sequence number must be a positive whole number."))
+    if (not isinstance(seen, dict) or len(seen) > MAX_SEEN
+            or not all(isinstance(w, str) and len(w) <= 32 and _is_int(n) for w, n in seen.items())):
+        raise InvalidState(_l("The answers the change to question %(n)d was based on are malformed.", n=position))
+    if not isinstance(change.get("flagged", False), bool):
+        raise InvalidState(_l("The flag of question %(n)d must be true or false.", n=position))
+    return SentChange(position, _read_fields(position, change.get("fields", {})), change.get("flagged", False),
+                      window, seq, seen)
+
+
+def read_sync(body, content_length: int | None) -> SyncRequest:
+    """The JSON body {"known": revision, "changes": [{"q", "fields", "flagged", "win", "seq", "seen"}]}, checked
+    strictly (what the page's script sends; see app.exams.saving)."""
+    if content_length is not None and content_length > MAX_BODY:
+        raise InvalidState(_l("The answers are too large to save."))
+    if not isinstance(body, dict):
+        raise InvalidState(_l("The request is not a JSON object."))
+    known, changes = body.get("known", 0), body.get("changes", [])
+    if not _is_int(known):
+        raise InvalidState(_l("The revision the window knows must be a whole number."))
+    if not isinstance(changes, list) or len(changes) > MAX_CHANGES:
+        raise InvalidState(_l("The changes must be a list."))
+    return SyncRequest(known, [_read_change(change) for change in changes])
+
+
+def sync_json(sync: Sync) -> dict:
+    """A save's answer for the page: each change's outcome and every item it must show, as input values."""
+    return {
+        "rev": sync.rev,
+        "saved_at": sync.saved_at.isoformat() if sync.saved_at else None,
+        "results": [{"win": window, "seq": seq, "outcome": outcome}
+                    for (window, seq), outcome in sync.outcomes.items()],
+        "items": [{"q": item.position, "fields": kind_of(item.type).form_fields(item.response, f"q{item.position}"),
+                   "flagged": item.flagged, "by": item.changed_by, "seq": item.change_seq, "rev": item.rev}
+                  for item in sync.items],
+    }
 
 
 # --- The candidate's list of exams ----------------------------------------------------------------

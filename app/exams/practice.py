@@ -24,8 +24,8 @@ from app.banks.models import Bank, Question, QuestionVersion, Topic, question_to
 from app.banks.registry import PARTIAL, kind_of
 from app.courses.models import Course
 from app.exams.assembly import option_order
-from app.exams.attempts import storable
 from app.exams.models import PracticeAnswer
+from app.exams.saving import storable
 from app.extensions import db
 
 # Multiple choice in practice: a correct but incomplete choice earns half the points (少选得半分), a wrong

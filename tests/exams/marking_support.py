@@ -15,6 +15,7 @@ from app.audit.models import AuditEvent
 from app.banks.services import draft_of, revise_question
 from app.exams import attempts as flow
 from app.exams.models import Attempt, PaperItem
+from app.exams.saving import answer_at_once
 from app.extensions import db
 from tests import factories
 
@@ -42,7 +43,6 @@ def displayed(item: PaperItem, original_indexes) -> list[int]:
 def sit(candidate, exam, answers: dict, *, submit: bool = True, now=NOW) -> Attempt:
     """Start, save `answers` (by type: single/multiple as original indexes, others as given), submit."""
     attempt = flow.start_attempt(candidate, exam, now=now, ip="t")
-    writer = flow.claim(attempt, now=now)
     responses = {}
     for item in attempt.items:
         if item.version.type not in answers:
@@ -53,9 +53,7 @@ def sit(candidate, exam, answers: dict, *, submit: bool = True, now=NOW) -> Atte
         elif item.version.type == "multiple":
             value = displayed(item, value)
         responses[item.position] = value
-    result = flow.save_answers(attempt, writer=writer, seq=1, responses=responses, flagged=set(), now=now,
-                               grace=GRACE)
-    assert result.status == "saved"
+    assert answer_at_once(attempt, responses, window="test", now=now, grace=GRACE).all_acknowledged
     if submit:
         assert flow.submit(attempt, now=now + timedelta(minutes=1), grace=GRACE, actor=candidate, ip="t")
     db.session.commit()

@@ -1,5 +1,5 @@
 """Shared set-up for the candidate-side HTTP tests (test_take_*.py): an exam the collector may sit, the
-right answers of a paper in the form's field names, and the JSON calls the paper's script makes."""
+right answers of a paper in the form's field names, and the paper's script as a Python window."""
 
 from decimal import Decimal
 
@@ -7,6 +7,7 @@ from app.exams.models import Attempt
 from app.exams.services import RuleData
 from app.extensions import db
 from tests import factories
+from tests.exams.paper_window import Window
 
 AUTO_TYPES = ("single", "multiple", "true_false", "fill_blank")
 
@@ -58,13 +59,16 @@ def empty_fields(attempt) -> dict[str, list[str]]:
     return fields
 
 
-def claim(client, attempt):
-    return client.post(f"/my/attempts/{attempt.id}/claim", json={})
+def window(client, attempt) -> Window:
+    """A freshly loaded exam page of `attempt` (see tests/exams/paper_window.py)."""
+    return Window(client, attempt.id).load()
 
 
-def save(client, attempt, writer, seq, answers, flagged=()):
-    return client.post(f"/my/attempts/{attempt.id}/save",
-                       json={"writer": writer, "seq": seq, "answers": answers, "flagged": list(flagged)})
+def save_fields(client, attempt, fields, flagged=()):
+    """One new window answers with `fields` (inputs by name) and saves: the reply."""
+    page = window(client, attempt)
+    page.answer_all(fields, flagged=flagged)
+    return page.save()
 
 
 def position_of(attempt, question_type) -> int:

@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.core.errors import Conflict
 from app.exams import attempts as flow
 from app.exams.models import Attempt, PaperItem
+from app.exams.saving import Change, answer_at_once, apply_changes
 from app.extensions import db
 from tests import factories
 
@@ -79,43 +80,25 @@ def test_deadline_is_capped_by_the_window_close(setup):
     assert attempt.deadline_at == exam.closes_at
 
 
-def test_saves_need_the_claiming_window_and_a_newer_sequence(setup):
-    exam, candidate = setup
-    attempt = _start(exam, candidate)
-    old_tab = flow.claim(attempt, now=NOW)
-    assert flow.save_answers(attempt, writer=old_tab, seq=1, responses={1: 0}, flagged=set(), now=NOW,
-                             grace=GRACE).status == "saved"
-    new_tab = flow.claim(attempt, now=NOW)
-    db.session.commit()
-    assert flow.save_answers(attempt, writer=new_tab, seq=1, responses={1: 2}, flagged={1}, now=NOW,
-                             grace=GRACE).status == "saved"
-    assert flow.save_answers(attempt, writer=old_tab, seq=2, responses={1: 3}, flagged=set(), now=NOW,
-                             grace=GRACE).status == "elsewhere"
-    assert flow.save_answers(attempt, writer=new_tab, seq=1, responses={1: 3}, flagged=set(), now=NOW,
-                             grace=GRACE).status == "duplicate"
-    db.session.commit()
-    item = db.session.scalar(select(PaperItem).where(PaperItem.attempt_id == attempt.id, PaperItem.position == 1))
-    assert (item.response, item.flagged) == (2, True)
-
-
 def test_a_save_after_deadline_and_grace_is_refused(setup):
     exam, candidate = setup
     attempt = _start(exam, candidate)
-    writer = flow.claim(attempt, now=NOW)
     in_grace = attempt.deadline_at + GRACE
-    assert flow.save_answers(attempt, writer=writer, seq=1, responses={1: 1}, flagged=set(), now=in_grace,
-                             grace=GRACE).status == "saved"
+    tab = "a" * 32
+    assert apply_changes(attempt, [Change(1, 1, False, tab, 1)], known=0, now=in_grace,
+                         grace=GRACE).all_acknowledged
     late = in_grace + timedelta(seconds=1)
-    assert flow.save_answers(attempt, writer=writer, seq=2, responses={1: 0}, flagged=set(), now=late,
-                             grace=GRACE).status == "over"
+    over = apply_changes(attempt, [Change(1, 0, False, tab, 2, {tab: 1})], known=0, now=late, grace=GRACE)
+    assert over.over and over.outcomes == {(tab, 2): "late"}
+    db.session.commit()
+    item = db.session.scalar(select(PaperItem).where(PaperItem.attempt_id == attempt.id, PaperItem.position == 1))
+    assert item.response == 1
 
 
 def test_submit_grades_and_a_second_submit_changes_nothing(setup):
     exam, candidate = setup
     attempt = _start(exam, candidate)
-    writer = flow.claim(attempt, now=NOW)
-    flow.save_answers(attempt, writer=writer, seq=1, responses=_answer_everything_right(attempt), flagged=set(),
-                      now=NOW, grace=GRACE)
+    answer_at_once(attempt, _answer_everything_right(attempt), window="test", now=NOW, grace=GRACE)
     assert flow.submit(attempt, now=NOW, grace=GRACE, actor=candidate, ip="t")
     assert not flow.submit(attempt, now=NOW, grace=GRACE, actor=candidate, ip="t")
     db.session.commit()
@@ -131,9 +114,7 @@ def test_submit_grades_and_a_second_submit_changes_nothing(setup):
 def test_overdue_attempts_are_closed_with_their_saved_answers(setup):
     exam, candidate = setup
     attempt = _start(exam, candidate)
-    writer = flow.claim(attempt, now=NOW)
-    flow.save_answers(attempt, writer=writer, seq=1, responses=_answer_everything_right(attempt), flagged=set(),
-                      now=NOW, grace=GRACE)
+    answer_at_once(attempt, _answer_everything_right(attempt), window="test", now=NOW, grace=GRACE)
     db.session.commit()
     assert flow.close_overdue(now=attempt.deadline_at, grace=GRACE, ip="t") == 0
     assert flow.close_overdue(now=attempt.deadline_at + GRACE + timedelta(seconds=1), grace=GRACE, ip="t") == 1

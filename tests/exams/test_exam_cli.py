@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.exams import attempts as flow
 from app.exams.models import Attempt
+from app.exams.saving import answer_at_once
 from app.extensions import db
 from tests import factories
 
@@ -26,10 +27,9 @@ def attempts(users, org):
     started = utcnow() - timedelta(hours=2)
     exam = factories.make_exam(trainer, bank, audience=[late, on_time], now=started)
     overdue = flow.start_attempt(late, exam, now=started, ip="t")
-    writer = flow.claim(overdue, now=started)
     tf = next(item for item in overdue.items if item.version.type == "true_false")
-    flow.save_answers(overdue, writer=writer, seq=1, responses={tf.position: tf.version.key["truth"]}, flagged=set(),
-                      now=started + timedelta(minutes=3), grace=timedelta(seconds=30))
+    answer_at_once(overdue, {tf.position: tf.version.key["truth"]}, window="test", now=started + timedelta(minutes=3),
+                   grace=timedelta(seconds=30))
     running = flow.start_attempt(on_time, exam, now=utcnow(), ip="t")
     db.session.commit()
     return overdue, running

@@ -1,4 +1,4 @@
-"""Races the database must decide (SECURITY 14-16, 31): real threads, each with its own app context and
+"""Races the database must decide (SECURITY 14-16, 31; the answer invariant of app/exams/saving.py): real threads, each with its own app context and
 database connection, lined up on a barrier. On SQLite the per-test database is a file, so the threads
 really contend for its write lock (busy_timeout set); on PostgreSQL for row locks and the unique index.
 
@@ -20,12 +20,15 @@ from app.accounts.models import User
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.exams import attempts as flow
+from app.exams import saving
 from app.exams.models import Attempt, Exam, PaperItem
+from app.exams.saving import SentChange
 from app.extensions import db
 from tests import factories
 
 GRACE = timedelta(seconds=30)
 THREADS = 8
+WINDOWS = [f"{n:032x}" for n in range(1, THREADS + 2)]
 
 
 def _now():
@@ -89,11 +92,11 @@ def _started(exam_id, user_id):
     return attempt
 
 
-def _form(attempt, choice: int, text: str) -> MultiDict:
-    """The paper's full form state as a browser sends it: every item answered, values driven by `choice`."""
-    fields = MultiDict()
+def _fields(attempt, choice: int, text: str) -> dict[int, MultiDict]:
+    """Every question's inputs as the page sends them, by position, values driven by `choice`."""
+    by_position = {}
     for item in attempt.items:
-        name = f"q{item.position}"
+        name, fields = f"q{item.position}", MultiDict()
         match item.version.type:
             case "single":
                 fields.add(name, str(choice % 4))
@@ -107,19 +110,33 @@ def _form(attempt, choice: int, text: str) -> MultiDict:
                 fields.add(f"{name}-2", str(choice))
             case "short_answer":
                 fields.add(name, text)
-    return fields
+        by_position[item.position] = fields
+    return by_position
 
 
-def _save_like_the_view(attempt_id, writer, seq, form, barrier=None, *, now=None):
-    """POST save: load the attempt, read the form (this loads the items), save, commit."""
+def _changes(fields, window, seq, seen=None):
+    """One change per question, all numbered `seq` onwards in `window`, built on the stored changes `seen`."""
+    return [SentChange(position, form, position == 1 and seq % 2 == 1, window, seq + n, (seen or {}).get(position, {}))
+            for n, (position, form) in enumerate(sorted(fields.items()))]
+
+
+def _seen(attempt_id):
+    """What a page loaded now would build on: each question's stored change."""
+    return {position: ({state.changed_by: state.change_seq} if state.changed_by else {})
+            for position, state in saving.item_states(db.session.get(Attempt, attempt_id)).items()}
+
+
+def _save_like_the_view(attempt_id, changes, barrier=None, *, now=None):
+    """POST save: load the attempt, store the changes, commit. The outcomes by change id, or "over"."""
     attempt = db.session.get(Attempt, attempt_id)
-    responses = flow.read_responses(attempt, form)
     if barrier is not None:
         barrier.wait()
-    result = flow.save_answers(attempt, writer=writer, seq=seq, responses=responses, flagged={1} if seq % 2 else set(),
-                               now=now or _now(), grace=GRACE)
+    sync = saving.save_sent(attempt, changes, known=0, now=now or _now(), grace=GRACE)
+    if sync.over:
+        db.session.rollback()
+        return "over"
     db.session.commit()
-    return result.status
+    return sync.outcomes
 
 
 def _submit_like_the_view(attempt_id, barrier):
@@ -138,10 +155,9 @@ def _stored(attempt_id):
             for item in db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt_id))}
 
 
-def _expected(attempt_id, form, seq):
-    attempt = db.session.get(Attempt, attempt_id)
-    responses = flow.read_responses(attempt, form)
-    return {position: (response, position == 1 and seq % 2 == 1) for position, response in responses.items()}
+def _expected(attempt_id, changes):
+    types = {p: s.type for p, s in saving.item_states(db.session.get(Attempt, attempt_id)).items()}
+    return {change.position: (change.read(types[change.position]).response, change.flagged) for change in changes}
 
 
 def _count(model, *conditions):
@@ -152,9 +168,7 @@ def _count(model, *conditions):
 def test_two_concurrent_submits_close_and_grade_the_attempt_once(app, sitting):
     exam_id, user_id = sitting
     attempt = _started(exam_id, user_id)
-    writer = flow.claim(attempt, now=_now())
-    db.session.commit()
-    _save_like_the_view(attempt.id, writer, 1, _form(attempt, 1, "30"))
+    _save_like_the_view(attempt.id, _changes(_fields(attempt, 1, "30"), WINDOWS[0], 1))
 
     outcomes = run_together(app, [lambda b: _submit_like_the_view(attempt.id, b)] * 2)
 
@@ -185,54 +199,67 @@ def test_parallel_starts_by_one_candidate_make_exactly_one_attempt(app, sitting)
 def test_a_save_racing_a_submit_is_graded_or_refused_never_half(app, sitting, round_):
     exam_id, user_id = sitting
     attempt = _started(exam_id, user_id)
-    writer = flow.claim(attempt, now=_now())
-    db.session.commit()
-    before = _form(attempt, 0, "before")
-    _save_like_the_view(attempt.id, writer, 1, before)
-    racing = _form(attempt, 1, "30")  # every answer differs from the first save
+    before = _changes(_fields(attempt, 0, "before"), WINDOWS[0], 1)
+    _save_like_the_view(attempt.id, before)
+    racing = _changes(_fields(attempt, 1, "30"), WINDOWS[0], 10)  # every answer differs from the first save
 
-    jobs = [lambda b: _save_like_the_view(attempt.id, writer, 2, racing, b),
+    jobs = [lambda b: _save_like_the_view(attempt.id, racing, b),
             lambda b: _submit_like_the_view(attempt.id, b)]
     if round_ % 2:
         jobs.reverse()
     outcomes = run_together(app, jobs)
-    save_status = outcomes[0] if round_ % 2 == 0 else outcomes[1]
+    saved = outcomes[0] if round_ % 2 == 0 else outcomes[1]
 
     assert True in outcomes
-    assert save_status in ("saved", "over")
-    expected = _expected(attempt.id, racing if save_status == "saved" else before, 2 if save_status == "saved" else 1)
+    assert saved == "over" or set(saved.values()) == {saving.STORED}
+    expected = _expected(attempt.id, before if saved == "over" else racing)
     assert _stored(attempt.id) == expected, "the stored answers mix the two states"
     # Grading saw exactly the stored answers: the fill-blank's first blank is right only after the racing save.
     fill = next(item for item in db.session.get(Attempt, attempt.id).items if item.version.type == "fill_blank")
     assert fill.score is not None
-    assert (fill.score > 0) == (save_status == "saved")
+    assert (fill.score > 0) == (saved != "over")
 
 
-def test_concurrent_saves_keep_the_highest_accepted_sequence_and_a_stale_writer_never_wins(app, sitting):
+def test_windows_saving_at_once_each_win_a_question_or_are_refused_never_overwrite(app, sitting):
+    """Every window loaded the same paper and changes every question at the same moment: per question one
+    change is stored and the others are refused, whatever the order the database took them in."""
     exam_id, user_id = sitting
     attempt = _started(exam_id, user_id)
-    stale = flow.claim(attempt, now=_now())
-    db.session.commit()
-    writer = flow.claim(attempt, now=_now())
-    db.session.commit()
-    # Answers flip back and forth between seqs, so an update computed from an old read shows.
-    forms = {seq: _form(attempt, seq % 2, "30" if seq % 3 else "abc") for seq in range(1, 3 * THREADS + 1)}
-    for _round in range(3):
-        db.session.expire_all()
-        base = db.session.get(Attempt, attempt.id).save_seq
-        seqs = [base + n for n in range(1, THREADS + 1)]
-        random.shuffle(seqs)
-        jobs = [lambda b, s=s: (s, _save_like_the_view(attempt.id, writer, s, forms[s], b)) for s in seqs]
-        jobs.append(lambda b: ("stale", _save_like_the_view(attempt.id, stale, 10_000, forms[1], b)))
+    _save_like_the_view(attempt.id, _changes(_fields(attempt, 0, "start"), WINDOWS[0], 1))
+    for round_ in range(3):
+        seen = _seen(attempt.id)
+        changes = {window: _changes(_fields(attempt, n + round_, f"{window[:4]}-{round_}"), window, 100 * round_ + 1,
+                                    seen)
+                   for n, window in enumerate(WINDOWS[1:THREADS + 1])}
+        jobs = [lambda b, w=w, c=c: (w, _save_like_the_view(attempt.id, c, b)) for w, c in changes.items()]
         outcomes = dict(run_together(app, jobs))
 
-        assert outcomes.pop("stale") == "elsewhere"
-        assert set(outcomes.values()) <= {"saved", "duplicate"}
-        accepted = [seq for seq, status in outcomes.items() if status == "saved"]
-        assert accepted, "no save was accepted"
-        top = max(accepted)
-        assert top == max(seqs), "the newest save was refused"
         db.session.expire_all()
-        assert db.session.get(Attempt, attempt.id).save_seq == top
-        assert _stored(attempt.id) == _expected(attempt.id, forms[top], top), (
-            f"stored state is not the one of seq {top} (arrival order {seqs}, outcomes {outcomes})")
+        states = saving.item_states(db.session.get(Attempt, attempt.id))
+        for position, state in states.items():
+            winners = [w for w in changes if outcomes[w][(w, next(c.seq for c in changes[w] if c.position == position))]
+                       == saving.STORED]
+            assert winners == [state.changed_by], f"question {position}: stored by {state.changed_by[:4]}, " \
+                                                 f"acknowledged to {[w[:4] for w in winners]}"
+            change = next(c for c in changes[state.changed_by] if c.position == position)
+            assert (state.response, state.flagged) == _expected(attempt.id, [change])[position]
+
+
+def test_one_windows_requests_arriving_out_of_order_leave_its_newest_change(app, sitting):
+    """A window's retries: the same questions numbered 1…N in N requests that reach the server at once."""
+    exam_id, user_id = sitting
+    attempt = _started(exam_id, user_id)
+    window = WINDOWS[0]
+    count = len(attempt.items)
+    requests = {seq: _changes(_fields(attempt, seq % 2, "30" if seq % 3 else "abc"), window, seq)
+                for seq in range(1, count * THREADS, count)}
+    order = list(requests)
+    random.shuffle(order)
+    outcomes = dict(run_together(app, [lambda b, s=s: (s, _save_like_the_view(attempt.id, requests[s], b))
+                                       for s in order]))
+
+    newest = max(requests)
+    assert set(outcomes[newest].values()) == {saving.STORED}
+    for seq, result in outcomes.items():
+        assert set(result.values()) <= {saving.STORED, saving.REPLACED}, f"request {seq}: {result}"
+    assert _stored(attempt.id) == _expected(attempt.id, requests[newest]), f"arrival order {order}"

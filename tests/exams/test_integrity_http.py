@@ -1,7 +1,7 @@
 """Exam integrity through HTTP, as a browser (or a forger) meets it (SECURITY 12, 13, 16-19).
 
-The routes follow the candidate contract: start (form POST), paper, claim/save/time (JSON), submit,
-result. The clock the views use (`app.core.clock.utcnow`, imported by app.exams.views.take) is
+The routes follow the candidate contract: start (form POST), paper, save (JSON, as the page's script
+sends it: tests/exams/paper_window.py), submit, result. The clock the views use (`app.core.clock.utcnow`, imported by app.exams.views.take) is
 patched, so deadlines and grace are tested to the second. The bank's key texts are unique markers
 (KEYMARK…, EXPLAINMARK…, FILLKEY…, REFMARK…), so a search for them in what a candidate can fetch means
 something.
@@ -30,6 +30,7 @@ from app.exams.models import Attempt, PaperItem, PracticeAnswer
 from app.exams.views import take
 from app.extensions import db
 from tests import factories
+from tests.exams.paper_window import Window
 
 PER_TYPE = 2
 FORBIDDEN_JSON_KEYS = {"correct", "score", "passed", "key", "truth", "explanation", "reference", "is_correct"}
@@ -117,15 +118,15 @@ def start(client, exam) -> int:
     return int(match.group(1))
 
 
-def claim(client, attempt_id) -> dict:
-    response = client.post(f"/my/attempts/{attempt_id}/claim")
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_json()
+def window(client, attempt_id) -> Window:
+    return Window(client, attempt_id).load()
 
 
-def save(client, attempt_id, writer, seq, answers, flagged=()):
-    return client.post(f"/my/attempts/{attempt_id}/save",
-                       json={"writer": writer, "seq": seq, "answers": answers, "flagged": list(flagged)})
+def save(client, attempt_id, answers, flagged=()):
+    """A freshly loaded window answers with `answers` (inputs by name) and saves: the reply."""
+    page = window(client, attempt_id)
+    page.answer_all(answers, flagged=flagged)
+    return page.save()
 
 
 def items_of(attempt_id) -> dict[str, PaperItem]:
@@ -165,42 +166,42 @@ def test_a_save_one_second_inside_the_grace_is_kept_and_one_second_after_is_refu
     grace = timedelta(seconds=app.config["EXAM_GRACE_SECONDS"])
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    writer = claim(client, attempt_id)["writer"]
+    page = window(client, attempt_id)
     deadline = fresh_attempt(attempt_id).deadline_at
     assert deadline == clock.now + timedelta(minutes=30)
     items = items_of(attempt_id)
     single = f"q{items['single'].position}"
 
     clock.now = deadline + grace - timedelta(seconds=1)
-    inside = save(client, attempt_id, writer, 1, {single: ["2"]})
+    page.answer_all({single: ["2"]})
+    inside = page.save()
     assert inside.status_code == 200 and inside.get_json()["status"] == "saved"
     assert inside.get_json()["remaining"] == 0
 
     clock.now = deadline + grace + timedelta(seconds=1)
-    late = save(client, attempt_id, writer, 2, {single: ["3"]})
+    page.answer_all({single: ["3"]})
+    late = page.save()
     assert late.status_code == 410
-    assert late.get_json()["status"] == "over"
+    assert late.get_json()["status"] == "over" and late.get_json()["results"][0]["outcome"] == "late"
     assert urlsplit(late.get_json()["result_url"]).path == f"/my/attempts/{attempt_id}/result"
     attempt = fresh_attempt(attempt_id)
     assert (attempt.status, attempt.submitted_how) == ("submitted", "deadline")
     assert items_of(attempt_id)["single"].response == 2  # the answer saved in time, not the late one
-    assert claim_status(client, attempt_id) == 410
-
-
-def claim_status(client, attempt_id) -> int:
-    return client.post(f"/my/attempts/{attempt_id}/claim").status_code
+    assert client.post(f"/my/attempts/{attempt_id}/save", json={"known": 0, "changes": []}).status_code == 410
 
 
 def test_a_submit_after_deadline_and_grace_closes_the_attempt_as_overdue(app, world, clock):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    writer = claim(client, attempt_id)["writer"]
     items = items_of(attempt_id)
-    assert save(client, attempt_id, writer, 1, right_answers(items)).status_code == 200
+    page = window(client, attempt_id)
+    page.answer_all(right_answers(items))
+    assert page.save().status_code == 200
     clock.now = fresh_attempt(attempt_id).deadline_at + timedelta(seconds=app.config["EXAM_GRACE_SECONDS"] + 1)
-    late = {f"q{items['true_false'].position}": ["false"]}
-    response = client.post(f"/my/attempts/{attempt_id}/submit", json={"writer": writer, "seq": 2, "answers": late})
-    assert response.status_code in (200, 410)
+    page.answer_all({f"q{items['true_false'].position}": ["false"]})
+    response = page.send("submit")
+    assert response.status_code == 410  # the page learns that its last change was not taken
+    assert [result["outcome"] for result in response.get_json()["results"]] == ["late"]
     attempt = fresh_attempt(attempt_id)
     assert (attempt.status, attempt.submitted_how) == ("submitted", "deadline")
     assert items_of(attempt_id)["true_false"].response is True  # the late final state was not taken
@@ -209,10 +210,9 @@ def test_a_submit_after_deadline_and_grace_closes_the_attempt_as_overdue(app, wo
 def test_an_overdue_attempt_is_closed_on_the_next_page_with_its_saved_answers(app, world, clock):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    writer = claim(client, attempt_id)["writer"]
     items = items_of(attempt_id)
     clock.now += timedelta(minutes=5)
-    assert save(client, attempt_id, writer, 1, right_answers(items)).get_json()["status"] == "saved"
+    assert save(client, attempt_id, right_answers(items)).get_json()["status"] == "saved"
 
     clock.now = fresh_attempt(attempt_id).deadline_at + timedelta(seconds=app.config["EXAM_GRACE_SECONDS"] + 1)
     response = client.get(f"/my/attempts/{attempt_id}")
@@ -223,17 +223,15 @@ def test_an_overdue_attempt_is_closed_on_the_next_page_with_its_saved_answers(ap
     graded = items_of(attempt_id)
     assert {kind: item.score for kind, item in graded.items()} == {
         "single": 2, "multiple": 2, "true_false": 2, "fill_blank": 0, "short_answer": None}
-    time = client.get(f"/my/attempts/{attempt_id}/time").get_json()
-    assert (time["status"], time["remaining"]) == ("submitted", 0)
 
 
-def test_the_time_json_counts_down_with_the_server_clock(app, world, clock):
+def test_every_save_counts_the_time_down_with_the_server_clock(app, world, clock):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
     clock.now += timedelta(minutes=12, seconds=5)
-    time = client.get(f"/my/attempts/{attempt_id}/time").get_json()
-    assert time["status"] == "in_progress"
-    assert time["remaining"] == 30 * 60 - 12 * 60 - 5
+    reply = client.post(f"/my/attempts/{attempt_id}/save", json={"known": 0, "changes": []}).get_json()
+    assert reply["status"] == "saved"
+    assert reply["remaining"] == 30 * 60 - 12 * 60 - 5
 
 
 # --- Forged answers, stale tabs, resume (SECURITY 16-18) -------------------------------------------
@@ -242,14 +240,16 @@ def test_the_time_json_counts_down_with_the_server_clock(app, world, clock):
 def test_a_forged_option_index_scores_zero(app, world, clock, forged):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    writer = claim(client, attempt_id)["writer"]
     items = items_of(attempt_id)
     answers = right_answers(items)
     answers[f"q{items['single'].position}"] = forged
     answers[f"q{items['multiple'].position}"].append("7")  # the right boxes plus one that does not exist
-    response = save(client, attempt_id, writer, 1, answers)
+    page = window(client, attempt_id)
+    page.answer_all(answers)
+    response = page.save()
     assert response.status_code == 200
-    response = client.post(f"/my/attempts/{attempt_id}/submit", json={"writer": writer, "seq": 2, "answers": answers})
+    page.answer_all(answers)
+    response = page.send("submit")
     assert response.status_code == 200 and response.get_json()["status"] == "submitted"
     graded = items_of(attempt_id)
     assert graded["single"].score == 0
@@ -257,38 +257,41 @@ def test_a_forged_option_index_scores_zero(app, world, clock, forged):
     assert graded["true_false"].score == 2  # the honest answer next to them was graded
 
 
-def test_a_stale_tabs_save_is_refused_and_the_newer_answers_stay(app, world, clock):
+def test_a_stale_tabs_change_is_refused_and_the_newer_answer_stays(app, world, clock):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    old_tab = claim(client, attempt_id)["writer"]
-    items = items_of(attempt_id)
-    single = f"q{items['single'].position}"
-    assert save(client, attempt_id, old_tab, 1, {single: ["0"]}).status_code == 200
-    new_tab = claim(client, attempt_id)
-    assert new_tab["seq"] == 0 and new_tab["writer"] != old_tab
-    assert save(client, attempt_id, new_tab["writer"], 1, {single: ["3"]}).get_json()["status"] == "saved"
+    old_tab = window(client, attempt_id)
+    single = items_of(attempt_id)["single"].position
+    old_tab.answer(single, {f"q{single}": ["0"]})
+    assert old_tab.save().status_code == 200
+    new_tab = window(client, attempt_id)
+    assert new_tab.shown[single][0] == {f"q{single}": ["0"]}
+    new_tab.answer(single, {f"q{single}": ["3"]})
+    assert new_tab.save().get_json()["status"] == "saved"
 
-    stale = save(client, attempt_id, old_tab, 99, {single: ["1"]})
-    assert stale.status_code == 409 and stale.get_json() == {"status": "elsewhere"}
+    old_tab.answer(single, {f"q{single}": ["1"]})  # the old tab never saw the 3
+    stale = old_tab.save()
+    assert stale.status_code == 409 and stale.get_json()["status"] == "refused"
+    assert old_tab.refused == [single] and old_tab.shown[single][0] == {f"q{single}": ["3"]}
     assert items_of(attempt_id)["single"].response == 3
-    again = save(client, attempt_id, new_tab["writer"], 1, {single: ["2"]})
-    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
-    assert items_of(attempt_id)["single"].response == 3
+    old_tab.answer(single, {f"q{single}": ["2"]})  # now it has seen the 3: its next change is taken
+    assert old_tab.save().status_code == 200
+    assert items_of(attempt_id)["single"].response == 2
 
 
-@pytest.mark.parametrize("body", [None, [], {"writer": "w", "seq": 0, "answers": {}},
-                                  {"writer": "w", "seq": "1", "answers": {}},
-                                  {"writer": "w", "seq": 1, "answers": {"q1": "0"}},
-                                  {"writer": "w", "seq": 1, "answers": {"<script>": ["0"]}},
-                                  {"writer": "w", "seq": 1, "answers": {}, "flagged": ["1"]}])
+@pytest.mark.parametrize("body", [None, [], {"known": 0, "changes": [{"q": 1, "seq": 0}]},
+                                  {"known": "0", "changes": []},
+                                  {"known": 0, "changes": [{"q": 1, "win": "a" * 32, "seq": 1, "fields": {"q1": "0"}}]},
+                                  {"known": 0, "changes": [{"q": 1, "win": "a" * 32, "seq": 1,
+                                                            "fields": {"<script>": ["0"]}}]},
+                                  {"known": 0, "changes": [{"q": 1, "win": "a" * 32, "seq": 1, "flagged": "1"}]}])
 def test_a_malformed_save_is_refused_as_invalid(app, world, clock, body):
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    claim(client, attempt_id)
     response = client.post(f"/my/attempts/{attempt_id}/save", data=json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert response.get_json()["status"] == "invalid" and response.get_json()["error"]
-    assert fresh_attempt(attempt_id).save_seq == 0
+    assert fresh_attempt(attempt_id).rev == 0
 
 
 class FormState(HTMLParser):
@@ -326,12 +329,13 @@ class FormState(HTMLParser):
 def test_resume_on_another_device_restores_answers_order_and_the_servers_time(app, world, clock):
     first = signed_in(app, world.collector)
     attempt_id = start(first, world.exam)
-    writer = claim(first, attempt_id)["writer"]
     items = items_of(attempt_id)
     answers = right_answers(items)
     answers[f"q{items['short_answer'].position}"] = ["第一行\n第二行 <b>不是标签</b>"]
     flagged = [items["multiple"].position]
-    assert save(first, attempt_id, writer, 1, answers, flagged).get_json()["status"] == "saved"
+    first_tab = window(first, attempt_id)
+    first_tab.answer_all(answers, flagged)
+    assert first_tab.save().get_json()["status"] == "saved"
 
     clock.now += timedelta(minutes=10, seconds=30)
     second = signed_in(app, world.collector)  # the browser crashed: a new session on another machine
@@ -351,13 +355,12 @@ def test_resume_on_another_device_restores_answers_order_and_the_servers_time(ap
             shown = [body.find(item.version.options[index]) for index in item.option_order]
             assert -1 not in shown and shown == sorted(shown), f"options of q{item.position} not in stored order"
     remaining = 30 * 60 - 10 * 60 - 30
-    resumed = claim(second, attempt_id)
+    resumed = window(second, attempt_id).save().get_json()
     assert resumed["remaining"] == remaining
-    assert resumed["saved_at"] is not None
-    assert str(remaining) in body or resumed["deadline"] in body, "the page does not carry the server's time"
-    stale = save(first, attempt_id, writer, 2, {})
-    assert stale.status_code == 409
-    assert items_of(attempt_id)["multiple"].flagged is True
+    assert f'data-remaining="{remaining}"' in body, "the page does not carry the server's time"
+    first_tab.answer(items["multiple"].position, {}, flagged=False)  # the first device, still open, unflags
+    assert first_tab.save().status_code == 200  # it had seen the stored answer (its own): taken
+    assert items_of(attempt_id)["multiple"].flagged is False
 
 
 # --- SECURITY 19: nothing a candidate fetches during an attempt carries the key ---------------------
@@ -411,14 +414,14 @@ def test_no_response_a_candidate_can_fetch_during_an_attempt_carries_the_key(app
     fetched = {}
     fetched["POST start"] = client.post(f"/my/exams/{world.exam.id}/start", follow_redirects=True)
     attempt_id = fresh_attempt_id(world)
-    claimed = client.post(f"/my/attempts/{attempt_id}/claim")
-    fetched["POST claim"] = claimed
-    writer = claimed.get_json()["writer"]
     items = items_of(attempt_id)
     answers = right_answers(items)
-    fetched["POST save"] = save(client, attempt_id, writer, 1, answers, [1])
-    fetched["POST save (duplicate)"] = save(client, attempt_id, writer, 1, answers)
-    fetched["POST save (invalid)"] = client.post(f"/my/attempts/{attempt_id}/save", json={"writer": writer})
+    tab = window(client, attempt_id)
+    tab.answer_all(answers, [1])
+    repeat = tab.body()
+    fetched["POST save"] = tab.save()
+    fetched["POST save (repeated)"] = client.post(f"/my/attempts/{attempt_id}/save", json=repeat)
+    fetched["POST save (invalid)"] = client.post(f"/my/attempts/{attempt_id}/save", json={"known": "x"})
     arguments = _crawl_arguments(world, attempt_id)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint in BUILTIN_PUBLIC_ENDPOINTS or "GET" not in rule.methods:
@@ -431,12 +434,15 @@ def test_no_response_a_candidate_can_fetch_during_an_attempt_carries_the_key(app
             url = url_for(rule.endpoint, **{name: arguments[name] for name in rule.arguments})
         fetched[f"GET {url}"] = client.get(url, follow_redirects=True)
     fetched["GET paper as JSON"] = client.get(f"/my/attempts/{attempt_id}", headers={"Accept": "application/json"})
-    stale = claim(client, attempt_id)  # a second tab: the first tab's save is refused
-    fetched["POST save (elsewhere)"] = save(client, attempt_id, writer, 5, answers)
-    fetched["POST save (new tab)"] = save(client, attempt_id, stale["writer"], 1, answers)
+    stale = window(client, attempt_id)  # a second tab that loaded before the first tab's next change
+    tab.answer_all(answers)
+    fetched["POST save (first tab again)"] = tab.save()
+    stale.answer_all(answers)
+    fetched["POST save (refused)"] = stale.save()
+    fetched["POST save (new tab, what changed)"] = stale.save()
 
     assert fresh_attempt(attempt_id).status == "in_progress", "the crawl must run during the attempt"
-    for page in (f"/my/attempts/{attempt_id}", f"/my/attempts/{attempt_id}/submit", f"/my/attempts/{attempt_id}/time",
+    for page in (f"/my/attempts/{attempt_id}", f"/my/attempts/{attempt_id}/submit",
                  "/my/exams", f"/my/exams/{world.exam.id}", "/me"):
         assert fetched[f"GET {page}"].status_code == 200, page
     paper = fetched[f"GET /my/attempts/{attempt_id}"].get_data(as_text=True)
@@ -458,10 +464,10 @@ def test_the_markers_would_be_found_once_the_review_is_released(app, world, cloc
     """The crawl's search is not empty: after submit (review released at submit) the key shows."""
     client = signed_in(app, world.collector)
     attempt_id = start(client, world.exam)
-    writer = claim(client, attempt_id)["writer"]
     items = items_of(attempt_id)
-    client.post(f"/my/attempts/{attempt_id}/submit",
-                json={"writer": writer, "seq": 1, "answers": right_answers(items)})
+    page = window(client, attempt_id)
+    page.answer_all(right_answers(items))
+    assert page.send("submit").status_code == 200
     db.session.expire_all()
     graded = fresh_attempt(attempt_id)
     graded_short = items_of(attempt_id)["short_answer"]
@@ -477,8 +483,8 @@ def test_the_markers_would_be_found_once_the_review_is_released(app, world, cloc
 
 # --- IDOR: another person's attempt, another trainer's exam -----------------------------------------
 
-CANDIDATE_ROUTES = [("GET", "/my/attempts/{a}"), ("POST", "/my/attempts/{a}/claim"),
-                    ("POST", "/my/attempts/{a}/save"), ("GET", "/my/attempts/{a}/time"),
+CANDIDATE_ROUTES = [("GET", "/my/attempts/{a}"),
+                    ("POST", "/my/attempts/{a}/save"),
                     ("GET", "/my/attempts/{a}/submit"), ("POST", "/my/attempts/{a}/submit"),
                     ("GET", "/my/attempts/{a}/result")]
 
@@ -499,25 +505,28 @@ def _candidate_urls(app, attempt_id):
 def test_someone_elses_attempt_is_not_found_on_every_candidate_url(app, world, clock, who):
     owner = signed_in(app, world.collector)
     attempt_id = start(owner, world.exam)
-    writer = claim(owner, attempt_id)["writer"]
     items = items_of(attempt_id)
-    save(owner, attempt_id, writer, 1, right_answers(items))
+    page = window(owner, attempt_id)
+    page.answer_all(right_answers(items))
+    page.save()
     before = fresh_attempt(attempt_id)
-    snapshot = (before.status, before.writer, before.save_seq, {k: i.response for k, i in items_of(attempt_id).items()})
+    snapshot = (before.status, before.rev, {k: i.response for k, i in items_of(attempt_id).items()})
 
     intruder = signed_in(app, getattr(world, who))
     routes = list(_candidate_urls(app, attempt_id))
     assert {(m, u.replace(str(attempt_id), "{a}", 1)) for m, u in routes} >= set(CANDIDATE_ROUTES)
     wrong = []
     for method, url in routes:
-        body = {"writer": writer, "seq": 50, "answers": {}} if method == "POST" else None
+        body = None
+        if method == "POST":  # the owner's own window's next change, replayed by someone else
+            page.answer(items["single"].position, {})
+            body = page.body()
         response = intruder.open(url, method=method, json=body)
         if response.status_code != 404:
             wrong.append(f"{method} {url}: {response.status_code}")
     assert not wrong, f"{who} reached the collector's attempt:\n" + "\n".join(wrong)
     after = fresh_attempt(attempt_id)
-    assert (after.status, after.writer, after.save_seq,
-            {k: i.response for k, i in items_of(attempt_id).items()}) == snapshot
+    assert (after.status, after.rev, {k: i.response for k, i in items_of(attempt_id).items()}) == snapshot
 
 
 def test_a_candidate_outside_the_audience_cannot_see_or_start_the_exam(app, world, clock):

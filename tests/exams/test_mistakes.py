@@ -13,6 +13,7 @@ from app.courses.catalog import find_course
 from app.exams import attempts as flow
 from app.exams import practice
 from app.exams.mistakes import mistake_book, mistakes_of, wrong_question_ids
+from app.exams.saving import answer_at_once
 from app.exams.services import RuleData
 from app.extensions import db
 from tests import factories
@@ -41,7 +42,6 @@ def _exam(users, made, now, **settings):
 def _sit(exam, candidate, now):
     """Single wrong, multiple half right, true/false right, fill-in wrong; submitted at now + 5 minutes."""
     attempt = flow.start_attempt(candidate, exam, now=now, ip="t")
-    writer = flow.claim(attempt, now=now)
     responses = {}
     for item in attempt.items:
         key, order = item.version.key, item.option_order
@@ -54,8 +54,7 @@ def _sit(exam, candidate, now):
                 responses[item.position] = key["truth"]
             case "fill_blank":
                 responses[item.position] = ["四十", "xyz"]
-    flow.save_answers(attempt, writer=writer, seq=1, responses=responses, flagged=set(),
-                      now=now + timedelta(minutes=4), grace=GRACE)
+    answer_at_once(attempt, responses, window="test", now=now + timedelta(minutes=4), grace=GRACE)
     flow.submit(attempt, now=now + timedelta(minutes=5), grace=GRACE, actor=candidate, ip="t")
     db.session.commit()
     return attempt

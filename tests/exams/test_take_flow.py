@@ -1,4 +1,4 @@
-"""The candidate's way through an exam over HTTP: list, start page, paper, claim, autosave, submit, result."""
+"""The candidate's way through an exam over HTTP: list, start page, paper, autosave, submit, result."""
 
 import re
 from datetime import timedelta
@@ -13,7 +13,7 @@ from app.audit.models import AuditEvent
 from app.exams.models import Attempt, PaperItem
 from app.extensions import db
 from tests import factories
-from tests.exams.take_helpers import claim, empty_fields, make_exam, position_of, right_fields, save, start
+from tests.exams.take_helpers import make_exam, position_of, right_fields, save_fields, start, window
 
 # Page texts are checked in English; the Chinese catalog is checked by tests/core/test_translations.py.
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
@@ -51,7 +51,7 @@ def test_an_exam_outside_the_audience_is_not_found(client, users, login):
     assert exam.title not in client.get("/my/exams").get_data(as_text=True)
 
 
-def test_start_paper_claim_save_submit_and_result(client, candidate, exam):
+def test_start_paper_save_submit_and_result(client, candidate, exam):
     attempt = start(client, exam)
     paper = client.get(f"/my/attempts/{attempt.id}")
     assert paper.status_code == 200
@@ -60,12 +60,19 @@ def test_start_paper_claim_save_submit_and_result(client, candidate, exam):
         assert f'id="q{item.position}"' in body and f'id="nav-{item.position}"' in body
     assert 'src="/static/js/exam.js"' in body
 
-    claimed = claim(client, attempt).get_json()
-    assert claimed["seq"] == 0 and claimed["saved_at"] is None and 0 < claimed["remaining"] <= 30 * 60
-    saved = save(client, attempt, claimed["writer"], 1, right_fields(attempt), flagged=[2])
+    page = window(client, attempt)
+    first = page.save()  # the page's first request: nothing to send, what changed since it was rendered
+    assert first.status_code == 200
+    assert first.get_json() | {"remaining": 0} == {"status": "saved", "rev": 0, "saved_at": None, "results": [],
+                                                   "items": [], "remaining": 0}
+    assert 0 < first.get_json()["remaining"] <= 30 * 60
+    page.answer_all(right_fields(attempt), flagged=[2])
+    saved = page.save()
     assert saved.status_code == 200
     data = saved.get_json()
-    assert data["status"] == "saved" and data["seq"] == 1 and data["saved_at"] and data["remaining"] > 0
+    assert data["status"] == "saved" and data["saved_at"] and data["remaining"] > 0
+    assert {result["outcome"] for result in data["results"]} == {"stored"} and len(data["results"]) == 4
+    assert not page.latest
     items = db.session.scalars(select(PaperItem).where(PaperItem.attempt_id == attempt.id)).all()
     assert all(item.response is not None for item in items)
     assert [item.position for item in items if item.flagged] == [2]
@@ -80,11 +87,10 @@ def test_start_paper_claim_save_submit_and_result(client, candidate, exam):
 
 def test_the_submit_page_lists_unanswered_questions_first_then_flagged(client, candidate, exam):
     attempt = start(client, exam)
-    writer = claim(client, attempt).get_json()["writer"]
     answers = right_fields(attempt)
     single = position_of(attempt, "single")
     answers[f"q{single}"] = []
-    save(client, attempt, writer, 1, answers, flagged=[1, 3])
+    save_fields(client, attempt, answers, flagged=[1, 3])
     page = client.get(f"/my/attempts/{attempt.id}/submit").get_data(as_text=True)
     assert page.index('id="unanswered-list"') < page.index('id="flagged-list"')
     unanswered = page[page.index('id="unanswered-list"'):page.index('id="flagged-list"')]
@@ -93,9 +99,8 @@ def test_the_submit_page_lists_unanswered_questions_first_then_flagged(client, c
 
 def test_resume_after_a_reload_restores_answers_flags_and_the_servers_time(client, candidate, exam, monkeypatch):
     attempt = start(client, exam)
-    writer = claim(client, attempt).get_json()["writer"]
     answers = right_fields(attempt)
-    save(client, attempt, writer, 1, answers, flagged=[3])
+    assert save_fields(client, attempt, answers, flagged=[3]).status_code == 200
     monkeypatch.setattr("app.exams.views.take.utcnow", lambda: attempt.started_at + timedelta(minutes=10))
 
     again = client.post(f"/my/exams/{exam.id}/start")  # "Resume"
@@ -110,8 +115,10 @@ def test_resume_after_a_reload_restores_answers_flags_and_the_servers_time(clien
     assert re.search(r'class="exam-cell answered flagged"\s+data-position="3"', body)
     assert 'data-position="3" aria-pressed="true"' in body
     assert 'data-remaining="1200"' in body
-    reclaimed = claim(client, attempt).get_json()
-    assert reclaimed["remaining"] == 1200 and reclaimed["saved_at"] and reclaimed["writer"] != writer
+    reloaded = window(client, attempt)
+    shown = {name: values for fields, _flag in reloaded.shown.values() for name, values in fields.items()}
+    assert {name: sorted(shown[name]) for name in answers} == {name: sorted(v) for name, v in answers.items()}
+    assert reloaded.save().get_json()["remaining"] == 1200
 
 
 def test_starting_twice_resumes_the_same_attempt(client, candidate, exam):
@@ -121,12 +128,11 @@ def test_starting_twice_resumes_the_same_attempt(client, candidate, exam):
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 1
 
 
-def test_a_json_submit_saves_the_final_state_first(client, candidate, exam):
+def test_a_json_submit_saves_the_last_changes_first(client, candidate, exam):
     attempt = start(client, exam)
-    writer = claim(client, attempt).get_json()["writer"]
-    save(client, attempt, writer, 1, empty_fields(attempt))
-    response = client.post(f"/my/attempts/{attempt.id}/submit",
-                           json={"writer": writer, "seq": 2, "answers": right_fields(attempt), "flagged": []})
+    page = window(client, attempt)
+    page.answer_all(right_fields(attempt))
+    response = page.send("submit")
     assert response.status_code == 200
     assert response.get_json() == {"status": "submitted", "result_url": f"/my/attempts/{attempt.id}/result"}
     db.session.expire_all()
@@ -137,7 +143,7 @@ def test_a_json_submit_saves_the_final_state_first(client, candidate, exam):
 def test_submitting_twice_changes_nothing_the_second_time(client, candidate, exam):
     attempt = start(client, exam)
     assert client.post(f"/my/attempts/{attempt.id}/submit").status_code == 302
-    again = client.post(f"/my/attempts/{attempt.id}/submit", json={"writer": "x", "seq": 1, "answers": {}})
+    again = client.post(f"/my/attempts/{attempt.id}/submit", json={"known": 0, "changes": []})
     assert again.status_code == 200 and again.get_json()["status"] == "submitted"
     assert client.post(f"/my/attempts/{attempt.id}/submit").status_code == 302
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
@@ -169,8 +175,7 @@ def test_short_answers_wait_for_a_trainer(client, users, login):
                      release_review="at_submit")
     login(users[Role.COLLECTOR])
     attempt = start(client, exam)
-    writer = claim(client, attempt).get_json()["writer"]
-    save(client, attempt, writer, 1, right_fields(attempt))
+    save_fields(client, attempt, right_fields(attempt))
     client.post(f"/my/attempts/{attempt.id}/submit")
     page = client.get(f"/my/attempts/{attempt.id}/result").get_data(as_text=True)
     assert "waiting for a trainer to grade" in page and "Correct answer" not in page

@@ -86,6 +86,12 @@ class QuestionKind(ABC):
         values = form_values(form, name_prefix)
         return values[0] if values else None
 
+    def form_fields(self, response, name_prefix: str) -> dict[str, list[str]]:
+        """The inputs that submit `response`, as the paper's script sends them: read_response's inverse.
+
+        A window uses them to show an answer another window saved; {} means every input empty."""
+        return {} if response is None else {name_prefix: [str(response)]}
+
     @abstractmethod
     def grade(self, version, response: object, option_order: list[int] | None = None,
               policy: MultiplePolicy = ALL_OR_NOTHING) -> Grade:

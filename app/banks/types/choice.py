@@ -39,6 +39,10 @@ class _ChoiceKind(QuestionKind):
         return replace(review, options=options,
                        explanation_html=review.explanation_html + _legend(version.explanation or "", order))
 
+    def form_fields(self, response, name_prefix):
+        chosen = self._chosen_positions(response)
+        return {name_prefix: [str(position) for position in sorted(chosen)]} if chosen else {}
+
     @abstractmethod
     def _chosen_positions(self, response) -> frozenset[int]:
         """The displayed positions a response picks (empty for anything malformed)."""

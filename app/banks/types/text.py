@@ -32,6 +32,9 @@ class TrueFalse(QuestionKind):
     def read_response(self, form, name_prefix):
         return {"true": True, "false": False}.get(super().read_response(form, name_prefix))
 
+    def form_fields(self, response, name_prefix):
+        return {name_prefix: ["true" if response else "false"]} if isinstance(response, bool) else {}
+
     def grade(self, version, response, option_order=None, policy=ALL_OR_NOTHING) -> Grade:
         truth = (version.key or {}).get("truth")
         return self._full_or_nothing(version, isinstance(response, bool) and isinstance(truth, bool)
@@ -69,6 +72,11 @@ class FillBlank(QuestionKind):
             answers.append(str(values[0]) if values else "")
         return answers
 
+    def form_fields(self, response, name_prefix):
+        if not isinstance(response, (list, tuple)):
+            return {}
+        return {f"{name_prefix}-{number}": [str(text)] for number, text in enumerate(response, start=1)}
+
     def grade(self, version, response, option_order=None, policy=ALL_OR_NOTHING) -> Grade:
         points = points_of(version)
         blanks = self._key_blanks(version)
@@ -98,6 +106,9 @@ class ShortAnswer(QuestionKind):
     def read_response(self, form, name_prefix):
         value = super().read_response(form, name_prefix)
         return value if isinstance(value, str) else None
+
+    def form_fields(self, response, name_prefix):
+        return {name_prefix: [response]} if isinstance(response, str) else {}
 
     def grade(self, version, response, option_order=None, policy=ALL_OR_NOTHING) -> Grade:
         return Grade(score=None, correct=None, max_points=points_of(version))

@@ -20,9 +20,10 @@ from app.core.permissions import ANY_USER, allow
 from app.courses.models import Course
 from app.exams import mistakes as book
 from app.exams import practice as service
-from app.exams.attempts import has_open_attempt, storable
+from app.exams.attempts import has_open_attempt
 from app.exams.models import PracticeAnswer
 from app.exams.papers import image_data_url
+from app.exams.saving import storable
 from app.exams.views import bp
 from app.extensions import db
 

@@ -1,9 +1,10 @@
-"""Routes of the candidate's side: my exams, the start page, the paper with autosave (claim, save, time),
-submit and the result with its review. The URL/JSON contract is in the project notes (candidate_contract).
+"""Routes of the candidate's side: my exams, the start page, the paper with autosave (save: the changes a
+window sends, and what changed elsewhere, in one JSON exchange), submit and the result with its review. The
+JSON contract and its invariant are in docs/autosave.md and app/exams/saving.py.
 
-Every page and JSON here first closes the candidate's overdue attempts (SECURITY 13), except save, whose
-conditional UPDATE must stay the request's first write (SQLite takes the write lock there); a refused save
-closes them afterwards. While an attempt is in progress nothing here carries a key, correctness or a
+Every page and JSON here first closes the candidate's overdue attempts (SECURITY 13), except save and the
+JSON submit, whose conditional UPDATE of the attempt must stay the request's first write (SQLite takes the
+write lock there); a save that finds the attempt over closes it afterwards. While an attempt is in progress nothing here carries a key, correctness or a
 score (SECURITY 19).
 """
 
@@ -15,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.i18n import lazy_gettext as _l
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
 from app.exams import attempts as flow
-from app.exams import papers
+from app.exams import papers, saving
 from app.exams.models import Attempt, Exam
 from app.exams.permissions import owns_attempt
 from app.exams.services import total_points
@@ -40,14 +42,6 @@ def _own_attempt(attempt_id: int) -> Attempt:
     if attempt is None or not owns_attempt(current_user, attempt):
         abort(404)
     return attempt
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _over(attempt: Attempt):
-    return jsonify(status="over", result_url=url_for("exams.result", attempt_id=attempt.id)), 410
 
 
 def _invalid(error: papers.InvalidState):
@@ -114,51 +108,45 @@ def paper(attempt_id: int):
                            remaining=flow.remaining_seconds(attempt, now))
 
 
-@bp.post("/my/attempts/<int:attempt_id>/claim")
-@allow(ANY_USER)
-def claim(attempt_id: int):
-    now = utcnow()
-    attempt = _own_attempt(attempt_id)
+def _save_sent(attempt: Attempt, now):
+    """The request's changes stored (not yet committed), as a saving.Sync; or the 400 response to send."""
+    try:
+        sent = papers.read_sync(request.get_json(silent=True), request.content_length)
+        return saving.save_sent(attempt, sent.changes, known=sent.known, now=now, grace=_grace())
+    except papers.InvalidState as error:
+        db.session.rollback()
+        return _invalid(error)
+    except saving.UnknownPosition as error:
+        db.session.rollback()
+        return _invalid(papers.InvalidState(_l("Question %(n)d is not on this paper, or was sent twice.",
+                                               n=error.position)))
+
+
+def _over_with(attempt: Attempt, sync: saving.Sync, now):
+    """410: the attempt is over; which of the window's changes were stored before it closed."""
+    db.session.rollback()
     _close_overdue(now)
-    writer = flow.claim(attempt, now=now) if attempt.in_progress else None
-    if writer is None:
-        return _over(attempt)
-    db.session.commit()
-    return jsonify(writer=writer, seq=0, remaining=flow.remaining_seconds(attempt, now),
-                   deadline=_iso(attempt.deadline_at), saved_at=_iso(attempt.saved_at))
+    return jsonify(status="over", result_url=url_for("exams.result", attempt_id=attempt.id),
+                   **papers.sync_json(sync)), 410
 
 
 @bp.post("/my/attempts/<int:attempt_id>/save")
 @allow(ANY_USER)
 def save(attempt_id: int):
+    """Store the window's changes and tell it what changed: 200 when every change was acknowledged, 409 when
+    some were refused (the stored answers come back), 410 when the attempt is over (nothing stored)."""
     now = utcnow()
     attempt = _own_attempt(attempt_id)
-    try:
-        state = papers.read_state(request.get_json(silent=True), request.content_length)
-    except papers.InvalidState as error:
-        return _invalid(error)
-    result = flow.save_answers(attempt, writer=state.writer, seq=state.seq,
-                               responses=flow.read_responses(attempt, state.form), flagged=state.flagged,
-                               now=now, grace=_grace())
-    if result.status == "over":
-        db.session.rollback()
-        _close_overdue(now)
-        return _over(attempt)
+    sync = _save_sent(attempt, now)
+    if not isinstance(sync, saving.Sync):
+        return sync
+    if sync.over:
+        return _over_with(attempt, sync, now)
     remaining = flow.remaining_seconds(attempt, now)  # before commit expires the attempt (no reload)
     db.session.commit()
-    if result.status == "elsewhere":
-        return jsonify(status="elsewhere"), 409
-    return jsonify(status=result.status, saved_at=_iso(result.saved_at), seq=result.seq, remaining=remaining)
-
-
-@bp.get("/my/attempts/<int:attempt_id>/time")
-@allow(ANY_USER)
-def time(attempt_id: int):
-    now = utcnow()
-    attempt = _own_attempt(attempt_id)
-    _close_overdue(now)
-    return jsonify(status=attempt.status, remaining=flow.remaining_seconds(attempt, now) if attempt.in_progress else 0,
-                   deadline=_iso(attempt.deadline_at))
+    if sync.all_acknowledged:
+        return jsonify(status="saved", remaining=remaining, **papers.sync_json(sync))
+    return jsonify(status="refused", remaining=remaining, **papers.sync_json(sync)), 409
 
 
 @bp.get("/my/attempts/<int:attempt_id>/submit")
@@ -178,25 +166,32 @@ def submit_page(attempt_id: int):
 @bp.post("/my/attempts/<int:attempt_id>/submit")
 @allow(ANY_USER)
 def submit(attempt_id: int):
+    """Close the attempt with its saved answers. The page's JSON submit at time-up carries its last changes:
+    they are stored first, and a submit that could not store every one of them is not made — 409 with the
+    stored answers (show them, submit again), 410 when the attempt was already over."""
     now = utcnow()
     attempt = _own_attempt(attempt_id)
-    as_json = request.is_json
-    if as_json:
-        try:
-            state = papers.read_state(request.get_json(silent=True), request.content_length)
-        except papers.InvalidState as error:
-            return _invalid(error)
-        if attempt.in_progress:  # the final state first, if this window may still save
-            flow.save_answers(attempt, writer=state.writer, seq=state.seq,
-                              responses=flow.read_responses(attempt, state.form), flagged=state.flagged,
-                              now=now, grace=_grace())
-    if attempt.in_progress:
-        flow.submit(attempt, now=now, grace=_grace(), actor=current_user, ip=client_ip())
-    db.session.commit()
     result_url = url_for("exams.result", attempt_id=attempt.id)
-    if as_json:
-        return jsonify(status="submitted", result_url=result_url)
-    return redirect(result_url)
+    if not request.is_json:
+        if attempt.in_progress:
+            flow.submit(attempt, now=now, grace=_grace(), actor=current_user, ip=client_ip())
+            db.session.commit()
+        return redirect(result_url)
+    sync = _save_sent(attempt, now)
+    if not isinstance(sync, saving.Sync):
+        return sync
+    if sync.over:
+        if attempt.submitted_how == "candidate" and sync.all_acknowledged:
+            return jsonify(status="submitted", result_url=result_url)  # a repeat of a submit that was made
+        return _over_with(attempt, sync, now)
+    if not sync.all_acknowledged:
+        db.session.commit()
+        return jsonify(status="refused", **papers.sync_json(sync)), 409
+    submitted = flow.submit(attempt, now=now, grace=_grace(), actor=current_user, ip=client_ip())
+    db.session.commit()
+    if not submitted and attempt.submitted_how != "candidate":
+        return _over_with(attempt, sync, now)
+    return jsonify(status="submitted", result_url=result_url)
 
 
 @bp.get("/my/attempts/<int:attempt_id>/result")

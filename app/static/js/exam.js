@@ -1,6 +1,16 @@
-/* The exam paper: claim the writing window, autosave (debounced on change and every 15 s), keep unsent
- * answers in localStorage until the server confirms them (SECURITY 32), resend with backoff, show the
- * server's time, submit at time-up. Settings come from data- attributes of #exam-paper (no inline script).
+/* The exam paper: every answer change is kept in this window's journal (localStorage) until the server
+ * acknowledges it, sent one request at a time (on change after a short pause, every 15 s, when the
+ * connection returns), and the server's answers from other windows are shown as they arrive. Settings come
+ * from data- attributes of #exam-paper (no inline script).
+ *
+ * The protocol (app/exams/saving.py, docs/autosave.md): each change names its window, its number in this
+ * window (in the order the candidate made them) and `seen` — the stored change whose answer this window
+ * showed when the candidate changed the question. The server stores a change only if it comes after the
+ * stored one; otherwise it refuses it and sends the stored answer, which this page then shows and says so.
+ *
+ * INVARIANT (the page's half): a change leaves `latest` and the journal only when the server acknowledged
+ * it (outcome "stored" or "replaced"), or refused it and this page showed the stored answer instead with a
+ * notice. Nothing else marks a change as saved: not a reload, not a timeout, not a reply to an older request.
  */
 (function () {
   "use strict";
@@ -11,75 +21,99 @@
     return;
   }
   var cfg = root.dataset;
-  var storageKey = "exam-attempt-" + cfg.attempt;
   var DEBOUNCE_MS = 1500;
   var PERIOD_MS = 15000;
-  var TIME_CHECK_MS = 30000;
   var REQUEST_TIMEOUT_MS = 10000;
-  var MAX_BACKOFF_MS = 15000;
+  var MAX_BACKOFF_MS = 30000;
+  var JOURNAL_PREFIX = "exam-" + cfg.attempt + "-w-";
 
-  var writer = null;         // this window's token from claim
-  var seq = 0;               // the last sequence number sent
-  var inFlight = null;       // the save under way (one at a time)
-  var again = false;         // another save was asked for while one was in flight
-  var changes = 0;           // bumps on every change; a save confirms the count it sent
-  var confirmed = 0;
-  var stopped = false;       // another window took over, or the attempt is over
+  var windowId = newWindowId();
+  var journalKey = JOURNAL_PREFIX + windowId;
+  var nextSeq = 1;
+  var known = parseInt(cfg.known || "0", 10);
+  var server = {};     // position → {by, seq}: the stored change this window last learnt of
+  var latest = {};     // position → the newest change not yet acknowledged (or null)
+  var inFlight = null; // the request under way (one at a time)
+  var again = false;   // something asked for a request while one was in flight
+  var stopped = false; // the attempt is over, or a reply said this page cannot save
   var submitting = false;
   var failures = 0;
   var debounceTimer = null;
   var retryTimer = null;
   var deadline = Date.now() + parseInt(cfg.remaining || "0", 10) * 1000;
-  var flagged = new Set();
+  var lastSavedAt = null;
+  var lastRefusedAt = 0;
 
   var countdownText = document.getElementById("countdown-text");
   var countdown = document.getElementById("exam-countdown");
   var status = document.getElementById("save-status");
   var offlineBanner = document.getElementById("offline-banner");
-  var elsewhereBanner = document.getElementById("elsewhere-banner");
+  var refusedBanner = document.getElementById("refused-banner");
+  var stoppedBanner = document.getElementById("stopped-banner");
 
-  document.querySelectorAll(".paper-question").forEach(function (block) {
-    if (block.dataset.flagged === "true") {
-      flagged.add(parseInt(block.dataset.position, 10));
+  function newWindowId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) { bytes[i] = Math.floor(Math.random() * 256); }
     }
-  });
+    return Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
 
-  // --- State of the form ---------------------------------------------------------------------------
+  function blocks() {
+    return Array.prototype.slice.call(document.querySelectorAll(".paper-question"));
+  }
 
-  function collect() {
-    var answers = {};
-    Array.prototype.forEach.call(form.elements, function (el) {
+  function blockOf(position) {
+    return document.querySelector('.paper-question[data-position="' + position + '"]');
+  }
+
+  function pending() {
+    return Object.keys(latest).filter(function (p) { return latest[p]; }).map(function (p) { return latest[p]; });
+  }
+
+  // --- One question's inputs ----------------------------------------------------------------------
+
+  function fieldsOf(block) {
+    var fields = {};
+    block.querySelectorAll("input, textarea").forEach(function (el) {
       if (!el.name || !/^q\d+(-\d+)?$/.test(el.name)) {
         return;
       }
       if (el.type === "radio" || el.type === "checkbox") {
-        answers[el.name] = answers[el.name] || [];
+        fields[el.name] = fields[el.name] || [];
         if (el.checked) {
-          answers[el.name].push(el.value);
+          fields[el.name].push(el.value);
         }
-      } else if (el.tagName === "TEXTAREA" || el.type === "text") {
-        answers[el.name] = [el.value];
+      } else {
+        fields[el.name] = [el.value];  // empty blanks too: blank 2 of 3 is read by its number
       }
     });
-    return {answers: answers, flagged: Array.from(flagged).sort(function (a, b) { return a - b; })};
+    return fields;
   }
 
-  function apply(state) {
-    var answers = state.answers || {};
-    Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || !Object.prototype.hasOwnProperty.call(answers, el.name)) {
-        return;
-      }
-      var values = answers[el.name];
+  function show(position, fields, flagged) {
+    var block = blockOf(position);
+    if (!block) {
+      return;
+    }
+    block.querySelectorAll("input, textarea").forEach(function (el) {
+      var values = (fields && fields[el.name]) || [];
       if (el.type === "radio" || el.type === "checkbox") {
         el.checked = values.indexOf(el.value) !== -1;
-      } else if (el.tagName === "TEXTAREA" || el.type === "text") {
+      } else {
         el.value = values[0] || "";
       }
     });
-    flagged = new Set((state.flagged || []).filter(function (p) { return typeof p === "number"; }));
-    refreshFlags();
+    block.dataset.flagged = flagged ? "true" : "false";
+    refreshFlag(position);
     refreshNavigator();
+  }
+
+  function isFlagged(position) {
+    var block = blockOf(position);
+    return !!block && block.dataset.flagged === "true";
   }
 
   function isAnswered(block) {
@@ -95,14 +129,14 @@
 
   function refreshNavigator() {
     var answered = 0;
-    document.querySelectorAll(".paper-question").forEach(function (block) {
-      var position = parseInt(block.dataset.position, 10);
+    blocks().forEach(function (block) {
+      var position = block.dataset.position;
       var cell = document.getElementById("nav-" + position);
       var done = isAnswered(block);
       answered += done ? 1 : 0;
       if (cell) {
         cell.classList.toggle("answered", done);
-        cell.classList.toggle("flagged", flagged.has(position));
+        cell.classList.toggle("flagged", block.dataset.flagged === "true");
       }
     });
     var count = document.getElementById("answered-count");
@@ -111,57 +145,175 @@
     }
   }
 
-  function refreshFlags() {
-    document.querySelectorAll(".flag-toggle").forEach(function (button) {
-      var on = flagged.has(parseInt(button.dataset.position, 10));
+  function refreshFlag(position) {
+    var button = document.getElementById("flag-" + position);
+    if (button) {
+      var on = isFlagged(position);
       button.setAttribute("aria-pressed", on ? "true" : "false");
       button.classList.toggle("btn-warning", on);
       button.classList.toggle("btn-outline-secondary", !on);
-    });
+    }
   }
 
-  // --- Browser copy ---------------------------------------------------------------------------------
+  // --- Changes and the journal --------------------------------------------------------------------
 
-  function keepLocally(state, unsynced) {
+  function seenFor(position) {
+    var before = latest[position];
+    var seen = {};
+    if (before) {  // built on a change not yet acknowledged: on what it was built on, and on it
+      Object.keys(before.seen).forEach(function (w) { seen[w] = before.seen[w]; });
+      seen[before.win] = Math.max(seen[before.win] || 0, before.seq);
+    } else if (server[position] && server[position].by) {
+      seen[server[position].by] = server[position].seq;
+    }
+    return seen;
+  }
+
+  function record(position) {
+    var block = blockOf(position);
+    latest[position] = {
+      q: parseInt(position, 10), fields: fieldsOf(block), flagged: block.dataset.flagged === "true",
+      win: windowId, seq: nextSeq++, seen: seenFor(position), at: Date.now()
+    };
+    writeJournal();
+  }
+
+  function writeJournal() {
+    var changes = pending();
     try {
-      window.localStorage.setItem(storageKey, JSON.stringify({state: state, unsynced: unsynced, at: Date.now()}));
+      if (changes.length) {
+        window.localStorage.setItem(journalKey, JSON.stringify({changes: changes}));
+      } else {
+        window.localStorage.removeItem(journalKey);
+      }
     } catch (e) { /* storage full or blocked: the server copy is all there is */ }
   }
 
-  function localCopy() {
-    try {
-      var kept = JSON.parse(window.localStorage.getItem(storageKey) || "null");
-      return kept && kept.unsynced && kept.state && typeof kept.state.answers === "object" ? kept.state : null;
-    } catch (e) {
-      return null;
-    }
+  function sameChange(a, b) {
+    return !!a && !!b && a.win === b.win && a.seq === b.seq;
   }
 
-  // --- Talking to the server ------------------------------------------------------------------------
+  /* Changes a closed or reloaded window of this browser left unacknowledged: per question the newest (same
+     browser, same clock), built on the others; dropped if the page already shows it (or later) as stored. */
+  function adoptJournals() {
+    var found = {};
+    var keys = [];
+    try {
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf(JOURNAL_PREFIX) === 0 && key !== journalKey) {
+          keys.push(key);
+        }
+      }
+      keys.forEach(function (key) {
+        var kept = JSON.parse(window.localStorage.getItem(key) || "null");
+        ((kept && kept.changes) || []).forEach(function (change) {
+          if (change && typeof change.q === "number" && blockOf(change.q) && typeof change.win === "string") {
+            (found[change.q] = found[change.q] || []).push(change);
+          }
+        });
+      });
+    } catch (e) {
+      return;
+    }
+    Object.keys(found).forEach(function (position) {
+      var changes = found[position].sort(function (a, b) { return a.at - b.at; });
+      var chosen = changes[changes.length - 1];
+      chosen.seen = chosen.seen || {};
+      changes.slice(0, -1).forEach(function (older) {
+        chosen.seen[older.win] = Math.max(chosen.seen[older.win] || 0, older.seq);
+      });
+      var stored = server[position];
+      if (stored && stored.by === chosen.win && stored.seq >= chosen.seq) {
+        return;  // already stored, or replaced by a later change of the same window
+      }
+      latest[position] = chosen;
+      show(position, chosen.fields, chosen.flagged);
+    });
+    writeJournal();
+    keys.forEach(function (key) {
+      try { window.localStorage.removeItem(key); } catch (e) { /* ignore */ }
+    });
+  }
 
-  function request(method, url, body) {
+  // --- Talking to the server ----------------------------------------------------------------------
+
+  function request(url, body) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    var options = {
-      method: method,
+    return fetch(url, {
+      method: "POST",
       credentials: "same-origin",
-      headers: {"Accept": "application/json", "X-CSRFToken": cfg.csrf},
+      headers: {"Accept": "application/json", "Content-Type": "application/json", "X-CSRFToken": cfg.csrf},
       redirect: "error",
+      body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
-    };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
+    }).then(function (response) {
       if (timer) { clearTimeout(timer); }
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return {status: response.status, data: data};
+        return {status: response.status, data: data, retryAfter: parseInt(response.headers.get("Retry-After"), 10)};
       });
     }, function (error) {
       if (timer) { clearTimeout(timer); }
       throw error;
     });
+  }
+
+  function body() {
+    return {
+      known: known,
+      changes: pending().map(function (c) {
+        return {q: c.q, fields: c.fields, flagged: c.flagged, win: c.win, seq: c.seq, seen: c.seen};
+      })
+    };
+  }
+
+  /* A reply's outcomes and items: acknowledged changes leave the journal; refused ones give way to the stored
+     answer (with a notice); answers other windows saved are shown where this window has no change of its own. */
+  function absorb(data, sent) {
+    var refused = [];
+    (data.results || []).forEach(function (result) {
+      var change = sent.filter(function (c) { return c.win === result.win && c.seq === result.seq; })[0];
+      if (!change) {
+        return;
+      }
+      var position = change.q;
+      if (result.outcome === "stored" || result.outcome === "replaced") {
+        if (sameChange(latest[position], change)) {
+          latest[position] = null;
+        }
+        if (result.outcome === "stored") {
+          server[position] = {by: change.win, seq: change.seq};
+        }
+      } else if (result.outcome === "refused" && latest[position]) {
+        latest[position] = null;  // it and any change built on it: the stored answer is shown below
+        refused.push(position);
+      }
+    });
+    (data.items || []).forEach(function (item) {
+      if (latest[item.q]) {
+        return;
+      }
+      server[item.q] = {by: item.by, seq: item.seq};
+      show(item.q, item.fields, item.flagged);
+    });
+    if (typeof data.rev === "number" && data.rev > known) {
+      known = data.rev;
+    }
+    writeJournal();
+    if (refused.length) {
+      lastRefusedAt = Date.now();
+      notice(refusedBanner, "refused-text", cfg.msgRefused.replace("{numbers}", numbers(refused)));
+    }
+  }
+
+  function numbers(positions) {
+    return positions.map(Number).sort(function (a, b) { return a - b; }).join(", ");
+  }
+
+  function notice(banner, textId, text) {
+    document.getElementById(textId).textContent = text;
+    banner.classList.remove("d-none");
   }
 
   function formatClock(iso) {
@@ -175,9 +327,14 @@
     }
   }
 
-  function showSaved(iso) {
-    status.textContent = cfg.msgSaved.replace("{time}", formatClock(iso));
-    status.classList.remove("exam-save-warning");
+  function refreshStatus() {
+    if (pending().length) {
+      status.textContent = cfg.msgUnsaved;
+      status.classList.add("exam-save-warning");
+    } else if (lastSavedAt) {
+      status.textContent = cfg.msgSaved.replace("{time}", formatClock(lastSavedAt));
+      status.classList.remove("exam-save-warning");
+    }
   }
 
   function resync(remaining) {
@@ -187,34 +344,46 @@
     }
   }
 
-  function goResult(url) {
-    stopped = true;
-    window.location.assign(url || cfg.resultUrl);
-  }
-
-  function offline() {
-    offlineBanner.classList.remove("d-none");
-    status.textContent = cfg.msgUnsaved;
-    status.classList.add("exam-save-warning");
-    failures += 1;
-    var wait = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures - 1));
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () { writer ? save() : claim(); }, wait);
-  }
-
-  function elsewhere() {
+  function stop(text) {
     stopped = true;
     clearTimeout(debounceTimer);
     clearTimeout(retryTimer);
-    elsewhereBanner.classList.remove("d-none");
     offlineBanner.classList.add("d-none");
-    status.textContent = cfg.msgUnsaved;
-    status.classList.add("exam-save-warning");
-    form.querySelectorAll("input, textarea, button, fieldset").forEach(function (el) { el.disabled = true; });
+    form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
+    notice(stoppedBanner, "stopped-text", text);
   }
 
-  function save() {
-    if (stopped || submitting || !writer) {
+  /* 410: the attempt is over. Changes it did not store are named; without any, on to the result. */
+  function over(data, sent) {
+    absorb(data, sent);
+    var lost = pending().map(function (c) { return c.q; });
+    if (lost.length) {
+      stop(cfg.msgLate.replace("{numbers}", numbers(lost)));
+      return;
+    }
+    stopped = true;
+    window.location.assign(data.result_url || cfg.resultUrl);
+  }
+
+  function retryLater(retryAfter, action) {
+    failures += 1;
+    var wait = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures - 1));
+    if (retryAfter > 0) {
+      wait = Math.max(wait, retryAfter * 1000);
+    }
+    wait = wait / 2 + Math.random() * wait / 2;  // jitter: a room of candidates does not retry in step
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(action, wait);
+  }
+
+  function offline(retryAfter) {
+    offlineBanner.classList.remove("d-none");
+    refreshStatus();
+    retryLater(retryAfter, sync);
+  }
+
+  function sync() {
+    if (stopped || submitting) {
       return Promise.resolve(false);
     }
     if (inFlight) {
@@ -223,99 +392,65 @@
     }
     clearTimeout(debounceTimer);
     clearTimeout(retryTimer);
-    var state = collect();
-    var sent = changes;
-    seq += 1;
-    status.textContent = cfg.msgSaving;
-    inFlight = request("POST", cfg.saveUrl, {writer: writer, seq: seq, answers: state.answers, flagged: state.flagged})
-      .then(function (reply) {
-        if (reply.status === 200) {
-          failures = 0;
-          offlineBanner.classList.add("d-none");
-          showSaved(reply.data.saved_at);
-          resync(reply.data.remaining);
-          if (sent > confirmed) {
-            confirmed = sent;
-          }
-          if (confirmed === changes) {
-            keepLocally(state, false);  // only now: the server has these answers
-          }
-          return true;
+    var sending = body();
+    var sent = pending();
+    if (sent.length) {
+      status.textContent = cfg.msgSaving;
+    }
+    var processed = false;
+    inFlight = request(cfg.saveUrl, sending).then(function (reply) {
+      if (reply.status === 200 || reply.status === 409) {
+        processed = true;
+        failures = 0;
+        offlineBanner.classList.add("d-none");
+        if (sent.length) {
+          lastSavedAt = reply.data.saved_at || lastSavedAt;
         }
-        if (reply.status === 409) {
-          elsewhere();
-          return false;
-        }
-        if (reply.status === 410) {
-          goResult(reply.data.result_url);
-          return false;
-        }
-        throw new Error("save answered " + reply.status);
-      })
-      .catch(function () {
-        offline();
+        absorb(reply.data, sent);
+        resync(reply.data.remaining);
+        refreshStatus();
+        return reply.status === 200;
+      }
+      if (reply.status === 410) {
+        over(reply.data, sent);
         return false;
-      })
-      .then(function (ok) {
-        inFlight = null;
-        if (again && !stopped) {
-          again = false;
-          schedule(0);
-        }
-        return ok;
-      });
+      }
+      if (reply.status === 400) {
+        stop(cfg.msgError.replace("{error}", reply.data.error || ""));
+        return false;
+      }
+      offline(reply.retryAfter);  // 429, 5xx, a proxy's page: try again later
+      return false;
+    }).catch(function () {
+      offline(0);
+      return false;
+    }).then(function (ok) {
+      inFlight = null;
+      if (again && processed && !stopped && !submitting) {
+        schedule(0);  // asked for while this one was under way (a failed request retries on its own)
+      }
+      again = false;
+      return ok;
+    });
     return inFlight;
   }
 
   function schedule(delay) {
     clearTimeout(debounceTimer);
-    debounceTimer = setTimeout(save, delay);
+    debounceTimer = setTimeout(sync, delay);
   }
 
-  function changed() {
-    if (stopped) {
+  function changed(position) {
+    if (stopped || submitting) {
       return;
     }
-    changes += 1;
-    keepLocally(collect(), true);
+    record(position);
     refreshNavigator();
-    status.textContent = cfg.msgUnsaved;
+    refreshStatus();
     schedule(DEBOUNCE_MS);
   }
 
-  function claim() {
-    return request("POST", cfg.claimUrl, {}).then(function (reply) {
-      if (reply.status === 410) {
-        goResult(reply.data.result_url);
-        return;
-      }
-      if (reply.status !== 200) {
-        throw new Error("claim answered " + reply.status);
-      }
-      writer = reply.data.writer;
-      seq = reply.data.seq || 0;
-      failures = 0;
-      offlineBanner.classList.add("d-none");
-      resync(reply.data.remaining);
-      if (reply.data.saved_at) {
-        showSaved(reply.data.saved_at);
-      }
-      var kept = localCopy();
-      if (kept) {  // answers given while the server could not be reached: put them back and send them
-        apply(kept);
-        changes += 1;
-        save();
-      }
-    }).catch(function () {
-      var kept = localCopy();
-      if (kept && !writer) {
-        apply(kept);
-      }
-      offline();
-    });
-  }
-
-  // --- Time -----------------------------------------------------------------------------------------
+  // --- Time and submitting ------------------------------------------------------------------------
 
   function two(n) {
     return (n < 10 ? "0" : "") + n;
@@ -333,107 +468,110 @@
     }
   }
 
+  /* Time is up: the last changes go with the submit. The server refuses a submit that cannot store them all
+     (another window changed one): the stored answers are shown and the submit is sent again. */
   function timeUp() {
     submitting = true;
     clearTimeout(debounceTimer);
     clearTimeout(retryTimer);
     status.textContent = cfg.msgTimeUp;
-    var state = collect();
-    keepLocally(state, true);
     form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
     var send = function () {
-      var wait = inFlight || Promise.resolve();
-      wait.then(function () {
-        seq += 1;
-        return request("POST", cfg.submitUrl, {writer: writer || "none", seq: seq, answers: state.answers,
-                                               flagged: state.flagged});
-      }).then(function (reply) {
-        if (reply.status === 200 || reply.status === 410) {
-          keepLocally(state, false);
-          goResult(reply.data.result_url);
-          return;
-        }
-        throw new Error("submit answered " + reply.status);
+      (inFlight || Promise.resolve()).then(function () {
+        var sent = pending();
+        return request(cfg.submitUrl, body()).then(function (reply) {
+          if (reply.status === 200) {
+            latest = {};
+            writeJournal();
+            stopped = true;
+            window.location.assign(reply.data.result_url || cfg.resultUrl);
+          } else if (reply.status === 409) {
+            absorb(reply.data, sent);
+            send();
+          } else if (reply.status === 410) {
+            over(reply.data, sent);
+          } else if (reply.status === 400) {
+            stop(cfg.msgError.replace("{error}", reply.data.error || ""));
+          } else {
+            throw new Error("submit answered " + reply.status);
+          }
+        });
       }).catch(function () {
         offlineBanner.classList.remove("d-none");
-        setTimeout(send, 3000);  // the server closes the attempt with its saved answers anyway
+        retryLater(0, send);  // past the grace the server closes the attempt with its saved answers anyway
       });
     };
     send();
   }
 
-  function checkTime() {
-    if (stopped || submitting) {
-      return;
+  // --- Wiring -------------------------------------------------------------------------------------
+
+  blocks().forEach(function (block) {
+    server[block.dataset.position] = {by: block.dataset.by || "", seq: parseInt(block.dataset.seq || "0", 10)};
+  });
+
+  form.addEventListener("change", function (event) {
+    var block = event.target.closest(".paper-question");
+    if (block && (event.target.type === "radio" || event.target.type === "checkbox")) {
+      changed(block.dataset.position);
     }
-    request("GET", cfg.timeUrl).then(function (reply) {
-      if (reply.status !== 200) {
-        return;
-      }
-      if (reply.data.status === "submitted") {
-        goResult();
-        return;
-      }
-      resync(reply.data.remaining);
-    }).catch(function () { /* the save loop reports connection trouble */ });
-  }
-
-  // --- Wiring ---------------------------------------------------------------------------------------
-
-  form.addEventListener("change", changed);
+  });
   form.addEventListener("input", function (event) {
-    if (event.target.type === "text" || event.target.tagName === "TEXTAREA") {
-      changed();
+    var block = event.target.closest(".paper-question");
+    if (block && (event.target.type === "text" || event.target.tagName === "TEXTAREA")) {
+      changed(block.dataset.position);
     }
   });
   form.addEventListener("submit", function (event) { event.preventDefault(); });
 
   document.querySelectorAll(".flag-toggle").forEach(function (button) {
     button.addEventListener("click", function () {
-      var position = parseInt(button.dataset.position, 10);
-      if (flagged.has(position)) {
-        flagged.delete(position);
-      } else {
-        flagged.add(position);
-      }
-      refreshFlags();
-      changed();
+      var position = button.dataset.position;
+      var block = blockOf(position);
+      block.dataset.flagged = block.dataset.flagged === "true" ? "false" : "true";
+      refreshFlag(position);
+      changed(position);
     });
   });
 
-  document.querySelectorAll("#submit-link, #submit-link-bottom").forEach(function (link) {
+  document.getElementById("refused-close").addEventListener("click", function () {
+    refusedBanner.classList.add("d-none");
+  });
+
+  /* To the submit page only once everything this window changed is stored. */
+  document.querySelectorAll(".exam-submit-link").forEach(function (link) {
     link.addEventListener("click", function (event) {
       if (stopped) {
         return;
       }
       event.preventDefault();
-      var target = link.href;
+      var clicked = Date.now();
       var go = function () {
-        if (confirmed === changes) {
-          window.location.assign(target);
+        if (!pending().length && lastRefusedAt < clicked) {  // a refusal just shown must be read first
+          stopped = true;
+          window.location.assign(link.href);
         }
       };
-      if (confirmed === changes && !inFlight) {
-        go();
-        return;
-      }
-      (inFlight || Promise.resolve()).then(function () { return confirmed === changes ? true : save(); }).then(go);
+      (inFlight || Promise.resolve()).then(function () { return pending().length ? sync() : true; }).then(go);
     });
   });
 
   window.addEventListener("online", function () {
     if (!stopped && !submitting) {
-      writer ? save() : claim();
+      failures = 0;
+      sync();
     }
   });
 
+  adoptJournals();
+  refreshNavigator();
+  refreshStatus();
   setInterval(tick, 1000);
   setInterval(function () {
     if (!inFlight && !stopped && !submitting) {
-      save();
+      sync();
     }
   }, PERIOD_MS);
-  setInterval(checkTime, TIME_CHECK_MS);
   tick();
-  claim();
+  sync();
 }());
