@@ -1,7 +1,7 @@
 """question identity: stable IDs per course, the letter rule, identities recomputed
 
 Revision ID: 0010_question_identity
-Revises: 0008_api_clients
+Revises: 0009_answer_changes
 Create Date: 2026-12-07 07:14:04.782246
 
 Every version's `fingerprint` becomes its identity across the banks of a course (text, options in any
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_question_identity'
-down_revision = '0008_api_clients'
+down_revision = '0009_answer_changes'
 branch_labels = None
 depends_on = None
 
