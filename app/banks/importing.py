@@ -10,7 +10,7 @@ then. `import_bank` raises `BankImportRejected` (nothing written) on any error; 
 commits once, or rolls back.
 
 Formats, by the file's extension:
-- `.csv`, `.xlsx` → our table format (DESIGN.md, "Question bank file format");
+- `.csv`, `.xlsx` → our table format (README, "Question bank file format");
 - `.zip` → one CSV/XLSX bank and the images its 图片 column names (app.banks.zipped);
 - `.xml` → Moodle XML; `.gift` → GIFT; `.aiken` → Aiken;
 - `.txt` → GIFT or Aiken, as `format` says; with "auto" (the default) a text is Aiken when it has
@@ -18,11 +18,25 @@ Formats, by the file's extension:
   overrides the extension of a `.gift` or `.aiken` file; it does not apply to the other formats.
 
 Decisions:
-- Duplicates are warnings, not errors, and are skipped: a question with the same fingerprint (type, stem
-  and options, normalised: app.banks.keys.fingerprint) as an active question of the bank, or as an
+- All or nothing, except two choices the trainer makes explicitly (web: the preview's buttons; CLI:
+  `--skip-unsupported`, `--skip-existing`): questions of types we do not have (matching, numerical …,
+  named by number and title) stop the import unless the trainer imports the others; questions another
+  bank of the course already has are warnings, imported unless the trainer skips them.
+- Repeats are warnings, not errors, and are skipped: a question with the same identity (text, options in
+  any order and picture, normalised: app.banks.identity) as an active question of the bank, or as an
   earlier question of the same file, is not imported; the preview names both places and the result
   counts them (`skipped_duplicates`). Importing the same file twice therefore adds nothing the second
   time. A repeat whose answer differs is flagged as such, so the trainer can fix the question by hand.
+- IDs (编号/ID column, Moodle idnumber; GIFT and Aiken have none) are unique in the course. A row whose
+  ID the course knows updates that question — a new version when its content differs, so papers already
+  drawn keep theirs and no past result changes; the ID must belong to the bank imported into (else an
+  error names the bank that has it). A row with an ID new to the course whose content repeats a question
+  of the bank without an ID gives that question the ID (and updates it); otherwise it is a new question
+  with that ID. An update keeps the question's letter rule (keep_option_order) and its picture unless
+  the row names another; its topics follow the file when the file has a topic column or the row has tags.
+- The letter rule (app.banks.letters): a question whose explanation, text or options name options by
+  letter or point at other options keeps its options in the order written; the preview says which.
+  A short answer without a reference answer is imported with a note.
 - Text is stored as written (Markdown or Moodle HTML), sanitised when shown (app.banks.rendering);
   at import NUL and other control characters (except tab and newline) are removed and line endings
   become "\\n", and the draft is checked again afterwards (a stem of control characters is empty).
@@ -36,8 +50,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import load_only, selectinload
 
 from app.accounts.actors import Actor
 from app.audit import actions
@@ -48,10 +63,20 @@ from app.banks.formats.aiken import parse_aiken
 from app.banks.formats.gift import parse_gift
 from app.banks.formats.moodle_xml import parse_moodle_xml
 from app.banks.formats.table import BANK_MAX_ROWS, HeaderMap, drafts_from_table, match_header
-from app.banks.formats.text import TextFormatError, decode_text, where
-from app.banks.keys import fingerprint, key_of
-from app.banks.models import Bank, Image, Question, QuestionVersion
-from app.banks.services import add_questions, create_bank, find_bank
+from app.banks.formats.text import TextFormatError, Unsupported, decode_text, where
+from app.banks.identity import answer_signature, content_identity
+from app.banks.keys import key_of
+from app.banks.letters import option_references
+from app.banks.models import Bank, Image, Question, QuestionExternalId, QuestionVersion
+from app.banks.services import (
+    add_questions,
+    content_of,
+    create_bank,
+    find_bank,
+    same_content,
+    set_external_ids,
+    update_questions,
+)
 from app.banks.zipped import PackedImage, read_zip
 from app.core.errors import DomainError
 from app.core.i18n import lazy_gettext as _l
@@ -98,6 +123,7 @@ class BankFile:
     format: str = ""  # a FORMAT_LABELS key; "" when the file could not be recognised
     drafts: list[Draft] = field(default_factory=list)  # questions without problems, in file order
     issues: list[Issue] = field(default_factory=list)  # problems: any one means nothing is imported
+    unsupported: list[Issue] = field(default_factory=list)  # questions of types we lack: the trainer may skip them
     notes: list[Issue] = field(default_factory=list)  # worth knowing, no obstacle (ignored columns …)
     images: dict[str, PackedImage] = field(default_factory=dict)  # ZIP only: file name → image
     refused_images: set[str] = field(default_factory=set)  # ZIP images already reported as unusable
@@ -150,9 +176,11 @@ def read_bank_file(data: bytes, filename: str, *, format: str = "auto") -> BankF
         file.format = _text_format(data, extension, format)
         parse = parse_gift if file.format == "gift" else parse_aiken
         file.drafts, file.issues = parse(data)
+    file.unsupported = [issue for issue in file.issues if isinstance(issue, Unsupported)]
+    file.issues = [issue for issue in file.issues if not isinstance(issue, Unsupported)]
     for draft in file.drafts:
         _clean_draft(draft)
-    if not file.drafts and not file.issues:
+    if not file.drafts and not file.issues and not file.unsupported:
         file.issues.append(Issue(_l("The file holds no questions.")))
     return file
 
@@ -222,6 +250,7 @@ def _clean_draft(draft: Draft) -> None:
     draft.source = clean_text(draft.source)
     draft.topics = [clean_text(topic) for topic in draft.topics]
     draft.title = clean_text(draft.title)
+    draft.external_id = clean_text(draft.external_id)
 
 
 # --- Preview -------------------------------------------------------------------------------------
@@ -237,20 +266,51 @@ class Duplicate:
     same_answer: bool
 
 
+@dataclass(frozen=True)
+class InCourse:
+    """A new question whose content another bank of the course already has: imported unless the trainer
+    chooses to skip such questions (no paper holds both either way: app.exams.assembly)."""
+
+    draft: Draft
+    question_id: int
+    bank_name: str
+    same_answer: bool
+
+
+@dataclass(frozen=True)
+class Update:
+    """A question of the bank that a row names by its ID (or, for an ID new to the course, by its content):
+    the row becomes its next version when the content differs."""
+
+    draft: Draft
+    question: Question
+    changed: bool
+    adopts_id: bool  # the question had no ID and takes the row's
+
+
 @dataclass
 class ImportPreview:
     file: BankFile
     bank: Bank | None  # None: the import creates the bank
     bank_name: str = ""
+    skip_unsupported: bool = False  # the trainer chose to import the other questions
+    skip_existing: bool = False  # the trainer chose to skip questions other banks of the course have
     errors: list[Issue] = field(default_factory=list)
-    warnings: list[Issue] = field(default_factory=list)  # duplicates, unused images, ignored columns …
+    warnings: list[Issue] = field(default_factory=list)  # duplicates, letters, unused images, ignored columns …
     duplicates: list[Duplicate] = field(default_factory=list)
-    to_import: list[Draft] = field(default_factory=list)
+    in_course: list[InCourse] = field(default_factory=list)
+    updates: list[Update] = field(default_factory=list)
+    to_import: list[Draft] = field(default_factory=list)  # new questions, as the choices above leave them
     images: dict[str, PackedImage] = field(default_factory=dict)  # name as the rows write it → image used
 
     @property
     def ok(self) -> bool:
+        """No error: the file can be imported (perhaps only after skipping its unsupported questions)."""
         return not self.errors
+
+    @property
+    def unsupported(self) -> list[Issue]:
+        return self.file.unsupported
 
     @property
     def filename(self) -> str:
@@ -261,16 +321,34 @@ class ImportPreview:
         return len(self.duplicates)
 
     @property
+    def skipped_existing(self) -> int:
+        return len(self.in_course) if self.skip_existing else 0
+
+    @property
+    def changed(self) -> int:
+        return sum(update.changed for update in self.updates)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(not update.changed for update in self.updates)
+
+    @property
+    def writes_anything(self) -> bool:
+        return bool(self.to_import) or any(update.changed or update.adopts_id for update in self.updates)
+
+    @property
     def per_type(self) -> dict[str, int]:
-        """Questions to import per type, every type listed (in the registry's order)."""
+        """New questions per type, every type listed (in the registry's order)."""
         counts = Counter(QuestionType(draft.type).value for draft in self.to_import)
         return {kind.value: counts.get(kind.value, 0) for kind in TYPES}
 
 
-def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None = None) -> ImportPreview:
-    """What importing `file` into `bank` (None: a new bank named `bank_name`) would do, and every
-    problem, each naming its row and column (or question). Reads only."""
-    preview = ImportPreview(file=file, bank=bank, bank_name=bank.name if bank is not None else (bank_name or ""))
+def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None = None, course: Course | None = None,
+                   skip_unsupported: bool = False, skip_existing: bool = False) -> ImportPreview:
+    """What importing `file` into `bank` (None: a new bank named `bank_name` in `course`) would do, and
+    every problem, each naming its row and column (or question). Reads only."""
+    preview = ImportPreview(file=file, bank=bank, bank_name=bank.name if bank is not None else (bank_name or ""),
+                            skip_unsupported=skip_unsupported, skip_existing=skip_existing)
     preview.errors.extend(file.issues)
     preview.warnings.extend(file.notes)
     if bank is None and bank_name is not None:
@@ -280,7 +358,8 @@ def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None =
     for draft in file.drafts:
         preview.errors.extend(_draft_issues(file, draft))
     _check_images(preview)
-    _find_duplicates(preview)
+    course_id = bank.course_id if bank is not None else (course.id if course is not None else None)
+    _Planner(preview, course_id).plan()
     return preview
 
 
@@ -335,47 +414,202 @@ def _check_images(preview: ImportPreview) -> None:
                                          names=", ".join(unused[:20]) + (" …" if len(unused) > 20 else ""))))
 
 
-def _fingerprint(draft: Draft) -> str:
-    kind = QuestionType(draft.type)
-    options = draft.options if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
-    return fingerprint(kind, draft.stem, options)
+class _ImageRef(NamedTuple):
+    """Enough of an image to compare content with a stored version: its row id (0: not stored yet) and hash."""
+
+    id: int
+    sha256: str
 
 
-def _existing(bank: Bank | None) -> dict[str, tuple[int, dict]]:
-    """Fingerprint → (question id, answer key) of the bank's active questions, as they are now."""
-    if bank is None or bank.id is None:
-        return {}
-    rows = db.session.execute(
-        db.select(QuestionVersion.fingerprint, Question.id, QuestionVersion.key)
-        .join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.bank_id == bank.id, Question.status == "active")
-    )
-    return {fp: (question_id, key) for fp, question_id, key in rows}
+@dataclass(frozen=True)
+class _Existing:
+    """An active question of the course, at its current version."""
+
+    question_id: int
+    bank_id: int
+    bank_name: str
+    external_id: str | None
+    signature: tuple
 
 
-def _find_duplicates(preview: ImportPreview) -> None:
-    file = preview.file
-    existing = _existing(preview.bank)
-    seen: dict[str, Draft] = {}
-    for draft in file.drafts:
-        mark = _fingerprint(draft)
-        if mark in existing:
-            question_id, key = existing[mark]
-            same = key_of(draft) == key
-            preview.duplicates.append(Duplicate(draft, None, question_id, same))
-            message = (_l("The bank already has this question (number %(id)d); it is skipped.", id=question_id)
-                       if same else
+class _Planner:
+    """Decides, row by row, what the import does: add, update (by ID), skip as a repeat, or refuse."""
+
+    def __init__(self, preview: ImportPreview, course_id: int | None):
+        self.preview = preview
+        self.file = preview.file
+        self.bank_id = preview.bank.id if preview.bank is not None else None
+        self.course_id = course_id
+        self.images = self._image_refs()
+        self.by_identity = self._course_questions()
+        self.ids = self._course_ids()
+        self.seen: dict[str, Draft] = {}  # identity → the first row of the file with it
+        self.rows_by_id: dict[str, Draft] = {}
+        self.updating: dict[int, Draft] = {}  # question id → the row updating it
+        self.pending_updates: list[tuple[Draft, int, bool]] = []
+
+    def _image_refs(self) -> dict[str, _ImageRef]:
+        hashes = {name: hashlib.sha256(image.data).hexdigest() for name, image in self.preview.images.items()}
+        stored = dict(db.session.execute(db.select(Image.sha256, Image.id).where(Image.sha256.in_(set(hashes.values()))))
+                      .all()) if hashes else {}
+        return {name: _ImageRef(stored.get(digest, 0), digest) for name, digest in hashes.items()}
+
+    def _course_questions(self) -> dict[str, list[_Existing]]:
+        if self.course_id is None:
+            return {}
+        rows = db.session.execute(
+            db.select(QuestionVersion.fingerprint, Question.id, Question.bank_id, Bank.name,
+                      QuestionExternalId.external_id, QuestionVersion.type, QuestionVersion.options,
+                      QuestionVersion.key)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .join(Bank, Bank.id == Question.bank_id)
+            .outerjoin(QuestionExternalId, QuestionExternalId.question_id == Question.id)
+            .where(Bank.course_id == self.course_id, Question.status == "active")
+            .order_by(Question.id)
+        )
+        found: dict[str, list[_Existing]] = {}
+        for identity, question_id, bank_id, bank_name, external_id, kind, options, key in rows:
+            found.setdefault(identity, []).append(_Existing(question_id, bank_id, bank_name, external_id,
+                                                            answer_signature(kind, options or [], key or {})))
+        return found
+
+    def _course_ids(self) -> dict[str, tuple[int, int, str]]:
+        """ID → (question id, bank id, bank name), retired questions included (an ID is never reused)."""
+        wanted = {draft.external_id for draft in self.file.drafts if draft.external_id}
+        if self.course_id is None or not wanted:
+            return {}
+        rows = db.session.execute(
+            db.select(QuestionExternalId.external_id, Question.id, Question.bank_id, Bank.name)
+            .join(Question, Question.id == QuestionExternalId.question_id).join(Bank, Bank.id == Question.bank_id)
+            .where(QuestionExternalId.course_id == self.course_id, QuestionExternalId.external_id.in_(wanted))
+        )
+        return {external_id: (question_id, bank_id, bank_name) for external_id, question_id, bank_id, bank_name in rows}
+
+    def identity(self, draft: Draft) -> str:
+        kind = QuestionType(draft.type)
+        options = draft.options if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+        image = self.images.get(draft.image) if draft.image else None
+        return content_identity(draft.stem, options, image.sha256 if image is not None else None)
+
+    @staticmethod
+    def signature(draft: Draft) -> tuple:
+        return answer_signature(QuestionType(draft.type).value, draft.options, key_of(draft))
+
+    def plan(self) -> None:
+        for draft in self.file.drafts:
+            self.row(draft)
+        self._load_updates()
+        for draft in [*self.preview.to_import, *(update.draft for update in self.preview.updates)]:
+            self._notes(draft)
+
+    def row(self, draft: Draft) -> None:
+        preview, file = self.preview, self.file
+        identity = self.identity(draft)
+        if draft.external_id:
+            earlier = self.rows_by_id.get(draft.external_id)
+            if earlier is not None:
+                preview.errors.append(place(file, draft, "id", self._repeated_id(draft.external_id, earlier)))
+                return
+            self.rows_by_id[draft.external_id] = draft
+            named = self.ids.get(draft.external_id)
+            if named is not None:
+                question_id, bank_id, bank_name = named
+                if bank_id != self.bank_id:
+                    preview.errors.append(place(file, draft, "id", _l(
+                        "The ID %(id)s belongs to question %(question)d in bank %(bank)s of this course. Import the "
+                        "file into that bank, or change the ID.", id=draft.external_id, question=question_id,
+                        bank=bank_name)))
+                elif question_id in self.updating:
+                    preview.errors.append(place(file, draft, "id", self._repeated_id(draft.external_id,
+                                                                                     self.updating[question_id])))
+                else:
+                    self._update(draft, question_id, adopts_id=False)
+                    self.seen.setdefault(identity, draft)
+                return
+        same = self.by_identity.get(identity, [])
+        in_bank = [found for found in same if found.bank_id == self.bank_id]
+        if in_bank:
+            found = in_bank[0]
+            if draft.external_id and found.external_id is None and found.question_id not in self.updating:
+                self._update(draft, found.question_id, adopts_id=True)  # the file now names this question
+                self.seen.setdefault(identity, draft)
+                return
+            same_answer = self.signature(draft) == found.signature
+            preview.duplicates.append(Duplicate(draft, None, found.question_id, same_answer))
+            message = (_l("The bank already has this question (number %(id)d); it is skipped.", id=found.question_id)
+                       if same_answer else
                        _l("The bank already has this question (number %(id)d) with a different answer; it is "
-                          "skipped. Edit the bank's question to change its answer.", id=question_id))
+                          "skipped. Edit the bank's question to change its answer.", id=found.question_id))
             preview.warnings.append(place(file, draft, "stem", message))
-        elif mark in seen:
-            earlier = seen[mark]
-            same = key_of(draft) == key_of(earlier)
-            preview.duplicates.append(Duplicate(draft, earlier, None, same))
-            preview.warnings.append(place(file, draft, "stem", _repeat_message(file, earlier, same)))
-        else:
-            seen[mark] = draft
-            preview.to_import.append(draft)
+            return
+        if identity in self.seen:
+            earlier = self.seen[identity]
+            same_answer = self.signature(draft) == self.signature(earlier)
+            preview.duplicates.append(Duplicate(draft, earlier, None, same_answer))
+            preview.warnings.append(place(file, draft, "stem", _repeat_message(file, earlier, same_answer)))
+            return
+        self.seen[identity] = draft
+        if same:
+            found = same[0]
+            same_answer = self.signature(draft) == found.signature
+            preview.in_course.append(InCourse(draft, found.question_id, found.bank_name, same_answer))
+            message = (_l("Bank %(bank)s of this course already has this question (number %(id)d).",
+                          bank=found.bank_name, id=found.question_id) if same_answer else
+                       _l("Bank %(bank)s of this course already has this question (number %(id)d), with a "
+                          "different answer.", bank=found.bank_name, id=found.question_id))
+            preview.warnings.append(place(file, draft, "stem", message))
+            if preview.skip_existing:
+                return
+        preview.to_import.append(draft)
+
+    def _repeated_id(self, external_id: str, earlier: Draft):
+        if self.file.header is not None:
+            return _l("The ID %(id)s is also given in row %(row)d.", id=external_id, row=earlier.row or 0)
+        return _l("The ID %(id)s is also given to question %(number)d.", id=external_id, number=earlier.row or 0)
+
+    def _update(self, draft: Draft, question_id: int, *, adopts_id: bool) -> None:
+        self.updating[question_id] = draft
+        self.pending_updates.append((draft, question_id, adopts_id))
+
+    def _load_updates(self) -> None:
+        """The questions to update, with their current versions, in one query; what would change."""
+        ids = [question_id for _draft, question_id, _adopts in self.pending_updates]
+        if not ids:
+            return
+        questions = {question.id: question for question in db.session.scalars(
+            db.select(Question).where(Question.id.in_(ids)).options(selectinload(Question.current)))}
+        image_ids = {q.current.image_id for q in questions.values() if q.current is not None and q.current.image_id}
+        current_images = dict(db.session.execute(
+            db.select(Image.id, Image.sha256).where(Image.id.in_(image_ids))).all()) if image_ids else {}
+        for draft, question_id, adopts_id in self.pending_updates:
+            question = questions[question_id]
+            current = question.current
+            draft.keep_order = draft.keep_order or bool(current is not None and current.keep_option_order)
+            if draft.image:
+                image = self.images.get(draft.image)
+            elif current is not None and current.image_id:
+                image = _ImageRef(current.image_id, current_images[current.image_id])
+            else:
+                image = None
+            changed = current is None or not same_content(current, content_of(draft, image))
+            self.preview.updates.append(Update(draft, question, changed, adopts_id))
+            if question.status != "active":
+                self.preview.warnings.append(place(self.file, draft, "id", _l(
+                    "Question %(id)d is retired: it is updated all the same and stays retired.", id=question.id)))
+
+    def _notes(self, draft: Draft) -> None:
+        """What the trainer should know about a question that is imported or updated."""
+        kind = QuestionType(draft.type)
+        for reference in option_references(kind, draft.stem, draft.options, draft.explanation):
+            message = (_l("“%(text)s” names an option by its letter: this question keeps its options in the order "
+                          "written, so the letters match what candidates see.", text=reference.snippet)
+                       if reference.letters else
+                       _l("“%(text)s” points at other options: this question keeps its options in the order "
+                          "written.", text=reference.snippet))
+            self.preview.warnings.append(place(self.file, draft, reference.field, message))
+        if kind is QuestionType.SHORT_ANSWER and not draft.reference.strip():
+            self.preview.warnings.append(place(self.file, draft, "answer", _l(
+                "No reference answer: graders see that there is none.")))
 
 
 def _repeat_message(file: BankFile, earlier: Draft, same: bool):
@@ -409,22 +643,30 @@ class ImportResult:
     bank: Bank
     bank_created: bool
     created: int
+    updated: int  # questions given a new version
+    unchanged: int  # questions the file names by ID whose content is the same
     skipped_duplicates: int
+    skipped_existing: int  # already in another bank of the course, skipped by choice
+    skipped_unsupported: int
     per_type: dict[str, int]
     images: int  # images the questions use (new or already stored)
     event_id: int
 
 
 def import_bank(actor: Actor, course: Course, bank_name: str, file: BankFile, *, now: datetime, ip: str,
-                create_bank_if_missing: bool = True) -> ImportResult:
-    """Check `file` against the bank as it is now and store its questions, all or nothing.
+                create_bank_if_missing: bool = True, skip_unsupported: bool = False,
+                skip_existing: bool = False) -> ImportResult:
+    """Check `file` against the course as it is now and store its questions, all or nothing — except
+    what the trainer chose to skip: questions of unsupported types (`skip_unsupported`), and questions
+    another bank of the course already has (`skip_existing`).
 
     The bank is `course`'s bank named `bank_name`, created when missing (unless told not to).
     Raises BankImportRejected, having written nothing, if anything is wrong. Flushes, never commits.
     """
     bank_name = clean_text(bank_name or "").strip()
     bank = find_bank(course, bank_name) if bank_name else None
-    preview = preview_import(bank, file, bank_name=bank_name)
+    preview = preview_import(bank, file, bank_name=bank_name, course=course, skip_unsupported=skip_unsupported,
+                             skip_existing=skip_existing)
     if bank is None and bank_name and not create_bank_if_missing:
         preview.errors.insert(0, Issue(_l("Course %(course)s has no bank named %(name)s.",
                                           course=course.name, name=bank_name)))
@@ -433,7 +675,13 @@ def import_bank(actor: Actor, course: Course, bank_name: str, file: BankFile, *,
 
 def apply_import(actor: Actor, course: Course, preview: ImportPreview, *, now: datetime, ip: str) -> ImportResult:
     """Store what `preview` lists. It must have been made in this same transaction (a preview kept across
-    requests may be stale: use import_bank). Raises BankImportRejected if the preview has errors."""
+    requests may be stale: use import_bank). Raises BankImportRejected if the preview has errors, or
+    unsupported questions the trainer did not choose to skip."""
+    if preview.unsupported and not preview.skip_unsupported:
+        preview.errors.extend(preview.unsupported)
+    if not preview.errors and preview.bank is None and not preview.writes_anything:
+        preview.errors.append(Issue(_l("Nothing to import: the bank would be empty. Every question is skipped "
+                                       "(see the notes).")))
     if preview.errors:
         raise BankImportRejected(preview)
     bank = preview.bank
@@ -445,8 +693,15 @@ def apply_import(actor: Actor, course: Course, preview: ImportPreview, *, now: d
             raise BankImportRejected(preview) from error
     images = store_images(preview.images, now=now)
     questions = add_questions(actor, bank, preview.to_import, now=now, images=images)
-    per_type = preview.per_type
+    set_external_ids(course, [(update.question, update.draft.external_id) for update in preview.updates
+                              if update.adopts_id])
     file = preview.file
+    replace_topics = file.header is not None and "topic" in file.header.indexes
+    revised = update_questions(actor, [(update.question, update.draft) for update in preview.updates], now=now,
+                               images=images, replace_topics=replace_topics)
+    per_type = preview.per_type
+    image_count = len({image.id for image in images.values()})
+    skipped_unsupported = len(preview.unsupported)
     event = record(
         actions.BANK_IMPORTED, actor=actor, ip=ip, now=now, target=bank,
         details={
@@ -455,14 +710,21 @@ def apply_import(actor: Actor, course: Course, preview: ImportPreview, *, now: d
             "bank": bank.name,
             "course": course.code,
             "created": len(questions),
+            "updated": {str(version.question_id): version.number for version in revised},
+            "unchanged": preview.unchanged,
+            "ids_given": sum(update.adopts_id for update in preview.updates),
             "skipped_duplicates": preview.skipped,
+            "in_other_banks": len(preview.in_course),
+            "skipped_existing": preview.skipped_existing,
+            "skipped_unsupported": skipped_unsupported,
             "per_type": per_type,
-            "images": len({image.id for image in images.values()}),
+            "images": image_count,
         },
     )
     return ImportResult(preview=preview, bank=bank, bank_created=preview.bank is None, created=len(questions),
-                        skipped_duplicates=preview.skipped, per_type=per_type,
-                        images=len({image.id for image in images.values()}), event_id=event.id)
+                        updated=len(revised), unchanged=preview.unchanged, skipped_duplicates=preview.skipped,
+                        skipped_existing=preview.skipped_existing, skipped_unsupported=skipped_unsupported,
+                        per_type=per_type, images=image_count, event_id=event.id)
 
 
 def store_images(images: dict[str, PackedImage], *, now: datetime) -> dict[str, Image]:
