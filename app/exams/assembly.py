@@ -80,14 +80,22 @@ def target_difficulty(rules: list[RuleDraw], fixed: list[tuple[PoolQuestion, Dec
 
 def _distinct(pool: list[PoolQuestion], taken: set[str], exposed) -> list[PoolQuestion]:
     """One question per identity not on the paper yet, in pool order: the first copy not exposed, else the first."""
-    chosen: dict[str, PoolQuestion] = {}
+    if exposed:
+        chosen: dict[str, PoolQuestion] = {}
+        for question in pool:
+            if question.identity in taken:
+                continue
+            first = chosen.get(question.identity)
+            if first is None or (first.question_id in exposed and question.question_id not in exposed):
+                chosen[question.identity] = question
+        return list(chosen.values())
+    seen = set(taken)
+    distinct = []
     for question in pool:
-        if question.identity in taken:
-            continue
-        first = chosen.get(question.identity)
-        if first is None or (first.question_id in exposed and question.question_id not in exposed):
-            chosen[question.identity] = question
-    return list(chosen.values())
+        if question.identity not in seen:
+            seen.add(question.identity)
+            distinct.append(question)
+    return distinct
 
 
 def _draw(rule: RuleDraw, taken: set[str], exposed, rng: random.Random, index: int):
@@ -132,6 +140,13 @@ def draw_paper(rules: list[RuleDraw], fixed: list[tuple[PoolQuestion, Decimal | 
             for position, (question, points) in enumerate(entries, start=1)]
 
 
+def _by_level(questions: list[PoolQuestion]) -> dict[int, list[PoolQuestion]]:
+    levels: dict[int, list[PoolQuestion]] = {level: [] for level in LEVELS}
+    for question in questions:
+        levels.setdefault(question.difficulty, []).append(question)
+    return levels
+
+
 def _balance(drawn, allowed, fixed, on_paper: set[str], target: float, tolerance: float,
              rng: random.Random) -> None:
     """Swap drawn questions for unused ones of the same rule while that brings the mean closer to target.
@@ -142,8 +157,10 @@ def _balance(drawn, allowed, fixed, on_paper: set[str], target: float, tolerance
     if not count:
         return
     total = sum(q.difficulty for q, _p in fixed) + sum(q.difficulty for picked in drawn for q in picked)
+    if abs(total / count - target) <= tolerance:
+        return  # most papers: nothing to swap, nothing to prepare
     # Per rule: its swappable questions by difficulty, so the best replacement is found without a scan.
-    levels = [{level: [q for q in questions if q.difficulty == level] for level in LEVELS} for questions in allowed]
+    levels = [_by_level(questions) for questions in allowed]
     swappable = [{q.question_id for q in questions} for questions in allowed]
     for _ in range(MAX_SWAPS):
         gap = total / count - target
