@@ -78,3 +78,30 @@ def test_a_review_of_a_shuffled_paper_says_which_option_each_letter_is():
     assert "letter-legend" in shuffled.explanation_html and "E→A" in shuffled.explanation_html
     as_written = kind_of("multiple").present_review(version, [0, 1, 2, 3, 4], {1, 2})
     assert "letter-legend" not in as_written.explanation_html
+
+
+def test_practice_shows_a_question_under_the_letter_rule_in_the_order_written(users):
+    import random
+    from datetime import UTC, datetime
+
+    from app.accounts.roles import Role
+    from app.banks.drafts import Draft, QuestionType
+    from app.banks.services import add_questions, create_bank
+    from app.courses.catalog import ensure_courses, find_course
+    from app.exams.practice import PracticeFilter, start_practice
+
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    ensure_courses()
+    bank = create_bank(users[Role.TRAINER], find_course("integrity"), "纪律", now=now, ip="t")
+    lettered = Draft(QuestionType.MULTIPLE, "收费纪律要求有（ ）。", options=OPTIONS, correct={0, 1, 2, 3},
+                     explanation="E即放人情车，属于违纪。")
+    plain = Draft(QuestionType.MULTIPLE, "收费员职责有（ ）。", options=OPTIONS, correct={0, 1})
+    kept, shuffled = add_questions(users[Role.TRAINER], bank, [lettered, plain], now=now)
+    assert (kept.current.keep_option_order, shuffled.current.keep_option_order) == (True, False)
+    orders = {kept.id: set(), shuffled.id: set()}
+    rng = random.Random(3)
+    for _ in range(30):
+        practice = start_practice(users[Role.COLLECTOR], PracticeFilter(course_id=bank.course_id), now=now, rng=rng)
+        orders[practice.question_id].add(tuple(practice.option_order))
+    assert orders[kept.id] == {(0, 1, 2, 3, 4)}
+    assert len(orders[shuffled.id]) > 1
