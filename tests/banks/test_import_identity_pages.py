@@ -182,3 +182,26 @@ def test_the_grading_page_says_an_imported_essay_has_no_reference_answer(client,
     assert "先收费后放行" in page
     detail = client.get(f"/banks/questions/{questions['short_answer'].id}").get_data(as_text=True)
     assert "No reference answer" in detail
+
+
+def test_of_another_trainers_bank_the_preview_says_only_that_it_has_the_question(client, trainer, users):
+    """Naming the bank and the question, or saying its answer differs, would let an upload probe keys the trainer
+    may not see."""
+    from tests.factories import make_user
+
+    other = make_user("trainer02", roles=[Role.TRAINER])
+    ensure_courses()
+    result = import_bank(other, find_course("law"), "别人的题库", read_bank_file(
+        csv_bytes(*ID_ROWS[:3], header=ID_HEADER), "law.csv"), now=utcnow(), ip="t")
+    db.session.commit()
+    assert [owner.id for owner in result.bank.owners] == [other.id]
+    probe = ROWS[2].replace(",错,", ",对,")  # the other bank's true/false question, with the other answer
+    page = upload(client, csv_bytes(probe), new_bank="我的题库").get_data(as_text=True)
+    assert "Another bank of this course, which you do not manage, already has this question." in page
+    assert "别人的题库" not in page and "different answer" not in page
+    response = upload(client, csv_bytes(ID_ROWS[0].replace("《收费公路管理条例》", "《条例》"), header=ID_HEADER),
+                      new_bank="我的题库")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "The ID L-1 belongs to a question of another bank of this course, which you do not manage." in page
+    assert "别人的题库" not in page

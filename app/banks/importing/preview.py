@@ -2,6 +2,7 @@
 naming its row and column (or question). Reads only."""
 
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from app.banks.checks import check_draft
@@ -75,9 +76,13 @@ class ImportPreview:
 
 
 def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None = None, course: Course | None = None,
-                   skip_unsupported: bool = False, skip_existing: bool = False) -> ImportPreview:
+                   skip_unsupported: bool = False, skip_existing: bool = False,
+                   managed_bank_ids: Container[int] | None = None) -> ImportPreview:
     """What importing `file` into `bank` (None: a new bank named `bank_name` in `course`) would do, and
-    every problem, each naming its row and column (or question). Reads only."""
+    every problem, each naming its row and column (or question). Reads only.
+
+    `managed_bank_ids`: the banks the importer manages (None: every bank, for the command line); messages
+    about the others' questions name neither the bank nor the question, nor compare answers."""
     preview = ImportPreview(file=file, bank=bank, bank_name=bank.name if bank is not None else (bank_name or ""),
                             skip_unsupported=skip_unsupported, skip_existing=skip_existing)
     preview.errors.extend(file.issues)
@@ -90,7 +95,7 @@ def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None =
         preview.errors.extend(_draft_issues(file, draft))
     _check_images(preview)
     course_id = bank.course_id if bank is not None else (course.id if course is not None else None)
-    RowPlanner(preview, course_id).plan()
+    RowPlanner(preview, course_id, managed_bank_ids).plan()
     return preview
 
 

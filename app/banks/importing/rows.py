@@ -7,6 +7,7 @@ the bank imported into. See app.banks.importing for the decisions.
 """
 
 import hashlib
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -78,8 +79,12 @@ class _Existing:
 class RowPlanner:
     """Decides, row by row, what the import does: add, update (by ID), skip as a repeat, or refuse."""
 
-    def __init__(self, preview: "ImportPreview", course_id: int | None):
+    def __init__(self, preview: "ImportPreview", course_id: int | None, managed: Container[int] | None = None):
         self.preview = preview
+        # Banks whose questions the importer may read (None: all, as for the command line). Of another
+        # trainer's bank a message says only that it has the question: its name, number and whether its
+        # answer differs would let an upload probe keys the importer may not see.
+        self.managed = managed
         self.file = preview.file
         self.bank_id = preview.bank.id if preview.bank is not None else None
         self.course_id = course_id
@@ -157,7 +162,11 @@ class RowPlanner:
             named = self.ids.get(draft.external_id)
             if named is not None:
                 question_id, bank_id, bank_name = named
-                if bank_id != self.bank_id:
+                if bank_id != self.bank_id and not self.may_read(bank_id):
+                    preview.errors.append(file.place(draft, "id", _l(
+                        "The ID %(id)s belongs to a question of another bank of this course, which you do not "
+                        "manage. Change the ID.", id=draft.external_id)))
+                elif bank_id != self.bank_id:
                     preview.errors.append(file.place(draft, "id", _l(
                         "The ID %(id)s belongs to question %(question)d in bank %(bank)s of this course. Import the "
                         "file into that bank, or change the ID.", id=draft.external_id, question=question_id,
@@ -193,17 +202,24 @@ class RowPlanner:
             return
         self.seen[identity] = draft
         if same:
-            found = same[0]
+            found = next((found for found in same if self.may_read(found.bank_id)), same[0])
             same_answer = self.signature(draft) == found.signature
             preview.in_course.append(InCourse(draft, found.question_id, found.bank_name, same_answer))
-            message = (_l("Bank %(bank)s of this course already has this question (number %(id)d).",
-                          bank=found.bank_name, id=found.question_id) if same_answer else
-                       _l("Bank %(bank)s of this course already has this question (number %(id)d), with a "
-                          "different answer.", bank=found.bank_name, id=found.question_id))
+            if not self.may_read(found.bank_id):
+                message = _l("Another bank of this course, which you do not manage, already has this question.")
+            elif same_answer:
+                message = _l("Bank %(bank)s of this course already has this question (number %(id)d).",
+                             bank=found.bank_name, id=found.question_id)
+            else:
+                message = _l("Bank %(bank)s of this course already has this question (number %(id)d), with a "
+                             "different answer.", bank=found.bank_name, id=found.question_id)
             preview.warnings.append(file.place(draft, "stem", message))
             if preview.skip_existing:
                 return
         preview.to_import.append(draft)
+
+    def may_read(self, bank_id: int) -> bool:
+        return self.managed is None or bank_id in self.managed
 
     def _repeated_id(self, external_id: str, earlier: Draft):
         if self.file.header is not None:

@@ -3,6 +3,7 @@ the new versions of questions named by ID, the IDs given, the images and one aud
 commits."""
 
 import hashlib
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,7 +52,7 @@ class ImportResult:
 
 def import_bank(actor: Actor, course: Course, bank_name: str, file: BankFile, *, now: datetime, ip: str,
                 create_bank_if_missing: bool = True, skip_unsupported: bool = False,
-                skip_existing: bool = False) -> ImportResult:
+                skip_existing: bool = False, managed_bank_ids: Container[int] | None = None) -> ImportResult:
     """Check `file` against the course as it is now and store its questions, all or nothing — except
     what the trainer chose to skip: questions of unsupported types (`skip_unsupported`), and questions
     another bank of the course already has (`skip_existing`).
@@ -62,7 +63,7 @@ def import_bank(actor: Actor, course: Course, bank_name: str, file: BankFile, *,
     bank_name = clean_text(bank_name or "").strip()
     bank = find_bank(course, bank_name) if bank_name else None
     preview = preview_import(bank, file, bank_name=bank_name, course=course, skip_unsupported=skip_unsupported,
-                             skip_existing=skip_existing)
+                             skip_existing=skip_existing, managed_bank_ids=managed_bank_ids)
     if bank is None and bank_name and not create_bank_if_missing:
         preview.errors.insert(0, Issue(_l("Course %(course)s has no bank named %(name)s.",
                                           course=course.name, name=bank_name)))

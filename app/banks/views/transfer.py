@@ -92,7 +92,12 @@ def _preview(data: bytes, filename: str, options: dict) -> ImportPreview:
     file = read_bank_file(data, filename, format=options.get("format", "auto"))
     code, bank, name = _target(options)
     return preview_import(bank, file, bank_name=None if bank is not None else name, course=find_course(code),
-                          skip_existing=True)
+                          skip_existing=True, managed_bank_ids=_managed_bank_ids())
+
+
+def _managed_bank_ids() -> set[int]:
+    """The banks whose questions the importer may read: what the preview may say about them."""
+    return {bank.id for bank in browsing.visible_banks(current_user)}
 
 
 def _shown(draft: Draft, preview: ImportPreview):
@@ -186,7 +191,8 @@ def import_confirm(bank_token: str):
         if course is None:
             abort(404)
         result = import_bank(current_user, course, name, file, now=now, ip=client_ip(),
-                             skip_unsupported=form.skip_unsupported.data, skip_existing=form.skip_existing.data)
+                             skip_unsupported=form.skip_unsupported.data, skip_existing=form.skip_existing.data,
+                             managed_bank_ids=_managed_bank_ids())
     except BankImportRejected as rejected:
         db.session.rollback()
         consume_upload(find_upload(bank_token, kind=UPLOAD_KIND, owner=current_user, now=now))
