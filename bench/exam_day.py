@@ -6,12 +6,14 @@ usage: python bench/exam_day.py [--candidates N] [--quick] [--database-url postg
 The app runs under gunicorn on loopback in a temporary instance folder, its database built by
 `flask --app wsgi db upgrade`. Seeding (N collectors, a 100-question bank, a published 30-minute exam of
 50 questions for all) and logins are setup, not measured; logins use cheap argon2 parameters (server and
-seeding). Measured, as a browser does it: ALL START together (POST start), open the paper, claim the
-window, autosave rounds with the full state and increasing seq spread over 15 seconds as the page does (--save-period compresses it),
-then ALL SUBMIT (JSON final state) spread over one minute. The framework floor is a closed-loop blast
-of GET /my/attempts/<id>/time (an authenticated JSON read: session load, overdue check, attempt load),
-compared with the same blast of saves. Afterwards the database is read directly: every acknowledged
-answer must be stored (lost answers = 0) and every attempt submitted and scored. Last line: JSON.
+seeding). Measured, as a browser does it: ALL START together (POST start), open the paper, its first
+save (nothing to send: what changed since the page was rendered), autosave rounds sending each changed
+question as a change of its own (app/exams/saving.py) spread over 15 seconds as the page does
+(--save-period compresses it), then ALL SUBMIT (JSON, with the last changes) spread over one minute. The
+floor is a closed-loop blast of saves without changes (an authenticated JSON read: session load, attempt
+and items read), compared with the same blast of saves that write. Afterwards the database is read
+directly: every acknowledged answer must be stored (lost answers = 0) and every attempt submitted and
+scored. Last line: JSON.
 """
 
 import argparse
@@ -211,11 +213,13 @@ class Candidate:
     cookies: dict = field(default_factory=dict)
     csrf: str = ""
     attempt_id: int = 0
-    writer: str = ""
+    window: str = field(default_factory=lambda: os.urandom(16).hex())
     seq: int = 0
+    known: int = 0
     fields: dict = field(default_factory=dict)  # name → (input type, [values offered])
-    state: dict = field(default_factory=dict)  # the answers a browser would send now
-    acknowledged: dict | None = None  # the last state the server confirmed
+    state: dict = field(default_factory=dict)  # the answers a browser shows now, by input name
+    changed: set = field(default_factory=set)  # questions changed since their last acknowledged change
+    acknowledged: dict = field(default_factory=dict)  # input name → values the server confirmed
 
 
 def pick(candidate: Candidate, name: str, rng: random.Random) -> list[str]:
@@ -227,12 +231,35 @@ def pick(candidate: Candidate, name: str, rng: random.Random) -> list[str]:
     return [rng.choice(BLANK_WORDS)]
 
 
+def position_of(name: str) -> int:
+    return int(name[1:].partition("-")[0])
+
+
 def change_some(candidate: Candidate, rng: random.Random, share: float) -> None:
     """Answer more questions, change a few: what a candidate does between two autosaves."""
     for name in candidate.fields:
         answered = candidate.state.get(name, [""]) != [""]
         if (not answered and rng.random() < 0.7) or (answered and rng.random() < share):
             candidate.state[name] = pick(candidate, name, rng)
+            candidate.changed.add(position_of(name))
+
+
+def changes_body(c: Candidate) -> tuple[bytes, dict]:
+    """The page's request: each changed question's inputs as one change, numbered in this window."""
+    changes, sent = [], {}
+    for position in sorted(c.changed):
+        names = [name for name in c.fields if position_of(name) == position]
+        c.seq += 1
+        changes.append({"q": position, "fields": {name: c.state.get(name, []) for name in names}, "flagged": False,
+                        "win": c.window, "seq": c.seq, "seen": {}})
+        sent.update({name: c.state.get(name, []) for name in names})
+    return json.dumps({"known": c.known, "changes": changes}).encode(), sent
+
+
+def acknowledge(c: Candidate, response, sent: dict) -> None:
+    c.known = max(c.known, response.json().get("rev", 0))
+    c.acknowledged.update(sent)
+    c.changed -= {position_of(name) for name in sent}
 
 
 @dataclass
@@ -314,7 +341,7 @@ def run_day(url: str, folder: Path, args, n: int, rng: random.Random) -> dict:
     exam_id = seed(url, folder, n)
     server = Server(url, folder, args.workers, args.worker_class, args.threads)
     port = server.port
-    steps = {name: Step(name) for name in ("login", "start", "paper", "claim", "autosave", "floor_time",
+    steps = {name: Step(name) for name in ("login", "start", "paper", "first_save", "autosave", "floor_sync",
                                            "autosave_closed_loop", "submit")}
     candidates = [Candidate(f"e{i:05d}") for i in range(n)]
     burst_concurrency = min(n, args.concurrency)
@@ -352,28 +379,20 @@ def run_day(url: str, folder: Path, args, n: int, rng: random.Random) -> dict:
 
         burst(steps["paper"], candidates, paper, burst_concurrency)
 
-        def claim(c: Candidate):
-            response = timed(steps["claim"], lambda: request(
-                port, "POST", f"/my/attempts/{c.attempt_id}/claim", c.cookies, b"", {"X-CSRFToken": c.csrf}),
-                expect(200))
-            if response is not None and response.status == 200:
-                c.writer = response.json()["writer"]
+        def sync(c: Candidate, step: Step, path: str = "save", status: str = "saved"):
+            body, sent = changes_body(c)
+            response = timed(step, lambda: request(
+                port, "POST", f"/my/attempts/{c.attempt_id}/{path}", c.cookies, body,
+                {"Content-Type": "application/json", "X-CSRFToken": c.csrf}), expect(200, status))
+            if response is not None and response.status == 200 and response.json().get("status") == status:
+                acknowledge(c, response, sent)
 
-        burst(steps["claim"], candidates, claim, burst_concurrency)
-
-        def save_body(c: Candidate) -> bytes:
-            c.seq += 1
-            return json.dumps({"writer": c.writer, "seq": c.seq, "answers": c.state, "flagged": []}).encode()
+        burst(steps["first_save"], candidates, lambda c: sync(c, steps["first_save"]), burst_concurrency)
 
         def autosave(step: Step):
             def job(c: Candidate):
                 change_some(c, rng, 0.1)
-                sent = dict(c.state)
-                response = timed(step, lambda: request(
-                    port, "POST", f"/my/attempts/{c.attempt_id}/save", c.cookies, save_body(c),
-                    {"Content-Type": "application/json", "X-CSRFToken": c.csrf}), expect(200, "saved"))
-                if response is not None and response.status == 200 and response.json().get("status") == "saved":
-                    c.acknowledged = sent
+                sync(c, step)
             return job
 
         for _round in range(args.rounds):
@@ -381,30 +400,21 @@ def run_day(url: str, folder: Path, args, n: int, rng: random.Random) -> dict:
         autosave_wall = steps["autosave"].wall  # the paced wall of one round; throughput over all rounds:
         steps["autosave"].wall = autosave_wall * args.rounds
 
-        # Saturation: the same number of requests, back to back, for the floor and for saves.
-        def floor(c: Candidate):
-            timed(steps["floor_time"], lambda: request(port, "GET", f"/my/attempts/{c.attempt_id}/time", c.cookies),
-                  expect(200))
-
+        # Saturation: the same number of requests, back to back, for the floor (nothing to write) and for saves.
         blast = min(n, args.blast_concurrency)
-        burst(steps["floor_time"], candidates, floor, blast)
+        burst(steps["floor_sync"], candidates, lambda c: sync(c, steps["floor_sync"]), blast)
         burst(steps["autosave_closed_loop"], candidates, autosave(steps["autosave_closed_loop"]), blast)
 
         def submit(c: Candidate):
             change_some(c, rng, 0.05)
-            sent = dict(c.state)
-            response = timed(steps["submit"], lambda: request(
-                port, "POST", f"/my/attempts/{c.attempt_id}/submit", c.cookies, save_body(c),
-                {"Content-Type": "application/json", "X-CSRFToken": c.csrf}), expect(200, "submitted"))
-            if response is not None and response.status == 200:
-                c.acknowledged = sent
+            sync(c, steps["submit"], "submit", "submitted")
 
         paced(steps["submit"], candidates, submit, args.submit_window, args.concurrency, rng)
     finally:
         server.stop()
     figures = {name: step.figures() for name, step in steps.items()}
     figures["check"] = check_database(url, candidates)
-    floor_rps = figures["floor_time"]["throughput_rps"] or 0
+    floor_rps = figures["floor_sync"]["throughput_rps"] or 0
     save_rps = figures["autosave_closed_loop"]["throughput_rps"] or 0
     figures["autosave_to_floor"] = round(save_rps / floor_rps, 2) if floor_rps else None
     figures["fields_per_paper"] = round(statistics.fmean(len(c.fields) for c in candidates), 1)
@@ -460,7 +470,8 @@ def check_database(url: str, candidates) -> dict:
 
 
 def report(backend: str, figures: dict) -> None:
-    for name in ("login", "start", "paper", "claim", "autosave", "autosave_closed_loop", "floor_time", "submit"):
+    for name in ("login", "start", "paper", "first_save", "autosave", "autosave_closed_loop", "floor_sync",
+                 "submit"):
         f = figures[name]
         print(f"{backend:10} {name:21} {f['requests']:5} req  p50 {f['p50_ms']} ms  p95 {f['p95_ms']} ms  "
               f"p99 {f['p99_ms']} ms  max {f['max_ms']} ms  {f['throughput_rps']} req/s  errors {f['errors']}"
@@ -499,7 +510,7 @@ def main() -> None:
     results = {"candidates": n, "workers": args.workers, "worker_class": args.worker_class,
                "threads": args.threads if args.worker_class == "gthread" else 1, "rounds": args.rounds,
                "save_period_s": args.save_period, "submit_window_s": args.submit_window,
-               "floor": "GET /my/attempts/<id>/time"}
+               "floor": "POST /my/attempts/<id>/save without changes"}
     for backend, url in (("sqlite", None), ("postgresql", args.database_url)):
         if (backend == "postgresql" and not url) or (backend == "sqlite" and args.skip_sqlite):
             continue

@@ -5,6 +5,9 @@ Banks are trainer material: the answer keys in them decide exams. Trainers manag
 contents (HR is read-only for exams and needs no keys), and toll collectors never see a bank: they meet
 questions only inside an exam, without the key. Routes declare `@allow(Role.ADMIN, Role.TRAINER)`;
 views call these functions after loading the bank, and templates use them to decide which buttons show.
+
+`can_see_keys` is the one rule for a bank's keys outside the bank pages too: which banks an exam
+blueprint may draw from, and whose keys a sample paper shows (docs/security-keys.md).
 """
 
 from app.accounts.roles import Role
@@ -39,6 +42,14 @@ def can_manage_bank(user, bank) -> bool:
     if _is_admin(user):
         return True
     return can_use_banks(user) and user.has_role(Role.TRAINER) and owns_bank(user, bank)
+
+
+def can_see_keys(user, bank) -> bool:
+    """Read the bank's answer keys and explanations anywhere (bank pages, exports, an exam's sample paper),
+    and so put its questions on an exam's papers: whoever manages the bank, nobody else.
+
+    Putting a question in a blueprint hands its key to the exam's grading pages, so the two go together."""
+    return can_manage_bank(user, bank)
 
 
 def can_assign_owners(user, bank=None) -> bool:

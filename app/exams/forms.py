@@ -187,10 +187,11 @@ class BlueprintForm(FlaskForm):
     rules = FieldList(FormField(RuleForm), min_entries=0, max_entries=MAX_RULES)
     fixed = TextAreaField(_l("Fixed questions"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 2})
 
-    def setup(self, banks, topics) -> None:
-        """Choices of every row: the course's banks (or all of them) and the topics used in them."""
-        bank_choices = [SelectChoice("", _("Every bank of the course"))] + [
-            SelectChoice(bank.id, bank.name) for bank in banks]
+    def setup(self, access, topics) -> None:
+        """Choices of every row: the banks `access` (app.exams.permissions.BlueprintAccess) offers — every
+        bank of the course only when it offers that — and the topics used in the course."""
+        bank_choices = [SelectChoice("", _("Every bank of the course"))] if access.offers(None) else []
+        bank_choices += [SelectChoice(bank.id, bank.name) for bank in access.offered]
         topic_choices = [SelectChoice(topic.id, topic.name) for topic in topics]
         for row in (entry.form for entry in self.rules):
             row.bank.choices = bank_choices
@@ -198,16 +199,26 @@ class BlueprintForm(FlaskForm):
             row.topics.choices = topic_choices
             row.difficulty_min.choices = difficulty_levels()
             row.difficulty_max.choices = difficulty_levels()
-        self.bank_ids = {bank.id for bank in banks}
+        self.access = access
         self.topic_ids = {topic.id for topic in topics}
 
     def validate_rules(self, field):
-        for number, row in enumerate((entry.form for entry in field), start=1):
-            if row.bank.data is not None and row.bank.data not in self.bank_ids:
-                raise ValidationError(_("Rule %(n)d: choose a bank of this exam's course.", n=number))
+        rows = [entry.form for entry in field]
+        for number, row in enumerate(rows, start=1):
+            if not self.access.offers(row.bank.data):
+                raise ValidationError(_("Rule %(n)d: choose one of the banks listed; you may draw only from "
+                                        "banks of this course whose keys you may see.", n=number))
             unknown = [t for t in row.topics.data or () if t not in self.topic_ids]
             if unknown:
                 raise ValidationError(_("Rule %(n)d: unknown topic.", n=number))
+        used = [(number, row) for number, row in enumerate(rows, start=1) if row.used]
+        for index in self.access.refused_rules([row.rule() for _number, row in used]):
+            number, row = used[index]
+            bank = next((b.name for b in self.access.offered if b.id == row.bank.data),
+                        _("every bank of the course"))
+            raise ValidationError(_("Rule %(n)d draws from %(bank)s, whose keys only its owners and "
+                                    "administrators see: keep the rule as it was saved or remove it.",
+                                    n=number, bank=bank))
 
     def used_rules(self) -> list[RuleData]:
         return [row.form.rule() for row in self.rules if row.form.used]

@@ -13,9 +13,9 @@ from app.banks.identity import text_key as stem_key
 
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 COURSES = ("law", "integrity", "etiquette", "procedures")
-MIN_QUESTIONS = 60
-MIN_DIFFICULTY_LEVELS = 3
-MIN_SOURCE_SHARE = 0.8
+MIN_QUESTIONS = 100
+MIN_DIFFICULTY_LEVELS = 5
+MIN_SOURCE_SHARE = 0.9
 SHIPPED = sorted(BANKS.glob("*/*.csv"))
 
 
@@ -81,7 +81,7 @@ def test_every_question_has_difficulty_topics_and_explanation(course):
 
 @pytest.mark.parametrize("course", COURSES)
 def test_most_questions_cite_a_source(course):
-    """A scenario, true/false or short-answer question may have no source; four in five questions do."""
+    """A scenario, true/false or short-answer question may have no source; nine in ten questions do."""
     questions = _course(course)
     assert questions
     with_source = sum(1 for _name, draft in questions if draft.source)

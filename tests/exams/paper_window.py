@@ -6,6 +6,9 @@ outcomes and items absorbed — so HTTP tests exercise the server exactly as the
     window = Window(client, attempt_id).load()
     window.answer(3, {"q3": ["1"]})
     reply = window.save()
+
+`storage` stands for the browser's localStorage (one dict per device): the window keeps its journal there,
+and a window loaded later on the same device takes over what closed or reloaded windows left unacknowledged.
 """
 
 import secrets
@@ -63,10 +66,13 @@ class _PaperParser(HTMLParser):
 
 
 class Window:
-    def __init__(self, client, attempt_id: int, window_id: str | None = None):
+    def __init__(self, client, attempt_id: int, window_id: str | None = None, storage: dict | None = None,
+                 clock=None):
         self.client = client
         self.attempt_id = attempt_id
         self.id = window_id or secrets.token_hex(16)
+        self.storage = {} if storage is None else storage
+        self.clock = clock or _counter()  # Date.now() of the device: orders changes of its windows
         self.next_seq = 1
         self.known = 0
         self.server: dict[int, tuple[str, int]] = {}  # the stored change this window last learnt of
@@ -81,8 +87,13 @@ class Window:
 
     # --- the page ---------------------------------------------------------------------------------
 
+    @property
+    def journal_key(self) -> str:
+        return f"exam-{self.attempt_id}-w-{self.id}"
+
     def load(self) -> "Window":
-        """The page loads: what the server renders becomes what this window shows and builds on."""
+        """The page loads: what the server renders becomes what this window shows and builds on; then the
+        changes other windows of this device left unacknowledged are taken over."""
         response = self.client.get(self.url)
         if response.status_code == 302:
             self.over = True
@@ -94,16 +105,48 @@ class Window:
         for position, question in parser.questions.items():
             self.server[position] = (question["by"], question["seq"])
             self.shown[position] = (question["fields"], question["flagged"])
+        self.adopt_journals()
         return self
+
+    def adopt_journals(self) -> None:
+        """Per question the newest change left in this device's journals, built on the older ones; dropped when
+        the page already shows it (or a later change of its window) as stored. As adoptJournals() in exam.js."""
+        prefix = f"exam-{self.attempt_id}-w-"
+        keys = [key for key in self.storage if key.startswith(prefix) and key != self.journal_key]
+        found: dict[int, list[dict]] = {}
+        for key in keys:
+            for change in self.storage[key]:
+                if change["q"] in self.shown:
+                    found.setdefault(change["q"], []).append(dict(change, seen=dict(change["seen"])))
+        for position, changes in found.items():
+            changes.sort(key=lambda change: change["at"])
+            chosen = changes[-1]
+            for older in changes[:-1]:
+                chosen["seen"][older["win"]] = max(chosen["seen"].get(older["win"], 0), older["seq"])
+            by, seq = self.server.get(position, ("", 0))
+            if by == chosen["win"] and seq >= chosen["seq"]:
+                continue
+            self.latest[position] = chosen
+            self.shown[position] = (dict(chosen["fields"]), chosen["flagged"])
+        self.write_journal()
+        for key in keys:
+            del self.storage[key]
+
+    def write_journal(self) -> None:
+        if self.latest:
+            self.storage[self.journal_key] = [dict(change) for change in self.pending()]
+        else:
+            self.storage.pop(self.journal_key, None)
 
     def answer(self, position: int, fields: dict, flagged: bool | None = None) -> dict:
         """The candidate changes question `position` in this window: inputs `fields` (and the flag)."""
         flagged = self.shown.get(position, ({}, False))[1] if flagged is None else flagged
         self.shown[position] = (dict(fields), flagged)
         change = {"q": position, "fields": dict(fields), "flagged": flagged, "win": self.id,
-                  "seq": self.next_seq, "seen": self._seen_for(position)}
+                  "seq": self.next_seq, "seen": self._seen_for(position), "at": next(self.clock)}
         self.next_seq += 1
         self.latest[position] = change
+        self.write_journal()
         return change
 
     def answer_all(self, fields: dict, flagged=()) -> None:
@@ -129,14 +172,26 @@ class Window:
         return [self.latest[p] for p in sorted(self.latest)]
 
     def body(self) -> dict:
-        return {"known": self.known, "changes": [dict(c) for c in self.pending()]}
+        fields = ("q", "fields", "flagged", "win", "seq", "seen")
+        return {"known": self.known, "changes": [{k: c[k] for k in fields} for c in self.pending()]}
 
     # --- talking to the server --------------------------------------------------------------------
 
-    def send(self, path: str = "save", body: dict | None = None):
+    def send(self, path: str = "save"):
         """POST the window's pending changes; the reply is absorbed as the script does (200/409/410)."""
-        sent = self.pending() if body is None else body["changes"]
-        response = self.client.post(f"{self.url}/{path}", json=self.body() if body is None else body)
+        return self.receive(*self.post(path))
+
+    def post(self, path: str = "save"):
+        """The request leaves and the server handles it now; the reply is absorbed by receive(), maybe later:
+        the candidate may change answers while it is under way, as on a slow network."""
+        sent = self.pending()
+        return self.deliver(self.body(), path), sent
+
+    def deliver(self, body: dict, path: str = "save"):
+        """A request body built earlier (body()) reaches the server now."""
+        return self.client.post(f"{self.url}/{path}", json=body)
+
+    def receive(self, response, sent: list[dict]):
         if response.status_code in (200, 409, 410) and response.is_json:
             self.absorb(response.get_json(), sent)
         if response.status_code == 410:
@@ -153,6 +208,7 @@ class Window:
             response = self.send("submit")
         if response.status_code == 200:
             self.latest.clear()
+            self.write_journal()
             self.over = True
         return response
 
@@ -178,3 +234,11 @@ class Window:
             self.shown[item["q"]] = (item["fields"], item["flagged"])
         if isinstance(data.get("rev"), int) and data["rev"] > self.known:
             self.known = data["rev"]
+        self.write_journal()
+
+
+def _counter():
+    n = 0
+    while True:
+        n += 1
+        yield n

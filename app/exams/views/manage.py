@@ -21,6 +21,7 @@ from app.accounts.roles import Role
 from app.banks.browsing import course_choices
 from app.banks.forms import DIFFICULTY_LABELS, type_labels
 from app.banks.models import Bank, Question, QuestionVersion, Topic, question_topics
+from app.banks.permissions import can_see_keys
 from app.banks.registry import kind_of
 from app.banks.views.loading import image_url
 from app.core.clock import utcnow
@@ -49,6 +50,7 @@ from app.exams.forms import (
     to_local,
 )
 from app.exams.models import Attempt, Exam
+from app.exams.papers import image_data_url
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool, rule_report
 from app.exams.views import bp
 from app.exams.views.loading import managed_exam, viewable_exam
@@ -193,19 +195,29 @@ def detail(exam_id: int):
 
 # --- Blueprint --------------------------------------------------------------------------------
 
-def _fixed_questions(form: BlueprintForm, exam: Exam) -> list[tuple[int, Decimal | None]] | None:
-    """The typed fixed questions; None (with the bad entries named on the field) if any is wrong."""
+def blueprint_access(exam: Exam) -> permissions.BlueprintAccess:
+    """The banks and questions the signed-in user may put in this exam's blueprint."""
+    return permissions.blueprint_access(current_user, exam, course_banks(exam))
+
+
+def _fixed_questions(form: BlueprintForm, exam: Exam,
+                     access: permissions.BlueprintAccess) -> list[tuple[int, Decimal | None]] | None:
+    """The typed fixed questions; None (with the bad entries named on the field) if any is wrong.
+
+    A question of another course, or of a bank whose keys the user may not see, gets the same answer as
+    one that does not exist: the entry is named, nothing is saved."""
     fixed, bad = [], []
     for token, question_id, points in form.fixed_entries():
         question = db.session.get(Question, question_id) if question_id is not None else None
-        if question is None or question.bank.course_id != exam.course_id or (points is not None and points <= 0):
+        if (question is None or question.bank.course_id != exam.course_id or not access.may_fix(question)
+                or (points is not None and points <= 0)):
             bad.append(token)
         else:
             fixed.append((question_id, points))
     if bad:
         form.fixed.errors = [*form.fixed.errors, _(
-            "Not a question of this course (or not a positive number of points): %(entries)s",
-            entries=", ".join(bad))]
+            "Not a question of this course from a bank you may use (or not a positive number of points): "
+            "%(entries)s", entries=", ".join(bad))]
         return None
     return fixed
 
@@ -217,12 +229,13 @@ def blueprint(exam_id: int):
     editable = exam.frozen_at is None and exam.status != "archived"
     rows = [rule_data(rule) for rule in exam.rules] + [{}] * EMPTY_RULE_ROWS
     form = BlueprintForm(data={"rules": rows, "fixed": fixed_text(exam)})
-    form.setup(course_banks(exam), course_topics(exam))
+    access = blueprint_access(exam)
+    form.setup(access, course_topics(exam))
     if request.method == "POST" and not editable:
         flash(_("Candidates have started this exam: its paper blueprint can no longer change."), "danger")
         return redirect(url_for("exams.blueprint", exam_id=exam.id))
     if form.validate_on_submit():
-        fixed = _fixed_questions(form, exam)
+        fixed = _fixed_questions(form, exam, access)
         if fixed is not None:
             try:
                 services.set_blueprint(current_user, exam, form.used_rules(), fixed, now=utcnow(), ip=client_ip())
@@ -233,19 +246,24 @@ def blueprint(exam_id: int):
                 db.session.commit()
                 flash(_("The paper blueprint was saved."), "success")
                 return redirect(url_for("exams.blueprint", exam_id=exam.id))
-    return render_template("exams/manage/blueprint.html", form=form, editable=editable, **page_context(exam))
+    return render_template("exams/manage/blueprint.html", form=form, editable=editable, access=access,
+                           **page_context(exam))
 
 
 @bp.get("/exams/<int:exam_id>/pool", endpoint="pool")
 @allow(Role.ADMIN, Role.TRAINER)
 def pool_size(exam_id: int):
-    """Live feedback for one rule row: how many questions its filters match (JSON for blueprint.js)."""
+    """Live feedback for one rule row: how many questions its filters match (JSON for blueprint.js).
+
+    Only for the banks the blueprint form offers this user: the sizes of other trainers' banks are theirs."""
     exam = managed_exam(exam_id)
     args = request.args
     low = min(max(args.get("difficulty_min", 1, type=int), 1), 5)
     high = min(max(args.get("difficulty_max", 5, type=int), 1), 5)
     rule = RuleFilter(bank_id=args.get("bank", None, type=int), type=args.get("type") or None,
                       topic_ids=tuple(args.getlist("topics", type=int)), difficulty_min=low, difficulty_max=high)
+    if not blueprint_access(exam).offers(rule.bank_id):
+        abort(403)
     count = max(args.get("count", 0, type=int), 0)
     report = rule_report(exam, rule, count, exposed_question_ids(exam))
     message = _("%(size)d questions match (%(unexposed)d not used in earlier exams).", size=report.size,
@@ -259,17 +277,23 @@ def pool_size(exam_id: int):
 
 # --- A sample paper ---------------------------------------------------------------------------
 
-def _sample_paper(exam: Exam, seed: int) -> list[dict]:
-    """The paper `seed` draws, each question as a trainer reads it: with the key and the explanation."""
+def _sample_paper(exam: Exam, seed: int, viewer) -> list[dict]:
+    """The paper `seed` draws, each question as a trainer reads it: with the key and the explanation when
+    `viewer` may see its bank's keys (can_see_keys), otherwise as a candidate sees it, naming the bank."""
     items = plan_paper(exam, seed)
     versions = {v.id: v for v in db.session.scalars(
         select(QuestionVersion).where(QuestionVersion.id.in_([item.version_id for item in items])))}
     shown = []
     for item in items:
         version = versions[item.version_id]
-        review = kind_of(version.type).present_review(version, item.option_order, None,
-                                                      image_url=image_url(version))
-        shown.append({"item": item, "review": review})
+        bank = version.question.bank
+        kind = kind_of(version.type)
+        if can_see_keys(viewer, bank):
+            review = kind.present_review(version, item.option_order, None, image_url=image_url(version))
+            shown.append({"item": item, "question": review.question, "review": review, "bank": bank})
+        else:
+            question = kind.present(version, item.option_order, image_url=image_data_url(version))
+            shown.append({"item": item, "question": question, "review": None, "bank": bank})
     return shown
 
 
@@ -293,7 +317,7 @@ def preview(exam_id: int):
     seed = seed if seed is not None and 0 <= seed < 2**31 else secrets.randbits(31)
     paper, spread, error = [], {}, None
     try:
-        paper = _sample_paper(exam, seed)
+        paper = _sample_paper(exam, seed, current_user)
         spread = _spread(exam)
     except assembly.PoolTooSmall as too_small:
         error = _("Rule %(rule)d needs %(needed)d questions and only %(available)d are available.",
