@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from app.accounts.actors import SYSTEM
 from app.banks.importing import import_bank, read_bank_file
 from app.banks.models import Question, QuestionVersion
+from app.banks.registry import kind_of
 from app.banks.services import draft_of, revise_question
 from app.core.clock import utcnow
 from app.courses.models import Course
@@ -49,12 +50,20 @@ def test_the_demo_results_are_unchanged_by_identities_the_letter_rule_and_re_imp
     attempts, items = _stored()
     assert len(attempts) > 100 and all(score is not None for score, _passed, _max in attempts.values())
 
-    # An install from before this change: no letter rule, fingerprints of the old kind. Then migration 0010.
+    # An install from before this change: no letter rule, fingerprints of the old kind, and explanations that
+    # name letters on choice questions already on shuffled papers (as 9 shipped ones did: "E即…"). Then 0010.
+    lettered = db.session.scalars(select(QuestionVersion.id).where(
+        QuestionVersion.type == "multiple", QuestionVersion.id.in_(select(PaperItem.version_id))).limit(9)).all()
     db.session.execute(update(QuestionVersion).values(keep_option_order=False, fingerprint="old"))
+    db.session.execute(update(QuestionVersion).where(QuestionVersion.id.in_(lettered))
+                       .values(explanation="B即第二项；其余各项均不符合规定。"))
     _migration().recompute_versions(db.session.connection())
-    flagged = db.session.scalar(select(db.func.count()).select_from(QuestionVersion)
-                                .where(QuestionVersion.keep_option_order.is_(True)))
-    assert flagged >= 1  # the shipped explanations that say "E即…"
+    flagged = set(db.session.scalars(select(QuestionVersion.id).where(QuestionVersion.keep_option_order.is_(True))))
+    assert len(lettered) == 9 and set(lettered) <= flagged
+    shuffled = db.session.scalars(select(PaperItem).where(PaperItem.version_id.in_(lettered))).all()
+    shuffled = [item for item in shuffled if item.option_order != sorted(item.option_order)]
+    assert shuffled and all("letter-legend" in kind_of("multiple").present_review(
+        item.version, item.option_order, item.response).explanation_html for item in shuffled)
     assert db.session.scalar(select(db.func.count()).where(QuestionVersion.fingerprint == "old")) == 0
 
     # The shipped banks imported again into their banks: nothing new, nothing updated.
