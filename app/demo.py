@@ -175,7 +175,7 @@ def _bank_notes(report: ShippedBank) -> list[str]:
         return [_("  ! %(bank)s was not loaded from the shipped files; it is left alone.", bank=report.bank_name)]
     if report.problems:
         return [_("  ! %(bank)s was not brought up to date: %(problem)s", bank=report.bank_name, problem=problem)
-                for problem in report.problems]
+                for problem in report.problems[:10]]
     notes = []
     if not report.created and (report.added or report.updated or report.retired):
         notes.append(_("Shipped bank %(bank)s: %(added)d added, %(updated)d updated, %(retired)d retired (no longer "
