@@ -20,8 +20,8 @@ from app.accounts.actors import SYSTEM
 from app.accounts.passwords import hash_password
 from app.accounts.roles import ROLE_LABELS, Role
 from app.accounts.staff import StaffData, create_staff
-from app.banks.importing import import_bank, read_bank_file
 from app.banks.services import find_bank
+from app.banks.shipped import ShippedBank, load_shipped_bank
 from app.courses.catalog import ensure_courses
 from app.courses.models import Course
 from app.extensions import db
@@ -74,8 +74,9 @@ def collector_hire_date(index: int) -> date:
 class DemoRun:
     now: datetime
     created: Counter = field(default_factory=Counter)
-    # What each step added, by translated kind ("stations": 3), and the summary table's rows
-    # (staff number, role label, name).
+    # What each step added, by translated kind ("stations": 3); what a newer release of the shipped banks and
+    # lessons changed ("questions updated": 30); and the summary table's rows (staff number, role label, name).
+    updated: Counter = field(default_factory=Counter)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     # Lines printed after the accounts table (the demo exams …).
     notes: list[str] = field(default_factory=list)
@@ -148,8 +149,9 @@ def demo_bank_name(course, stem: str) -> str:
 
 
 def question_banks(run: DemoRun) -> None:
-    """The shipped banks (question_banks/<course>/*.csv), one bank per file, owned by the demo trainer.
-    A bank that already exists is left alone, whatever it holds."""
+    """The shipped banks (question_banks/<course>/*.csv), one bank per file, owned by the demo trainer: loaded
+    when missing; when the loader wrote the bank, brought up to the files as they are now, keeping what a
+    trainer edited (app.banks.shipped). A bank of the same name that the loader did not write is left alone."""
     owner = account_services.find_by_staff_no(BANK_OWNER)
     known = set(db.session.scalars(db.select(Course.code)))
     courses = ensure_courses()
@@ -157,35 +159,64 @@ def question_banks(run: DemoRun) -> None:
         run.created[_("courses")] += len(courses) - len(known)
     for course in courses:
         for path in sorted((QUESTION_BANKS / course.code).glob("*.csv")):
-            name = demo_bank_name(course, path.stem)
-            if find_bank(course, name) is not None:
-                continue
-            result = import_bank(SYSTEM, course, name, read_bank_file(path.read_bytes(), path.name),
-                                 now=run.now, ip=DEMO_IP)
-            if owner is not None and owner not in result.bank.owners:
-                result.bank.owners.append(owner)
-            run.created[_("question banks")] += 1
-            run.created[_("questions")] += result.created
+            report = load_shipped_bank(course, path, demo_bank_name(course, path.stem), owner=owner, now=run.now,
+                                       ip=DEMO_IP)
+            run.created[_("question banks")] += report.created
+            run.created[_("questions")] += report.added
+            run.updated[_("questions updated")] += report.updated
+            run.updated[_("questions retired")] += report.retired
+            run.notes.extend(_bank_notes(report))
+    run.created, run.updated = +run.created, +run.updated  # no "questions: 0"
+
+
+def _bank_notes(report: ShippedBank) -> list[str]:
+    """What the summary says about one shipped bank beyond the counts of a first load."""
+    if report.left_alone:
+        return [_("  ! %(bank)s was not loaded from the shipped files; it is left alone.", bank=report.bank_name)]
+    if report.problems:
+        return [_("  ! %(bank)s was not brought up to date: %(problem)s", bank=report.bank_name, problem=problem)
+                for problem in report.problems[:10]]
+    notes = []
+    if not report.created and (report.added or report.updated or report.retired):
+        notes.append(_("Shipped bank %(bank)s: %(added)d added, %(updated)d updated, %(retired)d retired (no longer "
+                       "shipped).", bank=report.bank_name, added=report.added, updated=report.updated,
+                       retired=report.retired))
+    if report.kept:
+        notes.append(_("%(bank)s: kept because edited or retired here: %(questions)s", bank=report.bank_name,
+                       questions=_listed(report.kept)))
+    if report.skipped:
+        notes.append(_("%(bank)s: skipped (the bank has the same question under another ID): %(rows)s",
+                       bank=report.bank_name, rows=_listed(report.skipped)))
+    return notes
+
+
+def _listed(names: list[str], most: int = 20) -> str:
+    return ", ".join(names[:most]) + (" …" if len(names) > most else "")
 
 
 COURSE_MATERIAL = Path(__file__).resolve().parent / "courses" / "material"
 
 
 def course_material(run: DemoRun) -> None:
-    """The shipped lessons (app/courses/material/<course>/NN-slug.md) that each course does not have yet,
-    and the demo trainer as a lecturer of every course. Lessons already there (edited or not) are left alone."""
-    from app.courses.lessons import load_material
+    """The shipped lessons (app/courses/material/<course>/NN-slug.md): added when missing, brought up to the
+    files when still as the loader wrote them, kept when a trainer edited them (app.courses.shipped); and the
+    demo trainer as a lecturer of every course."""
+    from app.courses.shipped import load_material
 
     trainer = account_services.find_by_staff_no(BANK_OWNER)
     report = load_material(COURSE_MATERIAL, trainer if trainer is not None else SYSTEM, run.now, ip=DEMO_IP)
     if report.created:
         run.created[_("lessons")] += report.created
+    if report.updated:
+        run.updated[_("lessons updated")] += report.updated
     for course in ensure_courses():
         if trainer is not None and trainer not in course.lecturers:
             course.lecturers.append(trainer)
     db.session.flush()
     run.notes.append(_("Course material: %(count)d lessons in %(courses)d courses (open Courses).",
                        count=sum(report.lessons.values()), courses=len(report.lessons)))
+    if report.kept:
+        run.notes.append(_("  Lessons kept because edited here: %(files)s", files=_listed(report.kept)))
     run.notes.extend(f"  ! {problem}" for problem in report.problems)
 
 
@@ -342,7 +373,10 @@ def summary(demo: DemoRun) -> str:
     if demo.created:
         made = ", ".join(f"{kind}: {count}" for kind, count in demo.created.items())
         lines.append(_("Demo data created (%(made)s).", made=made))
-    else:
+    if demo.updated:
+        changed = ", ".join(f"{kind}: {count}" for kind, count in demo.updated.items())
+        lines.append(_("Shipped questions and lessons brought up to date (%(changed)s).", changed=changed))
+    if not demo.created and not demo.updated:
         lines.append(_("Demo data was already in place; nothing changed."))
     headers = (_("Staff number"), _("Role"), _("Name"))
     rows = [headers, *demo.accounts]

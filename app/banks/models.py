@@ -149,6 +149,10 @@ class QuestionVersion(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     # The letter rule (app.banks.letters): papers and practice show the options in the order written.
     keep_option_order: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Written by the shipped-content loader (`flask demo`, question_banks/): while a question's current version
+    # is one of these, nobody has edited it and the next release of the file may replace it
+    # (docs/shipped-content.md). A trainer's edit makes a version without it.
+    shipped: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -1,5 +1,6 @@
 """Lessons of a course (self-study material): writing them, their attachments, the lecturers of a course,
-reading progress, and loading the shipped material (app/courses/material/<course code>/NN-slug.md).
+reading progress. The shipped material (app/courses/material/<course code>/NN-slug.md) is loaded by
+app.courses.shipped.
 
 Services take the actor, `now` and `ip` explicitly, flush and never commit; the caller commits once.
 Permissions are checked by the views (app.courses.permissions).
@@ -9,9 +10,8 @@ import hashlib
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from app.accounts.actors import Actor
 from app.accounts.models import User, UserRole
@@ -21,7 +21,6 @@ from app.audit.services import record
 from app.banks.zipped import image_type
 from app.core.errors import DomainError
 from app.core.i18n import lazy_gettext as _l
-from app.courses.catalog import ensure_courses
 from app.courses.models import Course, Lesson, LessonAttachment, LessonProgress
 from app.extensions import db
 
@@ -284,51 +283,3 @@ def progress_by_lesson(user: User, course: Course) -> dict[int, LessonProgress]:
     return {progress.lesson_id: progress for progress in db.session.scalars(
         db.select(LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)
         .where(Lesson.course_id == course.id, LessonProgress.user_id == user.id))}
-
-
-# --- Shipped material --------------------------------------------------------------------------------
-
-@dataclass
-class MaterialReport:
-    created: int = 0
-    existing: int = 0
-    lessons: dict[str, int] = field(default_factory=dict)  # course code → lessons it has afterwards
-    problems: list[str] = field(default_factory=list)  # files that could not be read (file: reason)
-
-
-def read_lesson_file(path: Path) -> tuple[str, str]:
-    """(title, body) of a material file: the first line is `# Title`, the rest is the Markdown body."""
-    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-    first, _newline, body = text.lstrip("\n").partition("\n")
-    if not first.startswith("# ") or not first[2:].strip():
-        raise ValueError("the first line must be '# Title'")
-    return first[2:].strip(), body.strip()
-
-
-def load_material(folder: Path, actor: Actor, now: datetime, *, ip: str = "system") -> MaterialReport:
-    """Create the lessons of each course from folder/<course code>/*.md that the course does not have yet
-    (matched by title), in file-name order at the end of the course. An existing lesson is never changed,
-    so a trainer's edits stay; running it again creates nothing."""
-    report = MaterialReport()
-    for course in ensure_courses():
-        for path in sorted((Path(folder) / course.code).glob("*.md")):
-            try:
-                title, body = read_lesson_file(path)
-            except (OSError, UnicodeDecodeError, ValueError) as error:
-                report.problems.append(f"{course.code}/{path.name}: {error}")
-                continue
-            title = " ".join(title.split())
-            exists = db.session.scalar(db.select(Lesson.id).where(Lesson.course_id == course.id,
-                                                                  Lesson.title == title))
-            if exists is not None:
-                report.existing += 1
-                continue
-            try:
-                create_lesson(actor, course, title, body, now=now, ip=ip)
-            except DomainError as error:
-                report.problems.append(f"{course.code}/{path.name}: {error.message}")
-                continue
-            report.created += 1
-        report.lessons[course.code] = db.session.scalar(
-            db.select(db.func.count(Lesson.id)).where(Lesson.course_id == course.id)) or 0
-    return report

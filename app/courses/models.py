@@ -41,7 +41,7 @@ class Course(db.Model):
 
 class Lesson(db.Model):
     __tablename__ = "lessons"
-    __table_args__ = (UniqueConstraint("course_id", "title"),)
+    __table_args__ = (UniqueConstraint("course_id", "title"), UniqueConstraint("course_id", "shipped_file"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
@@ -52,6 +52,11 @@ class Lesson(db.Model):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The shipped file the lesson comes from (NN-slug.md in app/courses/material/<course>/) and the SHA-256 of
+    # the title and text the loader last wrote: while the lesson still hashes to it, nobody has edited it and
+    # the next release of the file may replace it (docs/shipped-content.md). None for a trainer's own lesson.
+    shipped_file: Mapped[str | None] = mapped_column(String(200))
+    shipped_sha256: Mapped[str | None] = mapped_column(String(64))
 
     course: Mapped[Course] = relationship(back_populates="lessons")
     attachments: Mapped[list["LessonAttachment"]] = relationship(

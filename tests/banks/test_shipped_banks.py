@@ -1,6 +1,8 @@
 """The banks shipped in question_banks/<course>/ read without a single problem and cover each course well:
-enough questions of every type, with difficulty, topics, explanation and (mostly) a source on each."""
+enough questions of every type, with difficulty, topics, explanation and (mostly) a source on each, and an ID
+(编号) that `flask demo` follows from one release of the files to the next."""
 
+import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
@@ -100,3 +102,14 @@ def test_no_question_text_repeats_within_a_course(course):
         else:
             first[key] = _where(name, draft)
     assert not repeats, "\n".join(repeats)
+
+
+@pytest.mark.parametrize("course", COURSES)
+def test_every_question_has_an_id_of_its_course_given_once(course):
+    """`<course>-NNNN`, unique in the course: an upgrade updates the question it names (docs/shipped-content.md)."""
+    form = re.compile(rf"{course}-\d{{4}}")
+    wrong = [f"{_where(name, draft)}: ID {draft.external_id!r}" for name, draft in _course(course)
+             if not form.fullmatch(draft.external_id)]
+    assert not wrong, "\n".join(wrong)
+    given = Counter(draft.external_id for _name, draft in _course(course))
+    assert not [external_id for external_id, count in given.items() if count > 1]

@@ -10,7 +10,7 @@ from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
-from app.courses import lessons
+from app.courses import lessons, shipped
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Lesson, LessonAttachment, LessonProgress
 from app.extensions import db
@@ -147,23 +147,50 @@ def test_load_material_is_idempotent_and_keeps_a_trainers_edits(users, tmp_path,
     _write(tmp_path, "law", "02-b.md", "# 第二课\n\n内容二。\n")
     _write(tmp_path, "integrity", "01-c.md", "# 廉洁\n\n内容。\n")
     _write(tmp_path, "integrity", "02-bad.md", "no title line\n")
-    first = lessons.load_material(tmp_path, users[Role.ADMIN], NOW)
+    first = shipped.load_material(tmp_path, users[Role.ADMIN], NOW)
     assert first.created == 3 and first.lessons["law"] == 2 and first.lessons["integrity"] == 1
     assert len(first.problems) == 1 and "02-bad.md" in first.problems[0]
     edited = db.session.scalar(db.select(Lesson).where(Lesson.title == "第一课"))
     lessons.update_lesson(users[Role.TRAINER], edited, "第一课", "讲师改过的内容", now=NOW, ip="t")
     db.session.commit()
 
-    again = lessons.load_material(tmp_path, users[Role.ADMIN], NOW + timedelta(days=1))
-    assert again.created == 0 and again.existing == 3 and again.lessons == first.lessons
+    again = shipped.load_material(tmp_path, users[Role.ADMIN], NOW + timedelta(days=1))
+    assert (again.created, again.updated, again.unchanged, again.kept) == (0, 0, 3, [])
+    assert again.lessons == first.lessons
     assert db.session.scalar(db.select(db.func.count(Lesson.id))) == 3
     assert edited.body == "讲师改过的内容"
     assert [lesson.title for lesson in law.lessons] == ["第一课", "第二课"]
 
 
+def test_a_newer_file_updates_its_lesson_unless_a_trainer_edited_it(users, tmp_path, law):
+    _write(tmp_path, "law", "01-a.md", "# 第一课\n\n内容一。\n")
+    _write(tmp_path, "law", "02-b.md", "# 第二课\n\n内容二。\n")
+    shipped.load_material(tmp_path, users[Role.TRAINER], NOW)
+    first, second = law.lessons
+    lessons.update_lesson(users[Role.TRAINER], first, "第一课", "讲师改过的内容", now=NOW, ip="t")
+    lessons.mark_finished(users[Role.COLLECTOR], second, NOW)
+    db.session.commit()
+    _write(tmp_path, "law", "01-a.md", "# 第一课\n\n内容一（更正）。\n")
+    _write(tmp_path, "law", "02-b.md", "# 第二课（更正）\n\n内容二（更正）。\n")
+    _write(tmp_path, "law", "03-c.md", "# 第三课\n\n内容三。\n")
+
+    report = shipped.load_material(tmp_path, users[Role.TRAINER], NOW + timedelta(days=1))
+    assert (report.created, report.updated, report.kept) == (1, 1, ["law/01-a.md"])
+    assert first.body == "讲师改过的内容"
+    assert (second.title, second.body, second.id) == ("第二课（更正）", "内容二（更正）。", second.id)
+    assert lessons.progress_of(users[Role.COLLECTOR], law).finished == 1
+    assert [lesson.title for lesson in law.lessons] == ["第一课", "第二课（更正）", "第三课"]
+    db.session.commit()
+
+    again = shipped.load_material(tmp_path, users[Role.TRAINER], NOW + timedelta(days=2))
+    assert (again.created, again.updated, again.unchanged, again.kept) == (0, 0, 2, ["law/01-a.md"])
+    lessons.update_lesson(users[Role.TRAINER], first, "第一课", "内容一（更正）。", now=NOW, ip="t")
+    assert shipped.load_material(tmp_path, users[Role.TRAINER], NOW).kept == []  # edited to what the file says
+
+
 @pytest.mark.skipif(not any(MATERIAL.glob("*/*.md")), reason="no shipped material yet")
 def test_the_shipped_material_loads_without_problems(users):
-    report = lessons.load_material(MATERIAL, users[Role.ADMIN], NOW)
+    report = shipped.load_material(MATERIAL, users[Role.ADMIN], NOW)
     assert report.problems == []
     assert report.created == len(list(MATERIAL.glob("*/*.md")))
     assert all(count >= 1 for count in report.lessons.values())
