@@ -147,7 +147,7 @@ def test_flask_demo_upgrades_a_database_an_earlier_release_loaded(runner):
     update_lesson(trainer, overview, overview.title, overview.body + "\n\n本站补充：站内公示栏位置见值班室。", now=now,
                   ip="t")
     db.session.commit()
-    migration("0014_shipped_upgrades").mark_demo_content(db.session.connection())  # the upgrade to this release (flask db upgrade)
+    migration("0011_shipped_upgrades").mark_demo_content(db.session.connection())  # the upgrade to this release (flask db upgrade)
     db.session.commit()
     marked = set(db.session.scalars(select(QuestionVersion.id).where(QuestionVersion.shipped.is_(True))))
     assert fixed_old_version.id in marked and not {mine.id, dropped_mine.id} & marked

@@ -1,6 +1,6 @@
 """shipped upgrades: which versions and lessons the shipped-content loader wrote
 
-Revision ID: 0014_shipped_upgrades
+Revision ID: 0011_shipped_upgrades
 Revises: 0010_question_identity
 Create Date: 2026-12-08 09:00:00
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0014_shipped_upgrades'
+revision = '0011_shipped_upgrades'
 down_revision = '0010_question_identity'
 branch_labels = None
 depends_on = None
