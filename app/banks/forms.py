@@ -30,6 +30,7 @@ from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
 from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import optional_whole_number, whole_number
 
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
 DIFFICULTY_LABELS = {
@@ -66,12 +67,6 @@ def course_choices(courses) -> list[SelectChoice]:
     english = str(get_locale()).startswith("en")
     return [SelectChoice(course.code, (course.name_en or course.name) if english else course.name)
             for course in courses]
-
-
-def optional_int(value):
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 # --- Banks --------------------------------------------------------------------------------------
@@ -113,8 +108,8 @@ class QuestionFilterForm(FlaskForm):
 
     q = StringField(_l("Text in the question"), validators=[Optional(), Length(max=100)])
     type = SelectField(_l("Type"), default="")
-    difficulty = SelectField(_l("Difficulty"), coerce=optional_int, validators=[Optional()])
-    topic = SelectField(_l("Topic"), coerce=optional_int, validators=[Optional()])
+    difficulty = SelectField(_l("Difficulty"), coerce=optional_whole_number, validators=[Optional()])
+    topic = SelectField(_l("Topic"), coerce=optional_whole_number, validators=[Optional()])
     status = SelectField(_l("Status"), default="active")
 
     def __init__(self, *args, topics=(), **kwargs):
@@ -128,7 +123,7 @@ class QuestionFilterForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
+    ids = SelectMultipleField(_l("Questions"), coerce=whole_number, validate_choice=False)
     action = SelectField(_l("With the selected questions"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_TOPIC_CHARS)])
 
