@@ -49,7 +49,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CSRF_TIME_LIMIT_HOURS", "WTF_CSRF_TIME_LIMIT", 12 * 3600, lambda v: int(float(v) * 3600),
             "CSRF token lifetime; longer than the longest exam"),
     Setting("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes", str,
-            "Failed logins allowed per staff number"),
+            "Password checks allowed per staff number, at login and when a signed-in user re-enters it "
+            "(counted before the check; the right password starts the count again)"),
+    Setting("PASSWORD_CHECK_LIMIT_PER_SESSION", "PASSWORD_CHECK_LIMIT_PER_SESSION", "5 per 15 minutes", str,
+            "Password re-entries (confirmation, current password) allowed per signed-in session"),
     Setting("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_IP", "50 per 15 minutes", str,
             "Failed logins allowed per client address (stations share NAT addresses)"),
     Setting("PROXY_FIX_HOPS", "PROXY_FIX_HOPS", 0, int,
