@@ -79,6 +79,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Check-in code entries allowed per person (so codes cannot be guessed)"),
     Setting("API_RATE_LIMIT", "API_RATE_LIMIT", "600 per minute", str,
             "Requests allowed per API client (token) on /api/v1"),
+    Setting("API_AUTH_FAILURE_LIMIT", "API_AUTH_FAILURE_LIMIT", "20 per minute", str,
+            "API requests without a valid token allowed per client address before it gets 429"),
     Setting("ALLOCATION_TIME_LIMIT", "ALLOCATION_TIME_LIMIT", 20, int,
             "Seconds the allocation solver may search for a balanced allocation"),
     Setting("ITEM_ANALYSIS_MIN_SAMPLE", "ITEM_ANALYSIS_MIN_SAMPLE", 30, int,

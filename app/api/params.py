@@ -110,7 +110,7 @@ def page() -> Page:
         limit = int(raw_limit)
     after_id = 0
     cursor = request.args.get("cursor")
-    if cursor is not None:
+    if cursor:  # absent or empty: the first page (a client may send the empty cursor it started with)
         after_id = _decode_cursor(cursor)
     return Page(limit=limit, after_id=after_id)
 
