@@ -69,8 +69,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TRAINING_MAX_SHARE", "TRAINING_MAX_SHARE", "1/3", str,
             "Default share of a station's collectors that may be in the same batch (a fraction or decimal)"),
     Setting("TRAINING_ATTENDANCE_RULE", "TRAINING_ATTENDANCE_RULE", "all", str,
-            "Exam eligibility: all = every past session of the course attended (present or late), "
-            "any = at least one, none = attendance does not matter"),
+            "Exam eligibility: all = no ended session of the course recorded as missed, any = not every one "
+            "recorded as missed, none = attendance does not matter (a seat nobody recorded never bars)"),
+    Setting("ATTENDANCE_OPENS_MINUTES", "ATTENDANCE_OPENS_MINUTES", 30, int,
+            "The roll call and check-in of a session open this many minutes before it starts"),
+    Setting("ATTENDANCE_GRACE_MINUTES", "ATTENDANCE_GRACE_MINUTES", 60, int,
+            "The roll call and check-in close this many minutes after a session ends; later only a late roll "
+            "with a reason (audited)"),
+    Setting("ATTENDANCE_LATE_DAYS", "ATTENDANCE_LATE_DAYS", 7, int,
+            "Days after a session ends during which its lecturer may record a late roll (the training office "
+            "may at any time)"),
     Setting("CHECKIN_CODE_SECONDS", "CHECKIN_CODE_SECONDS", 120, int,
             "How long a check-in code stays valid (the lecturer's screen shows a new one before then)"),
     Setting("CHECKIN_LATE_MINUTES", "CHECKIN_LATE_MINUTES", 15, int,

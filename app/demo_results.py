@@ -136,7 +136,8 @@ def past_results(run) -> None:
                 draw = rng.random()
                 status = "absent" if draw < ABSENT_SHARE else "late" if draw < ABSENT_SHARE + LATE_SHARE else "present"
                 entries[user.id] = (status, "")
-            attendance.record_roll(trainer, session, entries, now=_local(session.day, time(18)), ip="demo")
+            # Taken at the start of the session, inside its attendance window.
+            attendance.record_roll(trainer, session, entries, now=attendance.session_start(session), ip="demo")
 
     exam_opens = _local(made[-1].ends_on + timedelta(days=1), time(9))
     closes = exam_opens + timedelta(days=7)

@@ -69,6 +69,7 @@ MEMBER_REMOVED = "training.member_removed"
 UNAVAILABILITY_ADDED = "training.unavailability_added"
 UNAVAILABILITY_REMOVED = "training.unavailability_removed"
 ATTENDANCE_RECORDED = "training.attendance_recorded"
+ATTENDANCE_RECORDED_LATE = "training.attendance_recorded_late"
 CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
 WAIVER_GRANTED = "training.waiver_granted"
 WAIVER_REVOKED = "training.waiver_revoked"
@@ -150,6 +151,7 @@ LABELS = {
     UNAVAILABILITY_ADDED: _l("Leave dates declared"),
     UNAVAILABILITY_REMOVED: _l("Leave dates removed"),
     ATTENDANCE_RECORDED: _l("Attendance recorded"),
+    ATTENDANCE_RECORDED_LATE: _l("Attendance recorded after the session (late roll)"),
     CHECKIN_CODE_ISSUED: _l("Check-in code shown"),
     WAIVER_GRANTED: _l("Attendance requirement waived"),
     WAIVER_REVOKED: _l("Attendance waiver withdrawn"),

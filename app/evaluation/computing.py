@@ -70,8 +70,10 @@ def sittings_of(user_ids, exams: dict[int, str], makeups: set[int]) -> dict[int,
 
 
 def attendance_percents(batch: Batch, now: datetime) -> dict[int, Decimal]:
-    return {rate.user.id: (Decimal(rate.attended) * 100 / rate.held).quantize(CENT, ROUND_HALF_UP)
-            for rate in attendance.rates(batch, now) if rate.held}
+    """Attended of recorded sessions held so far, as the batch attendance page counts them (an unrecorded
+    seat is no absence); no figure for someone with nothing recorded yet."""
+    return {rate.user.id: (Decimal(rate.attended) * 100 / rate.recorded).quantize(CENT, ROUND_HALF_UP)
+            for rate in attendance.rates(batch, now) if rate.recorded}
 
 
 def failed_periods_before(batch: Batch, user_ids) -> dict[int, int]:

@@ -39,7 +39,7 @@ from app.extensions import db
 
 MAX_TEXT = 5000  # characters kept of one typed answer
 
-# Outcomes of one change. STORED and REPLACED acknowledge it; REFUSED does not.
+# Outcomes of one change. STORED and REPLACED acknowledge it; REFUSED and LATE do not.
 STORED = "stored"      # the stored answer is this change (written now, or by an earlier copy of this request)
 REPLACED = "replaced"  # a later change from the same window is stored already
 REFUSED = "refused"    # another window changed the question after this window last saw it

@@ -11,6 +11,7 @@ from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.extensions import db
 from app.org.models import Station, Team
+from app.training.attendance import due_rolls
 
 
 def _count(statement) -> int:
@@ -72,11 +73,13 @@ def hr_overview() -> dict:
             .limit(5)
         )
     )
-    return {"stations": _staff_by_station(), "unassigned": unassigned, "imports": imports}
+    return {"stations": _staff_by_station(), "unassigned": unassigned, "imports": imports,
+            "due_rolls": due_rolls(utcnow())}
 
 
-def trainer_overview() -> dict:
-    return {"stations": _staff_by_station()}
+def trainer_overview(user: User) -> dict:
+    """The stations, and the sessions `user` lectured that still wait for their roll call."""
+    return {"stations": _staff_by_station(), "due_rolls": due_rolls(utcnow(), lecturer_id=user.id)}
 
 
 def previous_login(user: User, current: LoginSession | None):

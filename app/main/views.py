@@ -43,7 +43,7 @@ def hr_home():
 @bp.get("/trainer")
 @allow(Role.TRAINER)
 def trainer_home():
-    return render_template("main/trainer_home.html", **landing.trainer_overview())
+    return render_template("main/trainer_home.html", **landing.trainer_overview(current_user))
 
 
 @bp.get("/me")

@@ -8,8 +8,10 @@ passes at score >= the exam's pass mark). Make-up exams (补考) are kept apart 
 rates and left out of the batch trend. A batch's (or plan's) results are its members' results submitted from
 the batch's (the plan's first batch's) first day, so last year's exams do not count for this year's batch.
 
-Attendance figures count `Attendance` rows as recorded by roll call or check-in code: present and late count
-as attended; a seat without a row is not counted (the batch attendance page treats it as missed).
+Attendance figures count only sessions that have ended (by the `now` they are given) and in them the
+`Attendance` rows recorded by roll call or check-in code: present and late count as attended, of everything
+recorded (the denominator, shown). A seat without a row is not an absence — it is counted apart as not
+recorded, as on the batch attendance page — so a batch that has not started shows no rate at all.
 
 A trainer's dashboards cover only the exams they own and the sessions they lecture (`trainer_scope`).
 """
@@ -20,7 +22,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Float, Select, case, cast, func, literal, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -29,7 +31,8 @@ from app.courses.models import Course
 from app.exams.models import Attempt, Exam, exam_owners
 from app.extensions import db
 from app.org.models import Station, Team
-from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, BatchMember, TrainingSession
+from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, BatchMember, Seat, TrainingSession
+from app.training.roll_window import ended_by
 
 BIN_COUNT = 10  # 0–9 %, 10–19 %, …, 90–100 %
 
@@ -288,6 +291,7 @@ class AttendanceRate:
     label: str
     counts: dict[str, int]  # present, late, absent, excused
     starts_on: date | None = None  # batches only
+    unrecorded: int = 0  # seats in ended sessions nobody has recorded (counted neither way)
 
     @property
     def recorded(self) -> int:
@@ -302,14 +306,9 @@ class AttendanceRate:
         return _percent(self.attended, self.recorded)
 
 
-def _attendance_counts(filters: Filters, key) -> dict[int | None, dict[str, int]]:
-    query = (
-        select(key, Attendance.status, func.count())
-        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
-        .join(Batch, Batch.id == TrainingSession.batch_id)
-        .join(User, User.id == Attendance.user_id)
-        .group_by(key, Attendance.status)
-    )
+def _attendance_scope(query: Select, filters: Filters, now: datetime) -> Select:
+    """Ended sessions of published batches, narrowed by the filters (User is the seat holder)."""
+    query = query.where(Batch.status != "planning", ended_by(now))
     if filters.batch_id is not None:
         query = query.where(TrainingSession.batch_id == filters.batch_id)
     elif filters.plan_id is not None:
@@ -324,24 +323,50 @@ def _attendance_counts(filters: Filters, key) -> dict[int | None, dict[str, int]
         query = query.where(TrainingSession.day <= filters.date_to)
     if filters.trainer_id is not None:
         query = query.where(TrainingSession.lecturer_id == filters.trainer_id)
+    return query
+
+
+def _attendance_counts(filters: Filters, key, now: datetime) -> tuple[dict[int | None, dict[str, int]],
+                                                                       dict[int | None, int]]:
+    """({group: {status: recorded rows}}, {group: unrecorded seats}) over the ended sessions in scope."""
+    recorded = _attendance_scope(
+        select(key, Attendance.status, func.count())
+        .join(TrainingSession, TrainingSession.id == Attendance.session_id)
+        .join(Batch, Batch.id == TrainingSession.batch_id)
+        .join(User, User.id == Attendance.user_id)
+        .group_by(key, Attendance.status), filters, now)
     counts: dict[int | None, dict[str, int]] = {}
-    for group, status, count in db.session.execute(query):
+    for group, status, count in db.session.execute(recorded):
         counts.setdefault(group, dict.fromkeys(ATTENDANCE_STATES, 0))[status] = count
-    return counts
+    unrecorded = _attendance_scope(
+        select(key, func.count())
+        .select_from(Seat)
+        .join(TrainingSession, TrainingSession.id == Seat.session_id)
+        .join(Batch, Batch.id == TrainingSession.batch_id)
+        .join(User, User.id == Seat.user_id)
+        .outerjoin(Attendance, and_(Attendance.session_id == Seat.session_id, Attendance.user_id == Seat.user_id))
+        .where(Attendance.id.is_(None))
+        .group_by(key), filters, now)
+    missing = dict(db.session.execute(unrecorded).all())
+    for group in missing:
+        counts.setdefault(group, dict.fromkeys(ATTENDANCE_STATES, 0))
+    return counts, missing
 
 
-def attendance_by_batch(filters: Filters) -> list[AttendanceRate]:
-    """Recorded attendance per batch, in date order."""
-    counts = _attendance_counts(filters, TrainingSession.batch_id)
+def attendance_by_batch(filters: Filters, now: datetime) -> list[AttendanceRate]:
+    """Recorded attendance per batch over its sessions ended by `now`, in date order."""
+    counts, missing = _attendance_counts(filters, TrainingSession.batch_id, now)
     batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.id.in_(list(counts))))}
-    rates = [AttendanceRate(key, batches[key].name, value, batches[key].starts_on) for key, value in counts.items()]
+    rates = [AttendanceRate(key, batches[key].name, value, batches[key].starts_on, missing.get(key, 0))
+             for key, value in counts.items()]
     return sorted(rates, key=lambda r: (r.starts_on, r.key))
 
 
-def attendance_by_station(filters: Filters) -> list[AttendanceRate]:
-    """Recorded attendance per station of the people (people without a station last)."""
-    counts = _attendance_counts(filters, User.station_id)
+def attendance_by_station(filters: Filters, now: datetime) -> list[AttendanceRate]:
+    """Recorded attendance per station of the people over sessions ended by `now` (no station last)."""
+    counts, missing = _attendance_counts(filters, User.station_id, now)
     names = dict(db.session.execute(select(Station.id, Station.name)
                                     .where(Station.id.in_([k for k in counts if k is not None]))).all())
-    rates = [AttendanceRate(key, names.get(key, ""), value) for key, value in counts.items()]
+    rates = [AttendanceRate(key, names.get(key, ""), value, unrecorded=missing.get(key, 0))
+             for key, value in counts.items()]
     return sorted(rates, key=lambda r: (r.key is None, r.label, r.key or 0))

@@ -1,8 +1,11 @@
-"""Attendance of training sessions: the lecturer's roll call, per-session counts, each person's rate over the
-sessions held so far, and who missed a course (the people a make-up batch 补训 is proposed for).
+"""Attendance of training sessions: the lecturer's roll call (only in the session's window, or late with a
+reason: roll_window.py), per-session counts, each person's rate over the sessions held so far, who missed a
+course (the people a make-up batch 补训 is proposed for) and the sessions still waiting for their roll.
 
-A session counts as held once its slot has ended; a seat without an Attendance row in a held session counts
-as missed (nobody recorded the person there).
+A session counts as held once its slot has ended. Only recorded attendance counts: a seat without an
+Attendance row is *unrecorded* — neither attended nor missed — until someone records it, so a session
+scheduled after the fact, or a roll left unfinished, never makes anyone an absentee. Such sessions are
+flagged (due_rolls) to their lecturer and the training office until the roll is complete.
 """
 
 from dataclasses import dataclass
@@ -11,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 
 from app.accounts.models import User
 from app.audit import actions
@@ -22,10 +25,13 @@ from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
 from app.extensions import db
 from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, Seat, TrainingSession
-from app.training.permissions import can_take_attendance
+from app.training.permissions import can_plan, can_take_attendance
+from app.training.roll_window import ended_by, lecturer_deadline, local_text, window_of
 from app.training.slots import utc_bounds
 
 MAX_NOTE = 500
+MIN_LATE_REASON = 5
+MAX_LATE_REASON = 500
 
 STATUS_LABELS = {
     "present": _l("Present"),
@@ -96,12 +102,48 @@ def counts(session: TrainingSession) -> dict[str, int]:
     return result
 
 
+def late_roll_refusal(actor, session: TrainingSession, now: datetime) -> DomainError | None:
+    """Why `actor` may not record a late roll of `session` now (the lecturer's days are over), or None."""
+    deadline = lecturer_deadline(session)
+    if can_plan(actor) or now <= deadline:
+        return None
+    return Forbidden(_l("The lecturer could record this roll call late until %(deadline)s; ask the training "
+                        "office to record it.", deadline=local_text(deadline)))
+
+
+def _roll_phase(actor, session: TrainingSession, now: datetime, reason: str) -> tuple[bool, str]:
+    """(late, cleaned reason); raises when the roll may not be saved now."""
+    window = window_of(session)
+    phase = window.phase(now)
+    if phase == "early":
+        raise DomainError(_l("The roll call of this session is open %(window)s; it has not opened yet.",
+                             window=window.text()))
+    if phase == "open":
+        return False, ""
+    refusal = late_roll_refusal(actor, session, now)
+    if refusal is not None:
+        raise refusal
+    reason = " ".join((reason or "").split())
+    if len(reason) < MIN_LATE_REASON:
+        raise DomainError(_l("The roll call of this session was open %(window)s. To record it late, give the "
+                             "reason (at least %(min)d characters).", window=window.text(), min=MIN_LATE_REASON),
+                          field="reason")
+    if len(reason) > MAX_LATE_REASON:
+        raise DomainError(_l("The reason is longer than %(max)d characters.", max=MAX_LATE_REASON), field="reason")
+    return True, reason
+
+
 def record_roll(actor, session: TrainingSession, entries: dict[int, tuple[str, str]], *, now: datetime,
-                ip: str) -> list[dict]:
+                ip: str, reason: str = "") -> list[dict]:
     """Save a roll call: user id → (status, note). Unchanged rows stay as they are (a check-in by code keeps
-    its time); one audit record lists every change old → new. Returns the changes."""
+    its time); one audit record lists every change old → new. Returns the changes.
+
+    Refused before the session's window opens; after it closes only as a late roll with a `reason` (audited
+    as such, with the window it missed), by the lecturer for ATTENDANCE_LATE_DAYS, by the training office
+    at any time."""
     if not can_take_attendance(actor, session):
         raise Forbidden(_l("Only the session's lecturer or the training office may take attendance."))
+    late, reason = _roll_phase(actor, session, now, reason)
     holders = {user.id: user for user in seat_holders(session)}
     strangers = [user_id for user_id in entries if user_id not in holders]
     if strangers:
@@ -135,8 +177,13 @@ def record_roll(actor, session: TrainingSession, entries: dict[int, tuple[str, s
         changes.append(change)
     if changes:
         db.session.flush()
-        record(actions.ATTENDANCE_RECORDED, actor=actor, ip=ip, now=now, target=session,
-               details={"session_id": session.id, "changes": changes})
+        details = {"session_id": session.id, "changes": changes}
+        if late:
+            window = window_of(session)
+            details.update(reason=reason, window={"opens": window.opens.isoformat(),
+                                                  "closes": window.closes.isoformat()})
+        record(actions.ATTENDANCE_RECORDED_LATE if late else actions.ATTENDANCE_RECORDED, actor=actor, ip=ip,
+               now=now, target=session, details=details)
     return changes
 
 
@@ -144,10 +191,17 @@ def record_roll(actor, session: TrainingSession, entries: dict[int, tuple[str, s
 
 @dataclass(frozen=True)
 class PersonRate:
+    """A person's attendance over the batch's held sessions in which they have a seat."""
+
     user: User
-    held: int  # sessions held so far in which the person has a seat
+    recorded: int  # held sessions where the person's attendance is recorded: the rate's denominator
     attended: int  # of those, present or late
-    rate: float | None  # attended / held, None before any was held
+    unrecorded: int  # held sessions where nobody has recorded the person yet (counted neither way)
+
+    @property
+    def rate(self) -> float | None:
+        """attended / recorded, None before anything was recorded."""
+        return self.attended / self.recorded if self.recorded else None
 
     @property
     def percent(self) -> int | None:
@@ -169,19 +223,23 @@ def _batch_facts(batch: Batch, now: datetime):
 
 
 def rates(batch: Batch, now: datetime) -> list[PersonRate]:
-    """Everyone seated in the batch with their attendance over the sessions held so far, by staff number."""
+    """Everyone seated in the batch with their recorded attendance over the sessions held so far, by staff
+    number."""
     _sessions, held, users, seats, statuses = _batch_facts(batch, now)
     result = []
     for user in sorted(users.values(), key=lambda u: u.staff_no):
-        mine = [session_id for session_id, user_id in seats if user_id == user.id and session_id in held]
-        attended = sum(1 for session_id in mine if statuses.get((session_id, user.id)) in ATTENDED)
-        result.append(PersonRate(user, len(mine), attended, attended / len(mine) if mine else None))
+        mine = [statuses.get((session_id, user.id)) for session_id, user_id in seats
+                if user_id == user.id and session_id in held]
+        recorded = [status for status in mine if status is not None]
+        result.append(PersonRate(user, len(recorded), sum(1 for status in recorded if status in ATTENDED),
+                                 len(mine) - len(recorded)))
     return result
 
 
 def absentees(batch: Batch, now: datetime) -> list[tuple[User, list[str]]]:
-    """People who missed a held session of a course (absent, excused or unrecorded) and attended no other
-    session of that course in the batch, with those course codes (in course order), by staff number."""
+    """People recorded absent or excused in a held session of a course who attended no other session of that
+    course in the batch, with those course codes (in course order), by staff number. Unrecorded seats are
+    not absences: their session waits for its roll (due_rolls)."""
     sessions, held, users, seats, statuses = _batch_facts(batch, now)
     by_id = {s.id: s for s in sessions}
     missed: dict[int, set[str]] = {}
@@ -191,7 +249,7 @@ def absentees(batch: Batch, now: datetime) -> list[tuple[User, list[str]]]:
         status = statuses.get((session_id, user_id))
         if status in ATTENDED:
             attended.setdefault(user_id, set()).add(session.course.code)
-        elif session_id in held:
+        elif status is not None and session_id in held:
             missed.setdefault(user_id, set()).add(session.course.code)
     order = {s.course.code: (s.course.position, s.course.code) for s in sessions}
     result = []
@@ -200,6 +258,40 @@ def absentees(batch: Batch, now: datetime) -> list[tuple[User, list[str]]]:
         if codes:
             result.append((user, sorted(codes, key=order.__getitem__)))
     return result
+
+
+# --- Sessions waiting for their roll ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueRoll:
+    """A held session of a published batch in which some seat holders are not recorded yet."""
+
+    session: TrainingSession
+    seated: int
+    unrecorded: int
+
+
+def due_rolls(now: datetime, *, lecturer_id: int | None = None, batch_id: int | None = None) -> list[DueRoll]:
+    """Held sessions with unrecorded seats (latest first): what their lecturer and the training office are
+    shown until the roll is complete. `lecturer_id` / `batch_id` narrow the list."""
+    missing = (
+        select(Seat.session_id, func.count(Seat.user_id).label("seated"),
+               func.sum(case((Attendance.id.is_(None), 1), else_=0)).label("unrecorded"))
+        .outerjoin(Attendance, and_(Attendance.session_id == Seat.session_id, Attendance.user_id == Seat.user_id))
+        .group_by(Seat.session_id).subquery()
+    )
+    query = (
+        select(TrainingSession, missing.c.seated, missing.c.unrecorded)
+        .join(missing, missing.c.session_id == TrainingSession.id)
+        .join(Batch, Batch.id == TrainingSession.batch_id)
+        .where(missing.c.unrecorded > 0, Batch.status != "planning", ended_by(now))
+        .order_by(TrainingSession.day.desc(), TrainingSession.slot, TrainingSession.id)
+    )
+    if lecturer_id is not None:
+        query = query.where(TrainingSession.lecturer_id == lecturer_id)
+    if batch_id is not None:
+        query = query.where(TrainingSession.batch_id == batch_id)
+    return [DueRoll(session, seated, unrecorded) for session, seated, unrecorded in db.session.execute(query)]
 
 
 def batch_courses(batch: Batch) -> list[Course]:

@@ -1,7 +1,8 @@
 """Check-in codes: the lecturer's screen shows a random 6-digit code (and a QR code of it) that rotates
 before it expires; a collector types it on their phone and is recorded present, or late after
 CHECKIN_LATE_MINUTES. A new code is issued once the shown one has used half its validity, so a code
-someone is typing stays valid for at least half the period.
+someone is typing stays valid for at least half the period. Codes are shown, and check-ins accepted, only
+in the session's attendance window (roll_window.py).
 """
 
 import re
@@ -20,7 +21,7 @@ from app.extensions import db
 from app.training.attendance import STATUS_WORDS, course_label, local_time, session_start
 from app.training.models import Attendance, CheckinCode, Seat, TrainingSession
 from app.training.permissions import can_take_attendance
-from app.training.slots import local_today
+from app.training.roll_window import window_of
 
 CODE_DIGITS = 6
 _CODE = re.compile(r"[0-9]{6}")
@@ -30,11 +31,11 @@ def validity() -> timedelta:
     return timedelta(seconds=current_app.config["CHECKIN_CODE_SECONDS"])
 
 
-def code_day_error(session: TrainingSession, now: datetime) -> DomainError | None:
-    """Why no code can be shown now (not the session's day), or None."""
-    if local_today(now) != session.day:
-        return DomainError(_l("Check-in codes can be shown only on the day of the session, %(day)s.",
-                              day=session.day.isoformat()))
+def code_window_error(session: TrainingSession, now: datetime) -> DomainError | None:
+    """Why no code can be shown now (outside the session's attendance window), or None."""
+    window = window_of(session)
+    if window.phase(now) != "open":
+        return DomainError(_l("Check-in codes for this session can be shown %(window)s.", window=window.text()))
     return None
 
 
@@ -56,7 +57,7 @@ def current_code(actor, session: TrainingSession, *, now: datetime, ip: str) -> 
     """The code to show now: the newest one while more than half its validity is left, else a new one."""
     if not can_take_attendance(actor, session):
         raise Forbidden(_l("Only the session's lecturer or the training office may show check-in codes."))
-    error = code_day_error(session, now)
+    error = code_window_error(session, now)
     if error is not None:
         raise error
     newest = newest_code(session)
@@ -97,6 +98,14 @@ def check_in(user, text: str, *, now: datetime) -> Attendance:
         raise DomainError(_l("This code is for %(course)s, %(room)s; you are not seated in that session.",
                              course=course_label(session.course), room=session.room), field="code")
     session = db.session.get(TrainingSession, chosen.session_id)
+    window = window_of(session)
+    phase = window.phase(now)
+    if phase == "early":
+        raise DomainError(_l("Check-in for this session is open %(window)s; it has not opened yet.",
+                             window=window.text()), field="code")
+    if phase == "closed":
+        raise DomainError(_l("Check-in for this session was open %(window)s and has closed; ask the lecturer to "
+                             "record your attendance.", window=window.text()), field="code")
     existing = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
                                                           Attendance.user_id == user.id))
     # Someone the roll call marked absent who then arrives checks in late; any other record stands.

@@ -1,9 +1,10 @@
 """May a person sit a course's exams, as far as attendance goes (TRAINING_ATTENDANCE_RULE), and HR's waivers
 (免考勤) that lift the rule for one person and course.
 
-Only sessions that have ended count, in batches past planning; someone never seated in the course is not
-blocked (they may have learnt it by self-study). A missed session is made up by attending the course later in a
-make-up batch (补训).
+Only sessions that have ended count, in batches past planning, and in them only *recorded* attendance: a seat
+nobody has recorded (a session scheduled after the fact, a roll left unfinished) bars no one until the roll is
+recorded. Someone never seated in the course is not blocked (they may have learnt it by self-study). A missed
+session is made up by attending the course later in a make-up batch (补训).
 """
 
 from datetime import datetime
@@ -35,7 +36,8 @@ def waiver_of(user, course: Course) -> AttendanceWaiver | None:
 
 
 def held_sessions(user, course: Course, now: datetime) -> list[tuple[TrainingSession, str | None]]:
-    """The person's seats in ended sessions of the course (batches past planning), with their status."""
+    """The person's seats in ended sessions of the course (batches past planning), with their recorded status
+    (None: not recorded)."""
     sessions = db.session.scalars(
         select(TrainingSession).join(Seat, Seat.session_id == TrainingSession.id)
         .join(Batch, Batch.id == TrainingSession.batch_id)
@@ -59,8 +61,9 @@ def attendance_refusal(user, course: Course, now: datetime) -> Refusal | None:
     if not seats:
         return None
     made_up = [session for session, status in seats if status in ATTENDED and session.batch.makeup_of_id is not None]
-    missed = [session for session, status in seats
-              if status not in ATTENDED and not any(later.day > session.day for later in made_up)]
+    # Recorded absences only: an unrecorded seat is not a missed session (nor, for "any", a barring one).
+    missed = [session for session, status in seats if status is not None and status not in ATTENDED
+              and not any(later.day > session.day for later in made_up)]
     if not missed:
         return None
     if rule == "any" and len(missed) < len(seats):

@@ -1,6 +1,11 @@
 """Scheduling sessions in a batch, refusing clashes: a lecturer or a room in two places at once (across all
 batches), a day outside the batch, a lecturer who is not a trainer. When the batch is already published the
-seats are recomputed, so a change that leaves someone without a seat is refused as a whole."""
+seats are recomputed, so a change that leaves someone without a seat is refused as a whole.
+
+A session may be scheduled after it started (added or moved into the past: HR records what happened). Its
+attendance was never open to a roll call or check-in, so the audit record says so and, once it has ended, it
+waits for a late roll on its lecturer's and the training office's lists (attendance.due_rolls); nobody is
+counted absent there until then."""
 
 from datetime import date, datetime
 
@@ -14,6 +19,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.training import seating
 from app.training.models import SLOTS, Attendance, Batch, TrainingSession
+from app.training.roll_window import has_started
 from app.training.seating import session_label
 from app.training.slots import overlaps
 
@@ -85,7 +91,10 @@ def add_session(actor, batch: Batch, *, course, day: date, slot: str, room: str,
     db.session.add(session)
     db.session.flush()
     _reseat(batch)
-    record(actions.SESSION_CREATED, actor=actor, ip=ip, now=now, target=session, details=_details(session))
+    details = _details(session)
+    if has_started(session, now):
+        details["scheduled_after_start"] = True
+    record(actions.SESSION_CREATED, actor=actor, ip=ip, now=now, target=session, details=details)
     return session
 
 
@@ -106,8 +115,10 @@ def update_session(actor, session: TrainingSession, *, course, day: date, slot: 
         return False
     db.session.flush()
     _reseat(batch)
-    record(actions.SESSION_UPDATED, actor=actor, ip=ip, now=now, target=session,
-           details={"before": before, "after": after})
+    details = {"before": before, "after": after}
+    if has_started(session, now):
+        details["scheduled_after_start"] = True
+    record(actions.SESSION_UPDATED, actor=actor, ip=ip, now=now, target=session, details=details)
     return True
 
 

@@ -105,8 +105,9 @@ def evaluated(world):
     support.result(world.west1, makeup, "97.5")  # counted at the make-up's pass mark, 60
     held = [factories.make_session(second, code, trainer, day=second.starts_on + timedelta(days=n),
                                    seats=[world.collector]) for n, code in enumerate(("law", "integrity"))]
-    db.session.add(Attendance(session_id=held[0].id, user_id=world.collector.id, status="present",
-                              recorded_at=support.NOW, via="roll"))
+    for session, status in zip(held, ("present", "absent"), strict=True):
+        db.session.add(Attendance(session_id=session.id, user_id=world.collector.id, status=status,
+                                  recorded_at=support.NOW, via="roll"))
     third = support.batch_of([world.collector], name="第三期")
     fourth = support.batch_of([world.west1, world.east2], name="第四期")
     fifth = support.batch_of([world.east2], name="第五期")

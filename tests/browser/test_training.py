@@ -70,11 +70,28 @@ def _add_batch(page, name, first, last):
     page.wait_for_url(re.compile(r"/training/batches/\d+$"))
 
 
-def test_hr_plans_and_publishes_a_batch_and_a_collector_checks_in_by_phone(live_server, open_page, screenshots):
+def freeze_training_clock(monkeypatch, moment):
+    """The training pages of the live server (same process) run at `moment`: check-in and roll call are open only
+    around a session, and the tests must pass at any hour."""
+    for module in ("app.training.views.attendance", "app.training.views.batches", "app.main.landing"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: moment)
+
+
+def local_time(live_server, day, hhmm):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(live_server.app.config["TIMEZONE"])
+    return datetime.combine(day, time.fromisoformat(hhmm), zone).astimezone(ZoneInfo("UTC"))
+
+
+def test_hr_plans_and_publishes_a_batch_and_a_collector_checks_in_by_phone(live_server, open_page, screenshots,
+                                                                            monkeypatch):
     from playwright.sync_api import expect
 
     plan_name = "浏览器测试培训计划"
     today = _today(live_server)
+    freeze_training_clock(monkeypatch, local_time(live_server, today, "08:10"))  # the check-in window is open
 
     hr, hr_errors = open_page(DESKTOP)
     _log_in(hr, live_server, "hr01")

@@ -79,18 +79,35 @@ def test_exams_not_admitting_the_batch_and_drafts_do_not_count(people):
     assert {c["status"] for c in got.courses.values()} == {"missing"}
 
 
+def _two_sessions(people, batch, first_status, second_status=None):
+    """bo seated in two ended sessions of `batch`, with these statuses (None: nobody recorded the second)."""
+    first = factories.make_session(batch, "law", people["trainer"], seats=[people["bo"]])
+    second = factories.make_session(batch, "integrity", people["trainer"], day=batch.starts_on + timedelta(days=1),
+                                    seats=[people["bo"]])
+    for session, status in ((first, first_status), (second, second_status)):
+        if status is not None:
+            db.session.add(Attendance(session_id=session.id, user_id=people["bo"].id, status=status, recorded_at=NOW,
+                                      via="roll"))
+    db.session.flush()
+
+
 def test_attendance_below_the_minimum_blocks_the_award(people):
     batch = batch_of([people["bo"]], starts_on=date.today() - timedelta(days=10))
     results(people["bo"], exams_for(batch), 100, 100, 100, 100)
-    first = factories.make_session(batch, "law", people["trainer"], seats=[people["bo"]])
-    factories.make_session(batch, "integrity", people["trainer"], day=batch.starts_on + timedelta(days=1),
-                           seats=[people["bo"]])
-    db.session.add(Attendance(session_id=first.id, user_id=people["bo"].id, status="present", recorded_at=NOW,
-                              via="roll"))
-    db.session.flush()
+    _two_sessions(people, batch, "present", "absent")
     got = computing.compute_batch(people["hr"], batch, now=utcnow(), ip="test")[0]
     assert got.attendance == D("50.00") and not got.attendance_met
     assert got.outcome == "none"
+
+
+def test_a_session_nobody_recorded_is_no_absence_in_the_evaluation(people):
+    # As on the batch attendance page: attended of recorded; the unrecorded session counts neither way.
+    batch = batch_of([people["bo"]], starts_on=date.today() - timedelta(days=10))
+    results(people["bo"], exams_for(batch), 100, 100, 100, 100)
+    _two_sessions(people, batch, "present")
+    got = computing.compute_batch(people["hr"], batch, now=utcnow(), ip="test")[0]
+    assert got.attendance == D("100.00") and got.attendance_met
+    assert got.outcome == "award"
 
 
 def test_a_second_failed_plan_in_a_row_calls_for_an_employment_review(people):

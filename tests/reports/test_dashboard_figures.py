@@ -5,10 +5,14 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.roles import Role
+from app.core.clock import utcnow
+from app.extensions import db
 from app.reports import dashboards
 from app.reports.dashboards import Filters
+from app.training.models import Attendance
 from tests import factories
 from tests.reports import dashboard_data
+from tests.training.test_checkin import local
 
 
 @pytest.fixture
@@ -85,7 +89,7 @@ def test_a_trainer_sees_only_the_exams_they_own_and_the_sessions_they_lecture(da
     mine = Filters(trainer_id=dashboards.trainer_scope(data.trainer_a))
     assert {f.exam_id for f in dashboards.exam_figures(mine)} == {data.law.id, data.law_makeup.id}
     assert _rates(dashboards.pass_rates_by_station(mine))[("东站", False)] == (3, 4, 75.0)
-    assert [r.label for r in dashboards.attendance_by_batch(mine)] == ["第一期"]
+    assert [r.label for r in dashboards.attendance_by_batch(mine, data.now)] == ["第一期"]
     assert dashboards.trainer_scope(data.hr) is None
     assert dashboards.trainer_scope(factories.make_user(roles=[Role.ADMIN])) is None
     assert dashboards.trainer_scope(factories.make_user(roles=[Role.TRAINER, Role.HR])) is None
@@ -106,16 +110,56 @@ def test_results_from_before_a_batch_started_do_not_count_for_it(data):
 
 
 def test_attendance_rate_per_batch_and_per_station_from_the_recorded_rows(data):
-    by_batch = dashboards.attendance_by_batch(Filters())
-    assert [(r.label, r.attended, r.recorded, r.percent) for r in by_batch] == [
-        ("第一期", 2, 3, 66.7),  # present + late of present, late, absent
-        ("第二期", 2, 4, 50.0),  # present ×2 of present ×2, excused, absent
+    by_batch = dashboards.attendance_by_batch(Filters(), data.now)
+    assert [(r.label, r.attended, r.recorded, r.unrecorded, r.percent) for r in by_batch] == [
+        ("第一期", 2, 3, 0, 66.7),  # present + late of present, late, absent
+        ("第二期", 2, 4, 0, 50.0),  # present ×2 of present ×2, excused, absent
     ]
     assert by_batch[1].counts == {"present": 2, "late": 0, "absent": 1, "excused": 1}
-    by_station = dashboards.attendance_by_station(Filters())
+    by_station = dashboards.attendance_by_station(Filters(), data.now)
     assert [(r.label, r.attended, r.recorded) for r in by_station] == [("东站", 3, 5), ("西站", 1, 2)]
-    assert [r.label for r in dashboards.attendance_by_station(Filters(course_id=data.law_course.id))] == ["东站", "西站"]
-    assert dashboards.attendance_by_batch(Filters(date_to=data.today - timedelta(days=7)))[0].label == "第一期"
+    assert [r.label for r in dashboards.attendance_by_station(Filters(course_id=data.law_course.id), data.now)] == \
+        ["东站", "西站"]
+    assert dashboards.attendance_by_batch(Filters(date_to=data.today - timedelta(days=7)), data.now)[0].label == "第一期"
+
+
+def test_a_batch_that_has_not_started_shows_no_attendance_rate(data):
+    """Rows a roll call saved days ahead (before attendance windows existed) and seats of sessions to come count
+    for nothing until the sessions have ended."""
+    people = [data.people["e1"], data.people["w1"]]
+    third = factories.make_batch("第三期", starts_on=data.today + timedelta(days=3), status="scheduled",
+                                 plan=data.plan)
+    ahead = factories.make_session(third, "law", data.trainer_a, seats=people)
+    db.session.add_all([Attendance(session_id=ahead.id, user_id=people[0].id, status="present", recorded_at=data.now),
+                        Attendance(session_id=ahead.id, user_id=people[1].id, status="absent", recorded_at=data.now)])
+    db.session.flush()
+    assert [r.label for r in dashboards.attendance_by_batch(Filters(), data.now)] == ["第一期", "第二期"]
+    assert [(r.label, r.recorded) for r in dashboards.attendance_by_station(Filters(), data.now)] == [
+        ("东站", 5), ("西站", 2)]
+    assert dashboards.attendance_by_batch(Filters(batch_id=third.id), data.now) == []
+    # Once the session has ended it counts.
+    after = local(ahead.day, "12:00")
+    assert [(r.label, r.attended, r.recorded, r.percent) for r in
+            dashboards.attendance_by_batch(Filters(batch_id=third.id), after)] == [("第三期", 1, 2, 50.0)]
+    assert dashboards.attendance_by_batch(Filters(batch_id=third.id), after - timedelta(seconds=1)) == []
+
+
+def test_seats_nobody_recorded_are_counted_apart_never_as_absences(data):
+    """HR adds a session after it took place (or a roll is left unfinished): its seats are not recorded yet."""
+    late = factories.make_session(data.first, "integrity", data.trainer_a, day=data.first.starts_on + timedelta(days=1),
+                                  seats=[data.people[n] for n in ("e1", "e2", "w1")])
+    db.session.add(Attendance(session_id=late.id, user_id=data.people["e1"].id, status="present", recorded_at=data.now))
+    db.session.flush()
+    first = dashboards.attendance_by_batch(Filters(batch_id=data.first.id), data.now)[0]
+    assert (first.attended, first.recorded, first.unrecorded, first.percent) == (3, 4, 2, 75.0)
+    by_station = {r.label: (r.recorded, r.unrecorded) for r in
+                  dashboards.attendance_by_station(Filters(batch_id=data.first.id), data.now)}
+    assert by_station == {"东站": (3, 1), "西站": (1, 1)}
+    # A batch whose only ended session nobody recorded has a row with no rate (not 0 %).
+    fourth = factories.make_batch("第四期", starts_on=data.today - timedelta(days=2), status="running")
+    factories.make_session(fourth, "law", data.trainer_b, seats=[data.people["e4"]])
+    rate = dashboards.attendance_by_batch(Filters(batch_id=fourth.id), data.now)[0]
+    assert (rate.recorded, rate.unrecorded, rate.percent) == (0, 1, None)
 
 
 def test_people_without_a_station_get_their_own_group(data):
@@ -130,4 +174,4 @@ def test_nothing_in_scope_gives_empty_figures(app):
     assert dashboards.exam_figures(empty) == []
     assert dashboards.pass_rates_by_station(empty) == dashboards.pass_rates_by_team(empty) == []
     assert dashboards.pass_rates_by_course(empty) == dashboards.batch_trend(empty) == []
-    assert dashboards.attendance_by_batch(empty) == dashboards.attendance_by_station(empty) == []
+    assert dashboards.attendance_by_batch(empty, utcnow()) == dashboards.attendance_by_station(empty, utcnow()) == []

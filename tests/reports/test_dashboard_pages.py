@@ -1,6 +1,7 @@
 """The dashboards page: who may open it, what each role sees, both locales, and the chart JSON it embeds."""
 
 import json
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -9,6 +10,7 @@ from app.accounts.roles import Role
 from app.extensions import db
 from app.reports import dashboards
 from app.reports.dashboards import Filters
+from tests import factories
 from tests.core.test_security_headers import inline_code_in
 from tests.reports import dashboard_data
 
@@ -146,3 +148,19 @@ def test_the_menu_offers_the_dashboards_to_hr_and_trainers_only(client, users, l
         visitor = client.application.test_client()
         visitor.post("/login", data={"staff_no": users[role].staff_no, "password": "Test@2026pw"})
         assert (URL in visitor.get("/me").get_data(as_text=True)) is shown, role
+
+
+def test_the_attendance_tables_state_the_denominator_and_the_seats_not_recorded(client, data, login):
+    # A session added to 第一期 after it took place: nobody has recorded its three seats.
+    factories.make_session(data.first, "integrity", data.trainer_a, day=data.first.starts_on + timedelta(days=1),
+                           seats=[data.people[n] for n in ("e1", "e2", "w1")])
+    data.hr.locale = "en"
+    db.session.commit()
+    login(data.hr)
+    body, page = _page(client)
+    table = page.tables["table-attendance-batch"]
+    assert table[0] == ["Batch", "First day", "Present", "Late", "Absent", "Excused", "Recorded", "Not recorded",
+                        "Attendance rate"]
+    assert table[1][0] == "第一期" and table[1][6:] == ["3", "3", "66.7%"]  # unchanged by the unrecorded seats
+    assert page.charts["chart-attendance-batch"]["datasets"][0]["notes"][0] == "2 attended of 3 recorded"
+    assert "seats nobody has recorded yet are shown apart and count neither way" in body

@@ -108,36 +108,48 @@ def two_days(users, people):
                                       seats=[c])
     manners = factories.make_session(batch, "etiquette", trainer, day=DAY + timedelta(days=1), slot="pm",
                                      seats=[a, b, c])
-    now = local(DAY, "18:00")
     attendance.record_roll(trainer, law, {a.id: ("present", ""), b.id: ("late", ""), c.id: ("absent", "")},
-                           now=now, ip="t")
-    attendance.record_roll(trainer, ethics_1, {a.id: ("excused", "")}, now=now, ip="t")  # b: no record
-    attendance.record_roll(trainer, ethics_2, {c.id: ("present", "")}, now=now, ip="t")
+                           now=local(DAY, "17:00"), ip="t")
+    day_two = local(DAY + timedelta(days=1), "09:00")
+    attendance.record_roll(trainer, ethics_1, {a.id: ("excused", "")}, now=day_two, ip="t")  # b: no record
+    attendance.record_roll(trainer, ethics_2, {c.id: ("present", "")}, now=day_two, ip="t")
     return batch, (a, b, c), (law, ethics_1, ethics_2, manners)
 
 
-def test_rates_count_sessions_held_so_far(two_days):
+def test_rates_count_recorded_attendance_in_sessions_held_so_far(two_days):
     batch, (a, b, c), _sessions = two_days
-    during_day_one = {r.user.staff_no: (r.held, r.attended) for r in attendance.rates(batch, local(DAY, "12:00"))}
+    during_day_one = {r.user.staff_no: (r.recorded, r.attended) for r in attendance.rates(batch, local(DAY, "12:00"))}
     assert during_day_one == {"c1001": (0, 0), "c1002": (0, 0), "c1003": (0, 0)}
     after_morning = attendance.rates(batch, local(DAY + timedelta(days=1), "12:30"))
-    assert [(r.user.staff_no, r.held, r.attended, r.percent) for r in after_morning] == [
-        ("c1001", 2, 1, 50), ("c1002", 2, 1, 50), ("c1003", 2, 1, 50)]
+    assert [(r.user.staff_no, r.recorded, r.attended, r.unrecorded, r.percent) for r in after_morning] == [
+        ("c1001", 2, 1, 0, 50), ("c1002", 1, 1, 1, 100), ("c1003", 2, 1, 0, 50)]
     assert attendance.rates(batch, local(DAY, "12:00"))[0].percent is None
 
 
-def test_absentees_list_the_courses_missed_everywhere_in_the_batch(two_days):
-    batch, (a, b, c), (law, *_rest) = two_days
+def test_an_unrecorded_seat_is_no_absence_until_the_roll_records_one(two_days):
+    batch, (a, b, c), (_law, ethics_1, _ethics_2, _manners) = two_days
     now = local(DAY + timedelta(days=1), "12:30")
+    assert attendance.rates(batch, now)[1].percent == 100
+    attendance.record_roll(ethics_1.lecturer, ethics_1, {b.id: ("absent", "")}, now=now, ip="t")
+    assert [(r.recorded, r.attended, r.unrecorded, r.percent) for r in attendance.rates(batch, now)][1] == \
+        (2, 1, 0, 50)
+
+
+def test_absentees_list_the_courses_recorded_as_missed_everywhere_in_the_batch(two_days):
+    batch, (a, b, c), (law, _ethics_1, _ethics_2, manners) = two_days
+    now = local(DAY + timedelta(days=1), "12:30")
+    # b has no record in integrity: not an absentee (the session waits for its roll).
     assert [(u.staff_no, codes) for u, codes in attendance.absentees(batch, now)] == [
-        ("c1001", ["integrity"]), ("c1002", ["integrity"]), ("c1003", ["law"])]
+        ("c1001", ["integrity"]), ("c1003", ["law"])]
     # Attending another session of the same course makes up for a missed one.
     extra = factories.make_session(batch, "law", law.lecturer, day=DAY + timedelta(days=1), slot="pm",
                                    room="三号教室", seats=[c])
-    attendance.record_roll(law.lecturer, extra, {c.id: ("present", "")}, now=now, ip="t")
+    afternoon = local(DAY + timedelta(days=1), "14:10")
+    attendance.record_roll(law.lecturer, extra, {c.id: ("present", "")}, now=afternoon, ip="t")
+    attendance.record_roll(law.lecturer, manners, {b.id: ("absent", "")}, now=afternoon, ip="t")
     later = local(DAY + timedelta(days=1), "18:00")
     assert [(u.staff_no, codes) for u, codes in attendance.absentees(batch, later)] == [
-        ("c1001", ["integrity", "etiquette"]), ("c1002", ["integrity", "etiquette"]), ("c1003", ["etiquette"])]
+        ("c1001", ["integrity"]), ("c1002", ["etiquette"])]
 
 
 def test_session_counts_include_the_unrecorded(two_days):

@@ -2,7 +2,7 @@
 code screen with its QR code and JSON, checking in from a phone (rate-limited), the batch figures and the
 waivers page, in English and Chinese."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,19 +12,23 @@ from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.extensions import db
+from app.training.attendance import record_roll
 from app.training.models import Attendance, AttendanceWaiver, CheckinCode
 from app.training.slots import local_today
 from tests import factories
+from tests.training.test_checkin import local
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
+DAY = date(2026, 3, 2)  # the clock fixture's day (tests/training/conftest.py)
+
 
 @pytest.fixture
-def today(users):
-    """A running batch with today's law session (lecturer trainer01), seating the collector and c2001."""
+def today(users, clock):
+    """A running batch with DAY's full-day law session (lecturer trainer01), seating the collector and c2001."""
     trainer, collector = users[Role.TRAINER], users[Role.COLLECTOR]
     mate = factories.make_user("c2001", name="王五")
-    batch = factories.make_batch(starts_on=local_today(utcnow()), status="running", members=[collector, mate])
+    batch = factories.make_batch(starts_on=DAY, status="running", members=[collector, mate])
     session = factories.make_session(batch, "law", trainer, slot="full", seats=[collector, mate], room="一号教室")
     db.session.commit()
     return batch, session, collector, mate
@@ -90,17 +94,18 @@ def test_code_screen_shows_digits_qr_and_count_and_json_keeps_the_code(client, l
     assert 0 < data["seconds_left"] <= 120
 
 
-def test_code_screen_on_another_day_explains_when(client, login, users):
+def test_code_screen_on_another_day_explains_when(client, login, users, clock):
     trainer = users[Role.TRAINER]
-    batch = factories.make_batch(starts_on=local_today(utcnow()) + timedelta(days=3))
+    batch = factories.make_batch(starts_on=DAY + timedelta(days=3))
     session = factories.make_session(batch, "law", trainer)
     db.session.commit()
     login(trainer)
     response = client.get(f"/training/sessions/{session.id}/code")
     assert response.status_code == 200
-    assert batch.starts_on.isoformat() in response.get_data(as_text=True)
+    assert "Check-in codes for this session can be shown 2026-03-05 08:00–13:00." in response.get_data(as_text=True)
     assert db.session.scalars(select(CheckinCode)).all() == []
-    assert client.get(f"/training/sessions/{session.id}/code.json").status_code == 409
+    answer = client.get(f"/training/sessions/{session.id}/code.json")
+    assert answer.status_code == 409 and "2026-03-05 08:00–13:00" in answer.get_json()["error"]["message"]
 
 
 def test_collector_checks_in_from_the_qr_link(app, client, login, users, today):
@@ -168,11 +173,12 @@ def test_batch_attendance_page_by_role(client, login, users, role, expected):
         assert "c2001" in page and "Propose make-up batch" not in page
 
 
-def test_batch_attendance_page_in_chinese_names_absentees(client, login, users):
+def test_batch_attendance_page_in_chinese_names_absentees(client, login, users, clock):
     hr, collector = users[Role.HR], users[Role.COLLECTOR]
-    batch = factories.make_batch(starts_on=local_today(utcnow()) - timedelta(days=2), status="running",
-                                 members=[collector])
-    factories.make_session(batch, "law", users[Role.TRAINER], seats=[collector])
+    batch = factories.make_batch(starts_on=DAY - timedelta(days=2), status="running", members=[collector])
+    session = factories.make_session(batch, "law", users[Role.TRAINER], seats=[collector])
+    record_roll(users[Role.TRAINER], session, {collector.id: ("absent", "")}, now=local(batch.starts_on, "09:00"),
+                ip="t")
     hr.locale = "zh_Hans"
     db.session.commit()
     login(hr)

@@ -1,5 +1,6 @@
-"""Check-in codes: issued only on the session's day, kept until half their validity is used, refused when
-expired, foreign, malformed or reused; present or late by the time of check-in."""
+"""Check-in codes: issued only in the session's attendance window, kept until half their validity is used,
+refused when expired, foreign, malformed or reused, or outside the window; present or late by the time of
+check-in."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -59,12 +60,49 @@ def test_code_is_kept_until_half_its_validity_then_rotates(setup):
     assert len(db.session.scalars(select(CheckinCode)).all()) == 2
 
 
-def test_codes_are_shown_only_on_the_session_day(setup):
+def test_codes_are_shown_only_in_the_attendance_window(setup):
     trainer, _collector, _other, law, _ethics = setup
-    with pytest.raises(DomainError, match="2026-03-02"):
-        checkin.current_code(trainer, law, now=local(DAY - timedelta(days=1), "09:00"), ip="t")
-    with pytest.raises(DomainError, match="2026-03-02"):
-        checkin.current_code(trainer, law, now=local(DAY + timedelta(days=1), "00:10"), ip="t")
+    shown_when = "Check-in codes for this session can be shown 2026-03-02 08:00–13:00."
+    for moment in (local(DAY - timedelta(days=1), "09:00"), local(DAY, "08:00") - timedelta(seconds=1),
+                   local(DAY, "13:00"), local(DAY + timedelta(days=1), "00:10")):
+        with pytest.raises(DomainError) as refused:
+            checkin.current_code(trainer, law, now=moment, ip="t")
+        assert str(refused.value.message) == shown_when
+    assert db.session.scalars(select(CheckinCode)).all() == []
+    assert checkin.current_code(trainer, law, now=local(DAY, "08:00"), ip="t").code
+    assert checkin.current_code(trainer, law, now=local(DAY, "13:00") - timedelta(seconds=1), ip="t").code
+
+
+def _code_issued(session, issued_at) -> CheckinCode:
+    """A code as an earlier release (no window) or a longer CHECKIN_CODE_SECONDS could have left valid."""
+    code = CheckinCode(session_id=session.id, code="424242", issued_at=issued_at,
+                       expires_at=issued_at + timedelta(hours=3))
+    db.session.add(code)
+    db.session.flush()
+    return code
+
+
+def test_a_check_in_two_hours_early_is_refused_naming_the_window(setup):
+    _trainer, collector, _other, law, _ethics = setup
+    _code_issued(law, local(DAY, "06:25"))
+    with pytest.raises(DomainError) as refused:
+        checkin.check_in(collector, "424242", now=local(DAY, "06:30"))
+    assert str(refused.value.message) == "Check-in for this session is open 2026-03-02 08:00–13:00; it has not opened yet."
+    assert refused.value.field == "code"
+    with pytest.raises(DomainError, match="not opened yet"):
+        checkin.check_in(collector, "424242", now=local(DAY, "08:00") - timedelta(seconds=1))
+    assert checkin.check_in(collector, "424242", now=local(DAY, "08:00")).status == "present"
+
+
+def test_a_check_in_after_the_grace_is_refused_and_sends_the_person_to_the_lecturer(setup):
+    _trainer, collector, _other, law, _ethics = setup
+    _code_issued(law, local(DAY, "12:00"))
+    with pytest.raises(DomainError) as refused:
+        checkin.check_in(collector, "424242", now=local(DAY, "13:00"))
+    assert str(refused.value.message) == ("Check-in for this session was open 2026-03-02 08:00–13:00 and has closed; "
+                                          "ask the lecturer to record your attendance.")
+    assert db.session.scalars(select(Attendance)).all() == []
+    assert checkin.check_in(collector, "424242", now=local(DAY, "13:00") - timedelta(seconds=1)).status == "late"
 
 
 def test_only_the_lecturer_or_hr_may_issue_codes(setup, users):

@@ -1,5 +1,6 @@
-"""Exam eligibility by attendance (TRAINING_ATTENDANCE_RULE all/any/none over ended sessions), HR waivers
-that lift it (audited), and the exam start page refusing an absentee until a waiver is granted."""
+"""Exam eligibility by attendance (TRAINING_ATTENDANCE_RULE all/any/none over the recorded attendance of ended
+sessions: an unrecorded seat bars nobody), HR waivers that lift it (audited), and the exam start page refusing
+a recorded absentee until a waiver is granted, and admitting someone whose session was never recorded."""
 
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from app.exams.models import Attempt
 from app.extensions import db
 from app.training import eligibility
 from app.training.attendance import record_roll
-from app.training.models import AttendanceWaiver
+from app.training.models import Attendance, AttendanceWaiver
 from app.training.slots import local_today
 from tests import factories
 from tests.exams import take_helpers
@@ -38,7 +39,7 @@ def law_twice(users):
     second = factories.make_session(batch, "law", trainer, day=DAY + timedelta(days=1), room="二号教室",
                                     seats=[collector])
     record_roll(trainer, first, {collector.id: ("late", "")}, now=local(DAY, "12:00"), ip="t")
-    record_roll(trainer, second, {collector.id: ("absent", "")}, now=AFTER, ip="t")
+    record_roll(trainer, second, {collector.id: ("absent", "")}, now=local(DAY + timedelta(days=1), "09:00"), ip="t")
     return collector, find_course("law"), first, second
 
 
@@ -59,7 +60,8 @@ def test_a_session_made_up_in_a_makeup_batch_no_longer_counts_as_missed(law_twic
     session = factories.make_session(makeup, "law", users[Role.TRAINER], room="三号教室", seats=[collector])
     later = local(makeup_day, "18:00")
     assert eligibility.attendance_refusal(collector, law, later) is not None  # not yet recorded there
-    record_roll(users[Role.TRAINER], session, {collector.id: ("present", "")}, now=later, ip="t")
+    record_roll(users[Role.TRAINER], session, {collector.id: ("present", "")}, now=local(makeup_day, "09:00"),
+                ip="t")
     assert eligibility.attendance_refusal(collector, law, later) is None
 
 
@@ -72,9 +74,32 @@ def test_sessions_that_have_not_ended_do_not_count(law_twice):
 def test_rule_any_admits_someone_who_attended_one_session(law_twice, users):
     collector, law, first, _second = law_twice
     assert eligibility.attendance_refusal(collector, law, AFTER) is None
-    record_roll(users[Role.TRAINER], first, {collector.id: ("absent", "")}, now=AFTER, ip="t")
+    record_roll(users[Role.TRAINER], first, {collector.id: ("absent", "")}, now=local(DAY, "12:30"), ip="t")
     refused = eligibility.attendance_refusal(collector, law, AFTER)
     assert refused.code == "attendance" and "none" in str(refused.message)
+
+
+def test_an_unrecorded_session_never_counts_as_missed(law_twice, users):
+    collector, law, first, second = law_twice
+    third = factories.make_session(second.batch, "law", users[Role.TRAINER], day=DAY + timedelta(days=1), slot="pm",
+                                   room="三号教室", seats=[collector])
+    refused = eligibility.attendance_refusal(collector, law, AFTER)
+    assert "2026-03-03" in str(refused.message) and "三号教室" not in str(refused.message)
+    db.session.delete(db.session.scalars(select(Attendance).where(Attendance.session_id == second.id)).one())
+    db.session.flush()
+    # Nothing recorded as missed: neither the erased absence nor the afternoon nobody recorded bars anyone.
+    assert eligibility.attendance_refusal(collector, law, AFTER) is None
+    assert [status for _session, status in eligibility.held_sessions(collector, law, AFTER)] == ["late", None, None]
+    assert third.id in {session.id for session, _status in eligibility.held_sessions(collector, law, AFTER)}
+
+
+@pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en", TRAINING_ATTENDANCE_RULE="any")
+def test_rule_any_waits_for_unrecorded_sessions_before_barring(law_twice, users):
+    collector, law, first, second = law_twice
+    record_roll(users[Role.TRAINER], first, {collector.id: ("absent", "")}, now=local(DAY, "12:30"), ip="t")
+    factories.make_session(second.batch, "law", users[Role.TRAINER], day=DAY + timedelta(days=1), slot="pm",
+                           room="三号教室", seats=[collector])
+    assert eligibility.attendance_refusal(collector, law, AFTER) is None  # the afternoon may yet be recorded
 
 
 @pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en", TRAINING_ATTENDANCE_RULE="none")
@@ -121,11 +146,24 @@ def test_a_waiver_needs_a_reason_and_the_training_office(law_twice, users):
         eligibility.grant_waiver(users[Role.TRAINER], collector, law, "因公出差，已自学", now=AFTER, ip="t")
 
 
+def test_exam_start_admits_someone_whose_past_session_has_no_roll(client, login, users):
+    # Yesterday's session has ended whatever the hour; nobody recorded its roll.
+    trainer, collector = users[Role.TRAINER], users[Role.COLLECTOR]
+    yesterday = local_today(utcnow()) - timedelta(days=1)
+    batch = factories.make_batch(starts_on=yesterday, status="running", members=[collector])
+    factories.make_session(batch, "law", trainer, seats=[collector], room="一号教室")
+    exam = take_helpers.make_exam(trainer, [collector])
+    db.session.commit()
+    login(collector)
+    assert take_helpers.start(client, exam).user_id == collector.id
+
+
 def test_exam_start_is_refused_for_an_absentee_until_a_waiver(client, login, users):
     trainer, collector, hr = users[Role.TRAINER], users[Role.COLLECTOR], users[Role.HR]
     yesterday = local_today(utcnow()) - timedelta(days=1)
     batch = factories.make_batch(starts_on=yesterday, status="running", members=[collector])
-    factories.make_session(batch, "law", trainer, seats=[collector], room="一号教室")
+    session = factories.make_session(batch, "law", trainer, seats=[collector], room="一号教室")
+    record_roll(trainer, session, {collector.id: ("absent", "")}, now=local(yesterday, "09:00"), ip="t")
     exam = take_helpers.make_exam(trainer, [collector])
     collector.locale = "en"
     db.session.commit()

@@ -33,9 +33,10 @@ def finished(users):
     batch = factories.make_batch("第一期", starts_on=DAY, days=2, status="finished", members=[a, b, c])
     law = factories.make_session(batch, "law", trainer, slot="full", seats=[a, b, c])
     ethics = factories.make_session(batch, "integrity", trainer, day=DAY + timedelta(days=1), seats=[a, b, c])
-    record_roll(trainer, law, {a.id: ("absent", ""), b.id: ("present", ""), c.id: ("present", "")}, now=NOW, ip="t")
-    record_roll(trainer, ethics, {a.id: ("present", ""), b.id: ("excused", "病假"), c.id: ("late", "")}, now=NOW,
-                ip="t")
+    record_roll(trainer, law, {a.id: ("absent", ""), b.id: ("present", ""), c.id: ("present", "")},
+                now=local(DAY, "17:00"), ip="t")
+    record_roll(trainer, ethics, {a.id: ("present", ""), b.id: ("excused", "病假"), c.id: ("late", "")},
+                now=local(DAY + timedelta(days=1), "09:00"), ip="t")
     db.session.commit()
     return batch, (a, b, c)
 
@@ -78,7 +79,9 @@ def test_makeup_page_preselects_absentees_and_creates_the_batch(client, login, u
     today = local_today(utcnow())
     original = factories.make_batch("第九期", starts_on=today - timedelta(days=3), status="finished",
                                     members=[collector])
-    factories.make_session(original, "etiquette", users[Role.TRAINER], seats=[collector])
+    session = factories.make_session(original, "etiquette", users[Role.TRAINER], seats=[collector])
+    record_roll(users[Role.TRAINER], session, {collector.id: ("absent", "")}, now=local(original.starts_on, "09:00"),
+                ip="t")
     db.session.commit()
     login(hr)
     page = client.get(f"/training/batches/{original.id}/makeup").get_data(as_text=True)

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.extensions import db
-from app.training.models import Attendance
+from app.training.models import Attendance, Batch
 from tests import factories
 
 
@@ -82,3 +82,15 @@ def test_my_calendar_needs_a_login(client):
     response = client.get("/training/my/calendar.ics")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
+
+
+def test_a_past_session_nobody_recorded_is_shown_as_such_and_not_as_missed(client, login, schedule, users):
+    past = db.session.scalar(db.select(Batch).where(Batch.name == "上月期"))
+    factories.make_session(past, "law", users[Role.TRAINER], day=past.starts_on + timedelta(days=1), room="补排教室",
+                           seats=[schedule])
+    english(schedule)
+    login(schedule)
+    page = client.get("/training/my").get_data(as_text=True)
+    assert "1 of 2 attended (50%)" in page and "1 session not recorded yet" in page
+    card = page[page.index("补排教室") - 1500:page.index("补排教室")]
+    assert "Not recorded yet" in card

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.roles import Role
+from app.core.clock import utcnow
 from app.core.i18n import html_lang
 from app.core.integers import whole_number
 from app.core.permissions import allow
@@ -97,8 +98,8 @@ def _attendance_chart(rates, *, none_label: str) -> dict:
         "labels": [rate.label if rate.key is not None else none_label for rate in rates],
         "datasets": [{
             "label": _per_cent(_("Attendance rate")), "role": "attendance", "data": [rate.percent for rate in rates],
-            "notes": [_("%(attended)d of %(recorded)d attended", attended=rate.attended, recorded=rate.recorded)
-                      for rate in rates],
+            "notes": [_("%(attended)d attended of %(recorded)d recorded", attended=rate.attended,
+                        recorded=rate.recorded) for rate in rates],
         }],
         "xTitle": _per_cent(_("Attendance rate")),
     }
@@ -138,8 +139,9 @@ def dashboards():
     by_team = figures.pass_rates_by_team(chosen)
     by_course = figures.pass_rates_by_course(chosen)
     trend = figures.batch_trend(chosen)
-    attendance_batches = figures.attendance_by_batch(chosen)
-    attendance_stations = figures.attendance_by_station(chosen)
+    now = utcnow()
+    attendance_batches = figures.attendance_by_batch(chosen, now)
+    attendance_stations = figures.attendance_by_station(chosen, now)
     no_station, no_team = _("No station"), _("No team")
     charts = {
         "histogram": _histogram_chart(distribution) if distribution and distribution.results else None,

@@ -1,7 +1,8 @@
 // The lecturer's check-in screen: count the code's seconds down, and every few seconds ask the server for
 // the current code (it rotates once half the validity has passed) and how many have checked in; swap the
-// digits and the QR code when the code changes. Without this script the page shows the code it was
-// loaded with (reload for a new one).
+// digits and the QR code when the code changes. When the session's check-in window has closed (409), reload:
+// the page then says when check-in was open. Without this script the page shows the code it was loaded with
+// (reload for a new one).
 (function () {
   "use strict";
   var box = document.getElementById("checkin-code");
@@ -24,7 +25,10 @@
 
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" }, cache: "no-store" })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (response) {
+        if (response.status === 409) { window.location.reload(); }
+        return response.ok ? response.json() : Promise.reject(response.status);
+      })
       .then(function (data) {
         offline.classList.add("d-none");
         if (data.code !== current) {

@@ -548,12 +548,17 @@
       var clicked = Date.now();
       var go = function () {
         if (!pending().length && lastRefusedAt < clicked) {  // a refusal just shown must be read first
-          stopped = true;
           window.location.assign(link.href);
         }
       };
       (inFlight || Promise.resolve()).then(function () { return pending().length ? sync() : true; }).then(go);
     });
+  });
+
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && !stopped && !submitting) {  // back from the submit page out of the page cache
+      sync();
+    }
   });
 
   window.addEventListener("online", function () {

@@ -31,6 +31,7 @@ from app.training.attendance import SLOT_LABELS, STATUS_LABELS, course_label
 from app.training.attendance_forms import ActionForm, CheckinForm, MakeupForm, RollForm, WaiverForm
 from app.training.models import ATTENDANCE_STATES, AttendanceWaiver, Batch, TrainingSession
 from app.training.permissions import can_plan, can_take_attendance
+from app.training.roll_window import lecturer_deadline, local_text, window_of
 from app.training.views import bp
 
 
@@ -68,6 +69,7 @@ def _roll_entries() -> dict[int, tuple[str, str]]:
 @allow(Role.TRAINER, Role.HR, Role.ADMIN)
 def roll(session_id: int):
     session = _attendance_session(session_id)
+    now = utcnow()
     form = RollForm()
     holders = attendance.seat_holders(session)
     submitted = None
@@ -78,11 +80,12 @@ def roll(session_id: int):
             for user in holders:
                 entries.setdefault(user.id, ("present", request.form.get(f"note-{user.id}", "")))
         try:
-            changes = attendance.record_roll(current_user, session, entries, now=utcnow(), ip=client_ip())
+            changes = attendance.record_roll(current_user, session, entries, now=now, ip=client_ip(),
+                                             reason=request.form.get("reason", ""))
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error.message))
-            submitted, status_code = entries, 400
+            submitted, status_code = entries, error.status_code
         else:
             db.session.commit()
             if changes:
@@ -94,10 +97,16 @@ def roll(session_id: int):
     elif request.method == "POST":
         abort(400)
     records = attendance.records_of(session)
+    window = window_of(session)
+    refusal = attendance.late_roll_refusal(current_user, session, now)
     return render_template("training/roll.html", session=session, holders=holders, records=records,
                            counts=attendance.counts(session), submitted=submitted, form=form,
                            states=ATTENDANCE_STATES, status_labels=STATUS_LABELS, slot_labels=SLOT_LABELS,
-                           course_name=course_label(session.course), max_note=attendance.MAX_NOTE), status_code
+                           course_name=course_label(session.course), max_note=attendance.MAX_NOTE,
+                           window=window, phase=window.phase(now), held=attendance.is_held(session, now),
+                           late_refusal=refusal.message if refusal else None,
+                           lecturer_deadline=local_text(lecturer_deadline(session)),
+                           may_plan=can_plan(current_user), max_reason=attendance.MAX_LATE_REASON), status_code
 
 
 # --- The lecturer's code screen ----------------------------------------------------------------------
@@ -120,14 +129,14 @@ def _code_payload(session: TrainingSession, code, now) -> dict:
 def checkin_code(session_id: int):
     session = _attendance_session(session_id)
     now = utcnow()
-    not_today = checkin.code_day_error(session, now)
+    closed = checkin.code_window_error(session, now)
     payload = None
-    if not_today is None:
+    if closed is None:
         code = checkin.current_code(current_user, session, now=now, ip=client_ip())
         db.session.commit()
         payload = _code_payload(session, code, now)
     return render_template("training/checkin_code.html", session=session, payload=payload,
-                           not_today=not_today.message if not_today else None, slot_labels=SLOT_LABELS,
+                           closed=closed.message if closed else None, slot_labels=SLOT_LABELS,
                            course_name=course_label(session.course))
 
 
@@ -196,7 +205,8 @@ def batch_attendance(batch_id: int):
     rows = [(session, attendance.counts(session), attendance.is_held(session, now),
              can_take_attendance(current_user, session)) for session in batch.sessions]
     courses = {course.code: course for course in attendance.batch_courses(batch)}
-    return render_template("training/batch_attendance.html", batch=batch, rows=rows,
+    due = {entry.session.id: entry for entry in attendance.due_rolls(now, batch_id=batch.id)}
+    return render_template("training/batch_attendance.html", batch=batch, rows=rows, due=due,
                            rates=attendance.rates(batch, now), absentees=attendance.absentees(batch, now),
                            course_names={code: course_label(c) for code, c in courses.items()},
                            may_plan=can_plan(current_user), batch_url=_batch_url(batch.id),

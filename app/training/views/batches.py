@@ -5,7 +5,7 @@ Each view: load (404) → check (403) → call the service → commit once → f
 goes onto the form field it names (or is flashed for buttons), after a rollback.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
@@ -26,11 +26,12 @@ from app.courses.catalog import ensure_courses
 from app.courses.lessons import active_trainers
 from app.courses.models import Course
 from app.extensions import db
+from app.training import attendance, calendars, sessions
 from app.training import batches as services
-from app.training import calendars, sessions
 from app.training.batch_forms import BatchForm, ButtonForm, SessionForm
 from app.training.models import BATCH_STATES, Batch, BatchMember, TrainingPlan, TrainingSession
 from app.training.permissions import can_plan, can_view_schedule
+from app.training.roll_window import has_started
 from app.training.slots import local_bounds
 from app.training.views import bp
 
@@ -85,7 +86,9 @@ def batches():
         BatchMember.batch_id.in_(ids)).group_by(BatchMember.batch_id)).all()) if ids else {}
     counts = dict(db.session.execute(db.select(TrainingSession.batch_id, func.count()).where(
         TrainingSession.batch_id.in_(ids)).group_by(TrainingSession.batch_id)).all()) if ids else {}
+    due_counts = Counter(entry.session.batch_id for entry in attendance.due_rolls(utcnow()))
     return render_template("training/batches.html", batches=rows, members=members, session_counts=counts,
+                           due_counts=due_counts,
                            status=status, states=BATCH_STATES, labels=services.STATUS_LABELS,
                            may_plan=can_plan(current_user))
 
@@ -96,10 +99,11 @@ def batch(batch_id: int):
     _viewer()
     batch = db.get_or_404(Batch, batch_id)
     members = sorted(batch.members, key=lambda member: member.user.staff_no)
+    due = {entry.session.id: entry for entry in attendance.due_rolls(utcnow(), batch_id=batch.id)}
     return render_template("training/batch.html", batch=batch, members=members, grid=timetable(batch),
                            times=session_times(batch.sessions), labels=services.STATUS_LABELS,
                            actions=services.allowed_actions(batch), action_labels=services.ACTION_LABELS,
-                           may_plan=can_plan(current_user), button_form=ButtonForm())
+                           may_plan=can_plan(current_user), button_form=ButtonForm(), due=due)
 
 
 @bp.get("/training/batches/<int:batch_id>/calendar.ics")
@@ -228,9 +232,10 @@ def _session_form_page(batch: Batch, session: TrainingSession | None):
     teaching, others = _lecturers_for(course_id, session.lecturer if session else None)
     form.lecturer.choices = _grouped(teaching, others)
     if form.validate_on_submit():
+        now = utcnow()
         values = {"course": db.session.get(Course, form.course.data), "day": form.day.data, "slot": form.slot.data,
                   "room": form.room.data, "capacity": form.capacity.data,
-                  "lecturer": db.session.get(User, form.lecturer.data), "now": utcnow(), "ip": client_ip()}
+                  "lecturer": db.session.get(User, form.lecturer.data), "now": now, "ip": client_ip()}
         try:
             if session is None:
                 session = sessions.add_session(current_user, batch, **values)
@@ -244,6 +249,11 @@ def _session_form_page(batch: Batch, session: TrainingSession | None):
         else:
             db.session.commit()
             flash(message, "success")
+            if has_started(session, now):
+                flash(_("This session had already started when it was scheduled, so nobody could check in or be "
+                        "called. It is flagged to %(lecturer)s and the training office until its roll call is "
+                        "recorded; until then nobody is counted absent there.", lecturer=session.lecturer.name),
+                      "warning")
             return redirect(url_for("training.batch", batch_id=batch.id) + "#sessions")
     return render_template("training/session_form.html", form=form, batch=batch, session=session)
 

@@ -36,18 +36,22 @@ def my_batches(user) -> list[Batch]:
 
 
 def course_rates(rows) -> list[dict]:
-    """Per course: past sessions, how many attended (present or late), the rate in percent."""
+    """Per course: past sessions with recorded attendance, how many attended (present or late), the rate in
+    percent of the recorded ones, and past sessions not recorded yet (they count neither way)."""
     totals: dict[int, dict] = {}
     for row in rows:
         if row["upcoming"]:
             continue
         course = row["session"].course
-        entry = totals.setdefault(course.id, {"course": course, "held": 0, "attended": 0})
-        entry["held"] += 1
+        entry = totals.setdefault(course.id, {"course": course, "recorded": 0, "attended": 0, "unrecorded": 0})
+        if row["status"] is None:
+            entry["unrecorded"] += 1
+            continue
+        entry["recorded"] += 1
         entry["attended"] += row["status"] in ATTENDED
     result = sorted(totals.values(), key=lambda entry: (entry["course"].position, entry["course"].id))
     for entry in result:
-        entry["percent"] = round(100 * entry["attended"] / entry["held"]) if entry["held"] else 0
+        entry["percent"] = round(100 * entry["attended"] / entry["recorded"]) if entry["recorded"] else None
     return result
 
 
