@@ -74,6 +74,14 @@ def parse_type(text: str) -> QuestionType:
     return question_type
 
 
+# --- IDs ---------------------------------------------------------------------------------------
+
+def parse_id(text: str) -> str:
+    """A question's stable ID as written (编号/ID column, Moodle idnumber): full-width forms folded, trimmed;
+    case kept ("LAW-001" and "law-001" are two IDs). Empty: no ID."""
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
 # --- Choice answers -----------------------------------------------------------------------------
 
 _LETTER_SEPARATORS = re.compile(r"[\s,;、]+")

@@ -1,16 +1,14 @@
 """Consistency checks for one draft, the same for every import format.
 
-`check_draft(draft)` returns a `Problem` per rule broken. A problem names the field it concerns with
+`check_draft(draft)` returns a `Problem` per rule broken. A short answer may come without a reference
+answer (an essay from Moodle often has none): the grading page then says there is none. A problem names the field it concerns with
 the key of the table format's column (`stem`, `option_c`, `answer`, `points` …), so the table format can
 name the column as written in the file and the other formats can name the question.
 """
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from app.banks.answers import (
-    BLANK,
     DIFFICULTY_LEVELS,
     MAX_OPTIONS,
     MAX_TOPIC_CHARS,
@@ -25,6 +23,7 @@ from app.core.i18n import lazy_gettext as _l
 CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
 MIN_OPTIONS = 2
 MIN_MULTIPLE_CORRECT = 2
+MAX_EXTERNAL_ID = 100  # QuestionExternalId.external_id
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,6 @@ def check_draft(draft: Draft) -> list[Problem]:
             problems.append(Problem("answer", _l("The answer is empty.")))
         elif draft.type is QuestionType.FILL_BLANK:
             problems += _check_blanks(draft)
-        elif draft.type is QuestionType.SHORT_ANSWER and not draft.reference.strip():
-            problems.append(Problem("answer", _l("A short-answer question needs a reference answer for the grader.")))
     problems += _check_details(draft)
     return problems
 
@@ -149,17 +146,6 @@ def _check_details(draft: Draft) -> list[Problem]:
         problem = image_problem(draft.image)
         if problem is not None:
             problems.append(Problem("image", problem))
+    if len(draft.external_id) > MAX_EXTERNAL_ID:
+        problems.append(Problem("id", _l("An ID may have at most %(max)d characters.", max=MAX_EXTERNAL_ID)))
     return problems
-
-
-# --- Comparing questions ------------------------------------------------------------------------
-
-_NOT_WORD = re.compile(r"[\W_]+")
-
-
-def stem_key(stem: str) -> str:
-    """A question text reduced for spotting repeats: width and case folded, blanks, spaces and
-    punctuation removed (so "下列说法（ ）正确。" and "下列说法____正确" compare equal)."""
-    text = BLANK.sub(" ", stem or "")
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _NOT_WORD.sub("", text)

@@ -1,9 +1,13 @@
-"""`flask --app wsgi banks import FILE --course CODE [--bank NAME] [--dry-run] [--format auto|gift|aiken]`.
+"""`flask --app wsgi banks import FILE --course CODE [--bank NAME] [--dry-run] [--format auto|gift|aiken]
+[--skip-unsupported] [--skip-existing]`.
 
 The command line acts as the system (audit actor empty, address "cli"). It prints the questions of each
-type it imported (or would import, with --dry-run) and the duplicates it skipped; on errors it prints
-one "Row N, column X: …" (or "Question N (…): …") line each to stderr, exits 1 and stores nothing.
-The four courses are created when missing, as by `flask demo`.
+type it imported (or would import, with --dry-run), the questions it updated by ID and those it skipped;
+on errors it prints one "Row N, column X: …" (or "Question N (…): …") line each to stderr, exits 1 and
+stores nothing. The trainer's two choices of the web preview are flags: `--skip-unsupported` imports
+the questions other than those of unsupported types (without it, such questions stop the import), and
+`--skip-existing` leaves out the questions another bank of the course already has (without it they are
+imported, and listed as notes). The four courses are created when missing, as by `flask demo`.
 """
 
 from pathlib import Path
@@ -19,16 +23,30 @@ banks = AppGroup("banks", help="Question banks: import.")
 CLI_ADDRESS = "cli"
 
 
-def _fail(errors) -> None:
+def _fail(errors, hint: str | None = None) -> None:
     for issue in errors:
         click.echo(str(issue), err=True)
     click.echo(_("Nothing was imported: %(num)d problem(s) found.", num=len(errors)), err=True)
+    if hint:
+        click.echo(hint, err=True)
     raise click.exceptions.Exit(1)
 
 
 def _echo_counts(preview) -> None:
     for kind, count in preview.per_type.items():
         click.echo(f"  {kind}: {count}")
+    if preview.updates:
+        click.echo(_("Updated by ID (new versions): %(num)d", num=preview.changed))
+        click.echo(_("Named by ID, unchanged: %(num)d", num=preview.unchanged))
+    click.echo(_("Duplicates skipped: %(num)d", num=preview.skipped))
+    if preview.in_course:
+        if preview.skip_existing:
+            click.echo(_("Already in other banks of the course, skipped: %(num)d", num=len(preview.in_course)))
+        else:
+            click.echo(_("Already in other banks of the course, imported all the same: %(num)d (--skip-existing "
+                         "leaves them out)", num=len(preview.in_course)))
+    if preview.unsupported and preview.skip_unsupported:
+        click.echo(_("Unsupported questions skipped: %(num)d", num=len(preview.unsupported)))
 
 
 NOTES_SHOWN = 10
@@ -58,9 +76,15 @@ def _echo_preview(preview, course, verbose: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would be imported; store nothing.")
 @click.option("--format", "text_format", type=click.Choice(["auto", "gift", "aiken"]), default="auto",
               show_default=True, help="For text files (.txt): GIFT or Aiken; auto decides by the content.")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Import the other questions when some are of types this system does not have (matching, "
+                   "numerical …); without it they stop the import.")
+@click.option("--skip-existing", is_flag=True,
+              help="Leave out the questions another bank of the course already has (otherwise they are imported "
+                   "and listed as notes; no paper holds both either way).")
 @click.option("--verbose", "-v", is_flag=True, help="List every note (duplicates skipped …), not only the first ones.")
 def import_command(file: Path, course_code: str, bank_name: str | None, dry_run: bool, text_format: str,
-                   verbose: bool) -> None:
+                   skip_unsupported: bool, skip_existing: bool, verbose: bool) -> None:
     """Import questions from FILE: CSV, XLSX, ZIP (bank + images), Moodle XML, GIFT or Aiken."""
     from app.banks.importing import BankImportRejected, apply_import, preview_import, read_bank_file
     from app.banks.services import find_bank
@@ -81,8 +105,13 @@ def import_command(file: Path, course_code: str, bank_name: str | None, dry_run:
         name = file.stem if bank_name is None else bank_name
         bank_file = read_bank_file(file.read_bytes(), file.name, format=text_format)
         bank = find_bank(course, name) if name.strip() else None
-        preview = preview_import(bank, bank_file, bank_name=name)
+        preview = preview_import(bank, bank_file, bank_name=name, course=course, skip_unsupported=skip_unsupported,
+                                 skip_existing=skip_existing)
         _echo_preview(preview, course, verbose)
+        if preview.unsupported and not skip_unsupported:
+            db.session.rollback()
+            _fail([*preview.errors, *preview.unsupported], hint=None if preview.errors else _(
+                "--skip-unsupported imports the other %(num)d question(s).", num=len(bank_file.drafts)))
         if preview.errors:
             db.session.rollback()
             _fail(preview.errors)
@@ -90,7 +119,6 @@ def import_command(file: Path, course_code: str, bank_name: str | None, dry_run:
             db.session.rollback()  # the preview only read (and the courses it may have created are not kept)
             click.echo(_("Would import %(num)d question(s):", num=len(preview.to_import)))
             _echo_counts(preview)
-            click.echo(_("Duplicates skipped: %(num)d", num=preview.skipped))
             click.echo(_("Dry run: nothing was stored."))
             return
         result = apply_import(SYSTEM, course, preview, now=utcnow(), ip=CLI_ADDRESS)
@@ -105,4 +133,3 @@ def import_command(file: Path, course_code: str, bank_name: str | None, dry_run:
     db.session.commit()
     click.echo(_("Imported %(num)d question(s) into %(bank)s:", num=result.created, bank=result.bank.name))
     _echo_counts(preview)
-    click.echo(_("Duplicates skipped: %(num)d", num=result.skipped_duplicates))

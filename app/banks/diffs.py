@@ -27,7 +27,9 @@ FIELD_LABELS = {
     "explanation": _l("Explanation"),
     "source": _l("Source"),
     "image": _l("Image"),
+    "option_order": _l("Option order"),
 }
+ORDER_LABELS = {True: _l("As written (the letter rule)"), False: _l("Shuffled for each candidate")}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ def fields_of(version, type_labels: dict | None = None) -> dict[str, str]:
         "explanation": draft.explanation,
         "source": draft.source,
         "image": version.image.sha256[:12] if version.image is not None else "",
+        "option_order": str(ORDER_LABELS[bool(version.keep_option_order)]) if version.options else "",
     }
 
 

@@ -6,7 +6,10 @@ A draft's answer key is kept in the form its type needs:
 - multiple: `correct` holds two or more option indexes (`weights` optional, from GIFT percentages);
 - true_false: `truth` is True or False, no options;
 - fill_blank: `blanks` holds one list of accepted alternatives per blank in the stem;
-- short_answer: `reference` is the model answer shown to the grader.
+- short_answer: `reference` is the model answer shown to the grader (may be empty: the grader is told).
+
+`external_id` is the question's stable ID in the file (empty: none); `keep_order` asks for the options
+in the order written (app.banks.letters sets it anyway when the text names options by letter).
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +41,8 @@ class Draft:
     explanation: str = ""
     source: str = ""
     image: str | None = None
+    external_id: str = ""
+    keep_order: bool = False
     # Where it came from, for error messages: the spreadsheet row, or the question's number in the file.
     row: int | None = None
     title: str = ""

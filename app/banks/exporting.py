@@ -1,7 +1,8 @@
 """A question bank written out as CSV, XLSX or GIFT, one question per current version.
 
-CSV and XLSX use the upload format of DESIGN.md ("Question bank file format") with its Chinese header,
-so an exported bank can be edited in Excel and imported again. GIFT is for Moodle.
+CSV and XLSX use the upload format (README, "Question bank file format") with its Chinese header, so an
+exported bank can be edited in Excel and imported again; the 编号 column carries each question's ID, so
+such a re-import updates the questions that have one. GIFT is for Moodle (it has no place for an ID).
 
 Decisions:
 - Which questions: the active ones by default, the retired ones too when asked; always the current
@@ -48,7 +49,7 @@ from app.audit.services import record
 from app.banks.answers import BLANK, LETTERS, count_blanks
 from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.table import COLUMNS
-from app.banks.models import Bank, Question
+from app.banks.models import Bank, Question, QuestionExternalId
 from app.banks.services import draft_of
 from app.core.spreadsheets.formulas import is_dangerous, neutralise, unneutralise  # noqa: F401 (re-exported)
 from app.extensions import db
@@ -97,6 +98,7 @@ def answer_text(draft: Draft) -> str:
 def cells_of(draft: Draft) -> dict[str, str]:
     """Column key → cell text, for the table formats."""
     cells = {
+        "id": draft.external_id,
         "type": TYPE_WORDS[QuestionType(draft.type)],
         "stem": draft.stem,
         "answer": answer_text(draft),
@@ -274,7 +276,13 @@ def export_bank(actor: Actor, bank: Bank, fmt: str, *, include_retired: bool = F
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     questions = export_questions(bank, include_retired=include_retired)
-    drafts = [draft_of(question.current, question.topics) for question in questions]
+    ids = dict(db.session.execute(db.select(QuestionExternalId.question_id, QuestionExternalId.external_id)
+                                  .where(QuestionExternalId.question_id.in_([q.id for q in questions]))).all())
+    drafts = []
+    for question in questions:
+        draft = draft_of(question.current, question.topics)
+        draft.external_id = ids.get(question.id, "")
+        drafts.append(draft)
     if fmt == "csv":
         data = to_csv(drafts)
     elif fmt == "xlsx":

@@ -9,7 +9,7 @@ problems name the same fields (`stem`, `option_c`, `answer` …), which are this
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -27,6 +27,7 @@ from app.banks.checks import CHOICE_TYPES, check_draft
 from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import answer_text, number_text
 from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
+from app.banks.letters import option_references
 from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
@@ -151,6 +152,7 @@ class QuestionForm(FlaskForm):
     topic = StringField(_l("Topics"), validators=[Length(max=500)])
     explanation = TextAreaField(_l("Explanation"), validators=[Length(max=20000)], render_kw={"rows": 3})
     source = StringField(_l("Source"), validators=[Length(max=MAX_SOURCE)])
+    keep_order = BooleanField(_l("Keep the options in the order written (do not shuffle them for each candidate)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +175,7 @@ class QuestionForm(FlaskForm):
             "topic": "; ".join(draft.topics),
             "explanation": draft.explanation,
             "source": draft.source,
+            "keep_order": draft.keep_order,
         }
         for index, name in enumerate(OPTION_FIELDS):
             data[name] = draft.options[index] if index < len(draft.options) else ""
@@ -204,6 +207,7 @@ class QuestionForm(FlaskForm):
             difficulty=int(self.difficulty.data) if self.difficulty.data else None,
             topics=parse("topic", parse_topics, self.topic.data or "") or [],
             explanation=(self.explanation.data or "").strip(), source=(self.source.data or "").strip(),
+            keep_order=bool(self.keep_order.data) and kind in CHOICE_TYPES,
         )
         if kind in CHOICE_TYPES:
             draft.correct = set(parse("answer", parse_letters, answer) or ())
@@ -215,6 +219,12 @@ class QuestionForm(FlaskForm):
             draft.blanks = parse("answer", parse_blanks, answer) or []
         else:
             draft.reference = answer
+        references = option_references(kind, draft.stem, draft.options, draft.explanation)
+        if references and not draft.keep_order:
+            # The letter rule: say why, rather than keep the order silently.
+            errors.setdefault("keep_order", []).append(str(_l(
+                "“%(text)s” names an option by its letter or points at other options, which only holds if the "
+                "options keep the order written: tick this box, or rewrite the text.", text=references[0].snippet)))
         for problem in check_draft(draft):
             field = {"options": "option_a", "image": "stem"}.get(problem.field, problem.field)
             if field in errors:
@@ -248,4 +258,7 @@ class ImportForm(FlaskForm):
 
 
 class ImportConfirmForm(FlaskForm):
-    """Only the CSRF token: what is imported is the stored file, checked again."""
+    """The trainer's choices; what is imported is the stored file, checked again."""
+
+    skip_unsupported = BooleanField()  # set by the "import the other questions" button
+    skip_existing = BooleanField(default=True)  # the preview shows its own label, with the count

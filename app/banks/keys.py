@@ -6,10 +6,8 @@
     short_answer       {"reference": "model answer for the grader"}
 """
 
-import hashlib
 from decimal import Decimal
 
-from app.banks.checks import stem_key
 from app.banks.drafts import Draft, QuestionType
 
 DEFAULT_POINTS = {
@@ -49,9 +47,3 @@ def apply_key(draft: Draft, key: dict) -> Draft:
     else:
         draft.reference = key.get("reference", "")
     return draft
-
-
-def fingerprint(kind: str, stem: str, options: list[str]) -> str:
-    """Same type, stem and options after normalising width, case, spaces and punctuation → same hash."""
-    parts = [str(kind), stem_key(stem), *(stem_key(option) for option in options)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -101,6 +102,24 @@ class Question(db.Model):
         back_populates="question", foreign_keys="QuestionVersion.question_id", order_by="QuestionVersion.number"
     )
     topics: Mapped[list[Topic]] = relationship(secondary=question_topics, lazy="selectin", order_by=Topic.name)
+    external: Mapped["QuestionExternalId | None"] = relationship(lazy="select", cascade="all, delete-orphan")
+
+    @property
+    def external_id(self) -> str | None:
+        return self.external.external_id if self.external is not None else None
+
+
+class QuestionExternalId(db.Model):
+    """A question's stable ID from bank files (the 编号/ID column, Moodle's idnumber): a re-import that
+    names it updates this question (a new version) instead of adding a copy. Unique in the course, so an
+    ID always means one question of the course, whichever bank the file goes to."""
+
+    __tablename__ = "question_external_ids"
+    __table_args__ = (UniqueConstraint("course_id", "external_id"),)
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
 
 
 class QuestionVersion(db.Model):
@@ -125,8 +144,11 @@ class QuestionVersion(db.Model):
     explanation: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(500), default="")
     image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
-    # Hash of the normalised stem and options, to flag duplicates on import.
+    # The question's identity (app.banks.identity.content_identity): the same for the same text, options
+    # and picture in any bank, so no paper holds a question twice and imports spot repeats.
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # The letter rule (app.banks.letters): papers and practice show the options in the order written.
+    keep_option_order: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -8,14 +8,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, insert, text, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, load_only
 
 from app.accounts.actors import Actor
 from app.audit import actions
 from app.audit.services import record
 from app.banks.drafts import Draft, QuestionType
-from app.banks.keys import DEFAULT_DIFFICULTY, DEFAULT_POINTS, apply_key, fingerprint, key_of
-from app.banks.models import Bank, Image, Question, QuestionVersion, Topic, question_topics
+from app.banks.identity import content_identity
+from app.banks.keys import DEFAULT_DIFFICULTY, DEFAULT_POINTS, apply_key, key_of
+from app.banks.letters import must_keep_order
+from app.banks.models import Bank, Image, Question, QuestionExternalId, QuestionVersion, Topic, question_topics
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
@@ -58,22 +60,27 @@ def topics_named(names: list[str]) -> list[Topic]:
     return [found[name] for name in wanted]
 
 
-def _version_fields(draft: Draft, *, number: int, actor: Actor, now: datetime, image_id: int | None) -> dict:
+def content_of(draft: Draft, image: Image | None) -> dict:
+    """The stored content of a version made from `draft` with `image` (CONTENT_FIELDS, plus its identity)."""
     kind = QuestionType(draft.type)
     options = list(draft.options) if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+    explanation = draft.explanation or ""
     return {
-        "number": number, "type": kind.value, "stem": draft.stem, "options": options, "key": key_of(draft),
+        "type": kind.value, "stem": draft.stem, "options": options, "key": key_of(draft),
         "points": draft.points if draft.points is not None else DEFAULT_POINTS[kind],
-        "difficulty": draft.difficulty or DEFAULT_DIFFICULTY, "explanation": draft.explanation or "",
-        "source": (draft.source or "")[:500], "image_id": image_id,
-        "fingerprint": fingerprint(kind, draft.stem, options), "created_at": now, "created_by_id": actor.id,
+        "difficulty": draft.difficulty or DEFAULT_DIFFICULTY, "explanation": explanation,
+        "source": (draft.source or "")[:500], "image_id": image.id if image is not None else None,
+        "keep_option_order": draft.keep_order or must_keep_order(kind, draft.stem, options, explanation),
+        "fingerprint": content_identity(draft.stem, options, image.sha256 if image is not None else None),
     }
 
 
-def _version(draft: Draft, *, number: int, actor: Actor, now: datetime, image: Image | None) -> QuestionVersion:
-    version = QuestionVersion(**_version_fields(draft, number=number, actor=actor, now=now, image_id=None))
-    version.image = image
-    return version
+CONTENT_FIELDS = ("type", "stem", "options", "key", "points", "difficulty", "explanation", "source", "image_id",
+                  "keep_option_order")
+
+
+def same_content(version: QuestionVersion, content: dict) -> bool:
+    return all(getattr(version, field) == content[field] for field in CONTENT_FIELDS)
 
 
 def _insert_rows(table, rows: list[dict]) -> None:
@@ -92,19 +99,22 @@ def add_questions(actor: Actor, bank: Bank, drafts: list[Draft], *, now: datetim
     db.session.flush()
     question_ids = _reserve_ids(Question.__table__, len(drafts), lock_row=bank)
     version_ids = _reserve_ids(QuestionVersion.__table__, len(drafts), lock_row=bank)
-    questions, versions, links = [], [], []
+    questions, versions, links, external = [], [], [], []
     for draft, question_id, version_id in zip(drafts, question_ids, version_ids, strict=True):
         image = images.get(draft.image) if draft.image else None
         questions.append({"id": question_id, "bank_id": bank.id, "status": "active", "created_at": now,
                           "current_version_id": None})
-        versions.append({"id": version_id, "question_id": question_id,
-                         **_version_fields(draft, number=1, actor=actor, now=now,
-                                           image_id=image.id if image is not None else None)})
+        versions.append({"id": version_id, "question_id": question_id, "number": 1, "created_at": now,
+                         "created_by_id": actor.id, **content_of(draft, image)})
         links += [{"question_id": question_id, "topic_id": topics[name.strip()].id}
                   for name in dict.fromkeys(draft.topics) if name.strip()]
+        if draft.external_id:
+            external.append({"question_id": question_id, "course_id": bank.course_id,
+                             "external_id": draft.external_id})
     _insert_rows(Question.__table__, questions)
     _insert_rows(QuestionVersion.__table__, versions)
     _insert_rows(question_topics, links)
+    _insert_rows(QuestionExternalId.__table__, external)
     connection = db.session.connection()
     questions_table, versions_table = Question.__table__, QuestionVersion.__table__
     connection.execute(  # one statement: each new question points at its first version
@@ -142,7 +152,7 @@ def draft_of(version: QuestionVersion, topics: list[Topic] | None = None) -> Dra
     draft = Draft(type=QuestionType(version.type), stem=version.stem, options=list(version.options),
                   points=Decimal(version.points), difficulty=version.difficulty,
                   topics=[t.name for t in (topics if topics is not None else version.question.topics)],
-                  explanation=version.explanation, source=version.source)
+                  explanation=version.explanation, source=version.source, keep_order=version.keep_option_order)
     return apply_key(draft, version.key)
 
 
@@ -150,31 +160,55 @@ def revise_question(actor: Actor, question: Question, draft: Draft, *, now: date
                     image: Image | None = None) -> QuestionVersion | None:
     """A new version when the content changed (None if it did not); topics are updated in place."""
     question.topics = topics_named(draft.topics)
+    version = _new_version(actor, question, draft, now=now, image=image)
+    db.session.flush()
+    if version is not None:
+        record(actions.QUESTION_REVISED, actor=actor, ip=ip, now=now, target=question,
+               details={"bank": question.bank_id, "version": version.number})
+    return version
+
+
+def _new_version(actor: Actor, question: Question, draft: Draft, *, now: datetime,
+                 image: Image | None) -> QuestionVersion | None:
+    """The question's next version from `draft` (the current picture kept unless another is given), made
+    current; None when the content is the same as the current version's."""
     current = question.current
-    keep_image = image if image is not None else (current.image if current is not None else None)
-    candidate = _version(draft, number=(current.number if current else 0) + 1, actor=actor, now=now,
-                         image=keep_image)
-    if current is not None and _same_content(current, candidate):
-        db.session.flush()
+    if image is None and current is not None and current.image_id is not None:
+        image = db.session.get(Image, current.image_id, options=[load_only(Image.id, Image.sha256)])
+    content = content_of(draft, image)
+    if current is not None and same_content(current, content):
         return None
-    question.versions.append(candidate)
+    version = QuestionVersion(question_id=question.id, number=(current.number if current else 0) + 1,
+                              created_at=now, created_by_id=actor.id, **content)
+    db.session.add(version)
     db.session.flush()
-    question.current = candidate
+    question.current = version
+    return version
+
+
+def update_questions(actor: Actor, changes: list[tuple[Question, Draft]], *, now: datetime,
+                     images: dict[str, Image] | None = None, replace_topics: bool = True) -> list[QuestionVersion]:
+    """New versions for questions a re-import names by ID (each unchanged one is left alone), their
+    topics replaced by the file's when `replace_topics` (or when the file gives some). Returns the new
+    versions; the caller audits the import as a whole."""
+    images = images or {}
+    new = []
+    for question, draft in changes:
+        if replace_topics or draft.topics:
+            question.topics = topics_named(draft.topics)
+        version = _new_version(actor, question, draft, now=now,
+                               image=images.get(draft.image) if draft.image else None)
+        if version is not None:
+            new.append(version)
     db.session.flush()
-    record(actions.QUESTION_REVISED, actor=actor, ip=ip, now=now, target=question,
-           details={"bank": question.bank_id, "version": candidate.number})
-    return candidate
+    return new
 
 
-CONTENT_FIELDS = ("type", "stem", "options", "key", "points", "difficulty", "explanation", "source", "image_id")
-
-
-def _same_content(old: QuestionVersion, new: QuestionVersion) -> bool:
-    new_image_id = new.image.id if new.image is not None else None
-    return all(
-        (getattr(old, field) == (new_image_id if field == "image_id" else getattr(new, field)))
-        for field in CONTENT_FIELDS
-    )
+def set_external_ids(course: Course, pairs: list[tuple[Question, str]]) -> None:
+    """Give questions that have no ID yet the IDs a file names (unique in the course: the database says)."""
+    _insert_rows(QuestionExternalId.__table__, [
+        {"question_id": question.id, "course_id": course.id, "external_id": external_id}
+        for question, external_id in pairs])
 
 
 def set_status(actor: Actor, question: Question, status: str, *, now: datetime, ip: str) -> bool:

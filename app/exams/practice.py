@@ -1,6 +1,7 @@
 """Practice (self-study): a collector answers random questions of a course and sees the key at once; never counted.
 
-    start_practice(user, filter, now=…)  → a PracticeAnswer (question drawn, option order shuffled) or None
+    start_practice(user, filter, now=…)  → a PracticeAnswer (question drawn, options shuffled unless the
+                                          letter rule keeps them, app.banks.letters) or None
     answer_practice(practice, response, now=…) → graded at once (PRACTICE_POLICY), True if this call stored it
 
 The question drawn is an active question of the course at its current version, matching the filters;
@@ -22,6 +23,7 @@ from sqlalchemy import case, func, select, update
 from app.banks.models import Bank, Question, QuestionVersion, Topic, question_topics
 from app.banks.registry import PARTIAL, kind_of
 from app.courses.models import Course
+from app.exams.assembly import option_order
 from app.exams.models import PracticeAnswer
 from app.exams.saving import storable
 from app.extensions import db
@@ -30,7 +32,6 @@ from app.extensions import db
 # option earns nothing; the page says so.
 PRACTICE_SHARE = Decimal("0.5")
 PRACTICE_POLICY = PARTIAL(PRACTICE_SHARE)
-CHOICE_TYPES = ("single", "multiple")
 
 
 # --- Overview -----------------------------------------------------------------------------------
@@ -103,9 +104,10 @@ class PracticeFilter:
     wrong_only: bool = False
 
 
-def matching_questions(user, wanted: PracticeFilter, *, now: datetime) -> list[tuple[int, int, str, int]]:
-    """(question id, current version id, type, option count) of the questions the filter selects."""
-    query = (select(Question.id, QuestionVersion.id, QuestionVersion.type, QuestionVersion.options)
+def matching_questions(user, wanted: PracticeFilter, *, now: datetime) -> list[tuple[int, int, str, int, bool]]:
+    """(question id, current version id, type, option count, letter rule) of the questions the filter selects."""
+    query = (select(Question.id, QuestionVersion.id, QuestionVersion.type, QuestionVersion.options,
+                    QuestionVersion.keep_option_order)
              .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
              .join(Bank, Bank.id == Question.bank_id)
              .where(Bank.course_id == wanted.course_id, Question.status == "active"))
@@ -121,7 +123,7 @@ def matching_questions(user, wanted: PracticeFilter, *, now: datetime) -> list[t
         if not wrong:
             return []
         query = query.where(Question.id.in_(wrong))
-    return [(q, v, t, len(o or [])) for q, v, t, o in db.session.execute(query.order_by(Question.id)).all()]
+    return [(q, v, t, len(o or []), k) for q, v, t, o, k in db.session.execute(query.order_by(Question.id)).all()]
 
 
 def _practice_rank(user, course_id: int) -> tuple[dict[int, int], int | None]:
@@ -150,10 +152,8 @@ def start_practice(user, wanted: PracticeFilter, *, now: datetime,
     choices = [q for q in questions if rank.get(q[0], 0) == best]
     if len(choices) > 1:
         choices = [q for q in choices if q[0] != last]
-    question_id, version_id, question_type, options = rng.choice(choices)
-    order = list(range(options))
-    if question_type in CHOICE_TYPES:
-        rng.shuffle(order)
+    question_id, version_id, question_type, options, keep_order = rng.choice(choices)
+    order = option_order(question_type, options, keep_order, rng)
     practice = PracticeAnswer(user_id=user.id, course_id=wanted.course_id, question_id=question_id,
                               version_id=version_id, option_order=order, shown_at=now)
     db.session.add(practice)

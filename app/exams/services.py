@@ -217,7 +217,14 @@ def blueprint_problems(exam: Exam) -> list:
         if report.short_by:
             problems.append(_l("Rule %(n)d draws %(count)d questions but only %(size)d match.", n=number,
                                count=rule.count, size=report.size))
-    usable = {question.question_id for question, _points in fixed_questions(exam)}
+    drawable = fixed_questions(exam)
+    usable = {question.question_id for question, _points in drawable}
+    first_with: dict[str, int] = {}
+    for question, _points in drawable:
+        first = first_with.setdefault(question.identity, question.question_id)
+        if first != question.question_id:
+            problems.append(_l("Fixed questions %(first)d and %(second)d are the same question (same text and "
+                               "options); keep one.", first=first, second=question.question_id))
     for fixed in exam.fixed:
         if fixed.question_id not in usable:
             problems.append(_l("Fixed question %(id)d is retired or has no content.", id=fixed.question_id))

@@ -7,7 +7,18 @@ from app.audit.models import AuditEvent
 from app.banks.models import Bank, Question
 from app.courses.catalog import find_course
 from app.extensions import db
-from tests.banks.test_importing import AIKEN, BANKS, GIFT, ROWS, counts, csv_bytes, png, row_with_image, zip_bytes
+from tests.banks.test_importing import (
+    AIKEN,
+    BANKS,
+    GIFT,
+    HEADER,
+    ROWS,
+    counts,
+    csv_bytes,
+    png,
+    row_with_image,
+    zip_bytes,
+)
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
@@ -83,7 +94,47 @@ def test_cli_text_formats_name_the_question(runner, tmp_path):
     path = _write(tmp_path, "bank.txt", GIFT.replace("{F}", "{#3}").encode())
     result = runner.invoke(args=["banks", "import", path, "--course", "law"])
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == "Question 2 (Q2): numerical questions are not supported; it was not imported."
+    assert result.stderr.splitlines() == [
+        "Question 2 (Q2): numerical questions are not supported, so it cannot be imported.",
+        "Nothing was imported: 1 problem(s) found.",
+        "--skip-unsupported imports the other 4 question(s).",
+    ]
+
+
+def test_cli_skip_unsupported_imports_the_other_questions(runner, tmp_path):
+    path = _write(tmp_path, "bank.gift", GIFT.replace("{F}", "{#3}").encode())
+    result = runner.invoke(args=["banks", "import", path, "--course", "law", "--skip-unsupported"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 4 question(s) into bank:" in result.stdout
+    assert "Unsupported questions skipped: 1" in result.stdout
+    assert db.session.scalar(db.select(db.func.count(Question.id))) == 4
+
+
+def test_cli_imports_questions_other_banks_have_unless_told_to_skip_them(runner, tmp_path):
+    first = _write(tmp_path, "law.csv", csv_bytes(*ROWS))
+    assert runner.invoke(args=["banks", "import", first, "--course", "law"]).exit_code == 0
+    again = runner.invoke(args=["banks", "import", first, "--course", "law", "--bank", "law (2)"])
+    assert again.exit_code == 0, again.output
+    assert "Note: Row 2, column 题干: Bank law of this course already has this question" in again.stdout
+    assert "Already in other banks of the course, imported all the same: 5 (--skip-existing leaves them out)" \
+        in again.stdout
+    skipped = runner.invoke(args=["banks", "import", first, "--course", "law", "--bank", "law (3)",
+                                  "--skip-existing"])
+    assert skipped.exit_code == 1
+    assert "Nothing to import: the bank would be empty." in skipped.stderr
+    assert db.session.scalar(db.select(db.func.count(Bank.id))) == 2
+
+
+def test_cli_re_import_with_ids_updates_questions(runner, tmp_path):
+    rows = [f"L-{n},{row}" for n, row in enumerate(ROWS, start=1)]
+    path = _write(tmp_path, "law.csv", csv_bytes(*rows, header="编号," + HEADER))
+    assert runner.invoke(args=["banks", "import", path, "--course", "law"]).exit_code == 0
+    rows[2] = rows[2].replace("私自收取现金", "私自收取通行费")
+    path = _write(tmp_path, "law.csv", csv_bytes(*rows, header="编号," + HEADER))
+    result = runner.invoke(args=["banks", "import", path, "--course", "law"])
+    assert result.exit_code == 0, result.output
+    assert "Imported 0 question(s) into law:" in result.stdout
+    assert "Updated by ID (new versions): 1\nNamed by ID, unchanged: 4\n" in result.stdout
 
 
 @pytest.mark.parametrize(("text", "option", "kind"), [(GIFT, "auto", "GIFT"), (AIKEN, "auto", "Aiken"),

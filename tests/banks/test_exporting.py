@@ -129,7 +129,7 @@ def test_csv_is_utf8_with_bom_the_chinese_header_and_crlf_rows():
     assert data.startswith(b"\xef\xbb\xbf")
     text = data[3:].decode("utf-8")
     assert text.split("\r\n")[0] == ",".join(HEADER)
-    assert HEADER[:3] == ("题型", "题干", "选项A") and "选项H" in HEADER and "出处" in HEADER
+    assert HEADER[:4] == ("编号", "题型", "题干", "选项A") and "选项H" in HEADER and "出处" in HEADER
     assert text.endswith("\r\n")
 
 
@@ -164,10 +164,10 @@ def test_xlsx_has_a_frozen_header_and_only_string_cells_never_a_formula():
     assert sheet.title == "法规题库"
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert {cell.data_type for cell in cells} == {"s"}
-    assert [c.value for c in sheet[1]][:2] == ["题型", "题干"]
-    stem = sheet["B2"]
+    assert [c.value for c in sheet[1]][:3] == ["编号", "题型", "题干"]
+    stem = sheet["C2"]
     assert stem.value == "=HYPERLINK(\"http://x\")" and stem.quotePrefix  # Excel shows it as text
-    assert not sheet["A2"].quotePrefix
+    assert not sheet["B2"].quotePrefix
 
 
 def test_xlsx_reads_back_cells_that_look_like_formulas_exactly():

@@ -134,10 +134,9 @@ def test_essay_becomes_a_short_answer_with_the_general_feedback_as_reference():
     assert draft.reference == "车载单元与路侧单元通过微波通信完成扣费。"
 
 
-def test_essay_without_a_model_answer_is_reported_by_the_shared_checks():
-    drafts, issues = parse("::论述::谈谈文明服务。{}")
-    assert drafts == []
-    assert len(issues) == 1 and str(issues[0]).startswith("Question 1 (论述): ")
+def test_an_essay_without_a_model_answer_is_a_short_answer_without_a_reference():
+    draft = only("::论述::谈谈文明服务。{}")
+    assert (draft.type, draft.stem, draft.reference, draft.title) == (QuestionType.SHORT_ANSWER, "谈谈文明服务。", "", "论述")
 
 
 def test_escaped_special_characters_are_plain_text():
@@ -184,15 +183,15 @@ def test_unsupported_types_are_reported_by_number_and_title(block, type_name):
     drafts, issues = parse(f"第一题{{T}}\n\n::不支持::题干{block}\n\n第三题{{F}}")
     assert [draft.row for draft in drafts] == [1, 3]
     assert messages(issues) == [
-        f"Question 2 (不支持): {type_name} questions are not supported; it was not imported."
+        f"Question 2 (不支持): {type_name} questions are not supported, so it cannot be imported."
     ]
 
 
 def test_a_question_without_title_is_named_by_its_first_words():
     _drafts, issues = parse("收费站 入口   称重检测的数值一般精确到多少公斤，才能算作合格的检测结果呢？{#10}")
     assert messages(issues) == [
-        "Question 1 (收费站 入口 称重检测的数值一般精确到多少公斤，才能算作合格…): numerical questions are not supported; "
-        "it was not imported."
+        "Question 1 (收费站 入口 称重检测的数值一般精确到多少公斤，才能算作合格…): numerical questions are not supported, "
+        "so it cannot be imported."
     ]
 
 

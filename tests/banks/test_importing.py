@@ -270,7 +270,7 @@ def test_problems_in_a_text_format_name_the_question(law):
     db.session.rollback()
     assert counts() == before
     assert _messages(rejected.value.preview.errors) == [
-        "Question 2 (Q2): numerical questions are not supported; it was not imported."]
+        "Question 2 (Q2): numerical questions are not supported, so it cannot be imported."]
 
 
 def test_preview_reads_only_and_can_be_made_again_from_the_same_bytes(law):

@@ -152,7 +152,7 @@ def test_unsupported_types_are_reported_by_number_name_and_type(kind, type_name)
         question(kind, "不支持"),
     ))
     assert [draft.row for draft in drafts] == [1]
-    assert messages(issues) == [f"Question 2 (不支持): {type_name} questions are not supported; it was not imported."]
+    assert messages(issues) == [f"Question 2 (不支持): {type_name} questions are not supported, so it cannot be imported."]
 
 
 @pytest.mark.parametrize("body, message", [
@@ -211,7 +211,7 @@ def test_a_question_without_a_name_is_named_by_its_first_words():
            '<text><![CDATA[<p>收费站<b>入口</b>的车道数是多少？</p>]]></text></questiontext></question>')
     _drafts, issues = parse_moodle_xml(quiz(xml))
     assert messages(issues) == [
-        "Question 1 (收费站 入口 的车道数是多少？): numerical questions are not supported; it was not imported."
+        "Question 1 (收费站 入口 的车道数是多少？): numerical questions are not supported, so it cannot be imported."
     ]
 
 

@@ -105,8 +105,7 @@ def test_an_empty_points_or_difficulty_takes_the_type_defaults(client, trainer, 
     ({"type": "fill_blank", "stem": "两个____和____", "answer": "甲"},
      ["Blanks in the question text: 2; answers given: 1. Give one answer per blank, separated by ;."]),
     ({"type": "short_answer", "stem": "简述", "points": "0"},
-     ["The points must be a number greater than 0.",
-      "A short-answer question needs a reference answer for the grader."]),
+     ["The points must be a number greater than 0."]),
 ])
 def test_a_bad_question_is_refused_with_the_imports_messages_on_its_fields(client, trainer, bank, fields,
                                                                           field_errors):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.banks.checks import stem_key
 from app.banks.drafts import QuestionType
 from app.banks.formats.table import parse_table
+from app.banks.identity import text_key as stem_key
 
 BANKS = Path(__file__).resolve().parents[2] / "question_banks"
 COURSES = ("law", "integrity", "etiquette", "procedures")

@@ -103,13 +103,14 @@ def test_a_past_session_without_its_roll_is_flagged_and_a_late_roll_clears_it(li
 def test_the_code_screen_closes_with_the_check_in_window(live_server, open_page, monkeypatch):
     from playwright.sync_api import expect
 
-    from app.accounts.models import User
+    from app.accounts.roles import Role
     from app.extensions import db
     from tests import factories
 
     today = _today(live_server)
     with live_server.app.app_context():
-        trainer = db.session.scalar(db.select(User).where(User.staff_no == "trainer01"))
+        # a lecturer of its own: trainer01 teaches today in the other browser tests (one live server for all)
+        trainer = factories.make_user("trainer83", roles=[Role.TRAINER], name="吴讲师")
         person = factories.make_user("c083", name="郑三")
         batch = factories.make_batch("浏览器签到期", starts_on=today, days=1, status="running", members=[person])
         session_id = factories.make_session(batch, "integrity", trainer, slot="pm", room="六号教室", seats=[person]).id
@@ -117,7 +118,7 @@ def test_the_code_screen_closes_with_the_check_in_window(live_server, open_page,
         db.session.remove()
     freeze_training_clock(monkeypatch, local_time(live_server, today, "18:29"))
     page, errors = open_page(DESKTOP)
-    _log_in(page, live_server, "trainer01")
+    _log_in(page, live_server, "trainer83")
     page.goto(f"{live_server.url}/training/sessions/{session_id}/code")
     expect(page.locator("#checkin-qr")).to_be_visible()
     freeze_training_clock(monkeypatch, local_time(live_server, today, "18:30"))  # 17:30 + the hour's grace

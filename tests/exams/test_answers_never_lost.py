@@ -26,7 +26,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, precondition, rule
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, precondition, rule
 from sqlalchemy import select
 
 from app.accounts.roles import Role
@@ -37,8 +37,9 @@ from app.extensions import db
 from tests import factories
 from tests.exams.paper_window import Window
 
-TYPES = ("single", "true_false", "short_answer")
-VALUES = {"single": [None, 0, 1, 2, 3], "true_false": [None, True, False], "short_answer": [None, "甲", "乙 乙"]}
+# Two questions, a choice and a text: few enough that windows often change the same one (where answers get lost).
+TYPES = ("single", "short_answer")
+VALUES = {"single": [None, 0, 1, 2, 3], "short_answer": [None, "甲", "乙 乙"]}
 EXAMPLES = int(os.environ.get("EXAMS_MODEL_EXAMPLES", "300"))
 REPORT = os.environ.get("EXAMS_MODEL_REPORT")  # a file the bench reads: examples run
 
@@ -50,8 +51,6 @@ def fields_for(kind: str, position: int, value) -> dict:
         return {name: [value or ""]}
     if value is None:
         return {name: []}
-    if kind == "true_false":
-        return {name: ["true" if value else "false"]}
     return {name: [str(value)]}
 
 
@@ -129,6 +128,14 @@ class AnswerModel(RuleBasedStateMachine):
         window.load()
         self.live.append(window)
         return window
+
+    @initialize(target=windows)
+    def desktop_window(self):
+        return self._open(0)
+
+    @initialize(target=windows)
+    def phone_window(self):
+        return self._open(1)
 
     @precondition(lambda self: len(self.live) < 3)
     @rule(target=windows, device=st.integers(0, 1))
@@ -315,7 +322,7 @@ def test_regression_a_second_window_cannot_wipe_saved_answers(model_exam):
     _answer(model, a, 1, model_values(model, 1)[1])
     model.save(a)
     b = model.open_window(1)
-    for position in (2, 3):
+    for position in sorted(model.kinds)[1:]:
         _answer(model, a, position, model_values(model, position)[1])
     model.save(a)
     for position, (fields, flagged) in list(b.shown.items()):  # B resends every question as it rendered it

@@ -9,8 +9,12 @@ The answer block `{…}` decides the type:
   weights in percent; in the middle of the text (missing word) the block becomes a `____` blank;
 - `{T}` `{F}` `{TRUE}` `{FALSE}` → true_false;
 - `{=a =b}` → fill_blank with one blank accepting a or b, placed where the block stood, else at the end;
-- `{}` → short_answer, the general feedback (`{####model answer}`) as the grader's reference answer;
-- `{#…}` (numerical) and `{=a -> b}` (matching) → an Issue naming the question: not supported.
+- `{}` → short_answer, the general feedback (`{####model answer}`) as the grader's reference answer (an
+  essay without one is imported all the same: the grading page says there is no reference answer);
+- `{#…}` (numerical) and `{=a -> b}` (matching) → an `Unsupported` issue naming the question, which the
+  trainer may skip to import the others.
+GIFT has no ID: `::title::` is a label, often reused ("Q1"), so it never identifies a question across
+files; re-importing GIFT relies on the repeat check (app.banks.identity).
 `####text` at the end of the block is the general feedback → explanation. Per-answer feedback
 (`#…`) has no place in a draft and is left out.
 """

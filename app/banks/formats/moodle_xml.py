@@ -7,9 +7,12 @@ cannot read, are decoded strictly first.
 - multichoice: `<single>true</single>` → single (one answer worth 100%); `false` → multiple, the
   answers' fractions (percent) kept as weights; multichoiceset (all-or-nothing) → multiple;
 - truefalse → true_false; shortanswer → fill_blank (one blank, full-credit answers as alternatives);
-  essay → short_answer (graderinfo, else the general feedback → reference);
-- category and description are not questions and are skipped; any other type → an Issue naming it.
-Texts keep their HTML (the import service sanitises it); `<name>` → title, `<defaultgrade>` → points,
+  essay → short_answer (graderinfo, else the general feedback → reference; without either it is
+  imported all the same and the grading page says there is no reference answer);
+- category and description are not questions and are skipped; any other type → an `Unsupported`
+  issue naming it, which the trainer may skip to import the others.
+Texts keep their HTML (the import service sanitises it); `<idnumber>` → the question's stable ID
+(`external_id`, as the table format's 编号 column); `<name>` → title, `<defaultgrade>` → points,
 `<generalfeedback>` → explanation, `<tags>` → topics. Questions are numbered in file order, categories
 not counted.
 """
@@ -21,6 +24,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree
 
+from app.banks.answers import parse_id
 from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.text import (
     BLANK,
@@ -155,7 +159,7 @@ def _question(element: Element, kind: str, number: int) -> Draft | Issue:
         return unsupported(number, title, stem, _TYPE_NAMES.get(kind, kind[:40] or "?"))
     draft = Draft(
         type=QuestionType.SHORT_ANSWER, stem=stem, row=number, title=title,
-        explanation=_text(element, "generalfeedback/text"),
+        explanation=_text(element, "generalfeedback/text"), external_id=parse_id(_text(element, "idnumber")),
         topics=list(dict.fromkeys(tag for tag in (_text(tag) for tag in element.iterfind("tags/tag")) if tag)),
     )
     grade = _text(element, "defaultgrade")

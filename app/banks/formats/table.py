@@ -1,4 +1,4 @@
-"""Question banks in CSV or XLSX (see DESIGN.md, "Question bank file format"): one row per question,
+"""Question banks in CSV or XLSX (see README, "Question bank file format"): one row per question,
 the first row the header, in Chinese or English.
 
 `parse_table(data, filename)` reads the file with the shared spreadsheet reader and returns the valid
@@ -16,6 +16,8 @@ Decisions:
 - Empty options at the end are ignored; an empty option before a filled one is an error (options keep
   their letters, so the answer key cannot shift).
 - Cell text is kept as written (trimmed): `=1+1` is text, never a formula.
+- The optional 编号 (ID) column is the question's stable ID: a re-import naming it updates that question
+  (app.banks.importing); IDs are case-sensitive, full-width forms are folded.
 """
 
 import re
@@ -28,6 +30,7 @@ from app.banks.answers import (
     AnswerError,
     parse_blanks,
     parse_difficulty,
+    parse_id,
     parse_image,
     parse_letters,
     parse_points,
@@ -54,6 +57,7 @@ class Column:
 
 
 COLUMNS = (
+    Column("id", "编号", "ID", aliases=("试题编号", "题目编号", "question id", "idnumber")),
     Column("type", "题型", "type", required=True, aliases=("题目类型", "question type")),
     Column("stem", "题干", "stem", required=True, aliases=("题目", "question")),
     *(Column(f"option_{letter.lower()}", f"选项{letter}", f"option_{letter.lower()}") for letter in LETTERS),
@@ -197,6 +201,7 @@ class _RowReader:
             "explanation": self.cell("explanation"),
             "source": self.cell("source"),
             "image": self.parse("image", parse_image),
+            "external_id": parse_id(self.cell("id")),
             "row": self.row.number,
         }
         draft = None

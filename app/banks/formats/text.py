@@ -7,6 +7,7 @@ bytes are never ignored); only the message differs, naming the line of a text fi
 
 import codecs
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -102,9 +103,15 @@ def check(draft: Draft, line: int | None = None) -> list[Issue]:
     return issues
 
 
-def unsupported(number: int, title: str, stem: str, type_name) -> Issue:
-    return Issue(_l(
-        "Question %(number)s (%(title)s): %(type)s questions are not supported; it was not imported.",
+@dataclass(frozen=True)
+class Unsupported(Issue):
+    """A question of a type this system does not have (matching, numerical …). Unlike other problems it
+    does not stop the import if the trainer chooses to import the other questions."""
+
+
+def unsupported(number: int, title: str, stem: str, type_name) -> Unsupported:
+    return Unsupported(_l(
+        "Question %(number)s (%(title)s): %(type)s questions are not supported, so it cannot be imported.",
         type=type_name, **where(number, title, stem),
     ))
 

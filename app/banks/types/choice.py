@@ -3,7 +3,10 @@
 from abc import abstractmethod
 from dataclasses import replace
 
+from markupsafe import Markup, escape
+
 from app.banks.drafts import QuestionType
+from app.banks.letters import letter_legend
 from app.banks.rendering import render_inline
 from app.banks.types.base import (
     QuestionKind,
@@ -29,11 +32,12 @@ class _ChoiceKind(QuestionKind):
         review = super().present_review(version, option_order, response, image_url=image_url)
         correct = correct_indexes(version)
         chosen = self._chosen_positions(response)
+        order = displayed_order(version, option_order)
         options = tuple(ReviewOption(option.position, option.html, correct=index in correct,
                                      chosen=option.position in chosen)
-                        for option, index in zip(review.question.options, displayed_order(version, option_order),
-                                                 strict=True))
-        return replace(review, options=options)
+                        for option, index in zip(review.question.options, order, strict=True))
+        return replace(review, options=options,
+                       explanation_html=review.explanation_html + _legend(version.explanation or "", order))
 
     def form_fields(self, response, name_prefix):
         chosen = self._chosen_positions(response)
@@ -42,6 +46,17 @@ class _ChoiceKind(QuestionKind):
     @abstractmethod
     def _chosen_positions(self, response) -> frozenset[int]:
         """The displayed positions a response picks (empty for anything malformed)."""
+
+
+def _legend(explanation: str, order: list[int]) -> Markup:
+    """For a paper drawn with shuffled options before the letter rule kept them in order: which option each
+    letter of the explanation is, in the letters this candidate saw (empty when they agree)."""
+    pairs = letter_legend(explanation, order)
+    if not pairs:
+        return Markup()
+    note = _l("The explanation's letters name the options as the question was written; on your paper they "
+              "were (written → yours): %(pairs)s", pairs="  ".join(f"{written}→{shown}" for written, shown in pairs))
+    return Markup('<p class="small text-body-secondary letter-legend">%s</p>') % escape(str(note))
 
 
 class Single(_ChoiceKind):

@@ -2,7 +2,10 @@
 
 Import: upload → preview (parsed and checked, nothing written; the file is kept on the server under a
 token tied to the uploader) → confirm (the stored file is read and checked again against the bank as it
-is then, and stored all or nothing, one commit) → the bank's page. As the roster import does.
+is then, and stored all or nothing, one commit) → the bank's page. As the roster import does. The
+confirmation carries the trainer's two choices: import the questions other than those of unsupported
+types (the button says so, and is the only way past them), and skip the questions other banks of the
+course already have (a checkbox, ticked by default).
 
 Export: a page to choose the format, then a download (GET: it changes nothing but the audit log, which
 records every export); the download needs a recent login, as every export does.
@@ -85,9 +88,16 @@ def _target(options: dict) -> tuple[str, Bank | None, str]:
 
 
 def _preview(data: bytes, filename: str, options: dict) -> ImportPreview:
+    """What the import would do with the default choices (questions other banks have are skipped)."""
     file = read_bank_file(data, filename, format=options.get("format", "auto"))
-    _code, bank, name = _target(options)
-    return preview_import(bank, file, bank_name=None if bank is not None else name)
+    code, bank, name = _target(options)
+    return preview_import(bank, file, bank_name=None if bank is not None else name, course=find_course(code),
+                          skip_existing=True, managed_bank_ids=_managed_bank_ids())
+
+
+def _managed_bank_ids() -> set[int]:
+    """The banks whose questions the importer may read: what the preview may say about them."""
+    return {bank.id for bank in browsing.visible_banks(current_user)}
 
 
 def _shown(draft: Draft, preview: ImportPreview):
@@ -110,7 +120,7 @@ def _render_preview(preview: ImportPreview, options: dict, *, token: str | None,
     course = find_course(options.get("course", ""))
     return render_template(
         "banks/import_preview.html", preview=preview, token=token, rejected=rejected,
-        confirm_form=ImportConfirmForm(), course=course, type_labels=type_labels(),
+        confirm_form=ImportConfirmForm(formdata=None), course=course, type_labels=type_labels(),
         format_labels=FORMAT_LABELS, questions=[_shown(d, preview) for d in preview.to_import[:PREVIEW_QUESTIONS]],
         preview_limit=PREVIEW_QUESTIONS,
     ), status
@@ -166,7 +176,8 @@ def import_preview(bank_token: str):
 @bp.post("/banks/import/<bank_token>")
 @allow(Role.ADMIN, Role.TRAINER)
 def import_confirm(bank_token: str):
-    if not ImportConfirmForm().validate_on_submit():
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
         abort(400)
     now = utcnow()
     upload = find_upload(bank_token, kind=UPLOAD_KIND, owner=current_user, now=now)
@@ -179,7 +190,9 @@ def import_confirm(bank_token: str):
         course = find_course(code)
         if course is None:
             abort(404)
-        result = import_bank(current_user, course, name, file, now=now, ip=client_ip())
+        result = import_bank(current_user, course, name, file, now=now, ip=client_ip(),
+                             skip_unsupported=form.skip_unsupported.data, skip_existing=form.skip_existing.data,
+                             managed_bank_ids=_managed_bank_ids())
     except BankImportRejected as rejected:
         db.session.rollback()
         consume_upload(find_upload(bank_token, kind=UPLOAD_KIND, owner=current_user, now=now))
@@ -193,8 +206,10 @@ def import_confirm(bank_token: str):
         db.session.rollback()
         raise
     db.session.commit()
-    flash(_("%(created)d questions were imported into %(bank)s; %(skipped)d repeated questions were skipped.",
-            created=result.created, bank=result.bank.name, skipped=result.skipped_duplicates), "success")
+    flash(_("%(created)d questions were imported into %(bank)s and %(updated)d updated (new versions); "
+            "%(skipped)d questions were skipped.", created=result.created, bank=result.bank.name,
+            updated=result.updated,
+            skipped=result.skipped_duplicates + result.skipped_existing + result.skipped_unsupported), "success")
     return redirect(url_for("banks.bank_detail", bank_id=result.bank.id), code=303)
 
 
