@@ -28,6 +28,13 @@ from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import answer_text, number_text
 from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
 from app.banks.letters import option_references
+from app.banks.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_EXPLANATION_CHARS,
+    MAX_OPTION_CHARS,
+    MAX_STEM_CHARS,
+    MAX_TOPICS_CHARS,
+)
 from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
@@ -137,20 +144,21 @@ class BulkForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     type = SelectField(_l("Question type"), default=QuestionType.SINGLE.value)
-    stem = TextAreaField(_l("Question text"), validators=[Length(max=20000)], render_kw={"rows": 4})
-    option_a = StringField(_l("Option A"), validators=[Length(max=2000)])
-    option_b = StringField(_l("Option B"), validators=[Length(max=2000)])
-    option_c = StringField(_l("Option C"), validators=[Length(max=2000)])
-    option_d = StringField(_l("Option D"), validators=[Length(max=2000)])
-    option_e = StringField(_l("Option E"), validators=[Length(max=2000)])
-    option_f = StringField(_l("Option F"), validators=[Length(max=2000)])
-    option_g = StringField(_l("Option G"), validators=[Length(max=2000)])
-    option_h = StringField(_l("Option H"), validators=[Length(max=2000)])
-    answer = TextAreaField(_l("Answer"), validators=[Length(max=20000)], render_kw={"rows": 2})
+    stem = TextAreaField(_l("Question text"), validators=[Length(max=MAX_STEM_CHARS)], render_kw={"rows": 4})
+    option_a = StringField(_l("Option A"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_b = StringField(_l("Option B"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_c = StringField(_l("Option C"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_d = StringField(_l("Option D"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_e = StringField(_l("Option E"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_f = StringField(_l("Option F"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_g = StringField(_l("Option G"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_h = StringField(_l("Option H"), validators=[Length(max=MAX_OPTION_CHARS)])
+    answer = TextAreaField(_l("Answer"), validators=[Length(max=MAX_ANSWER_CHARS)], render_kw={"rows": 2})
     points = StringField(_l("Points"), validators=[Length(max=20)])
     difficulty = SelectField(_l("Difficulty"), default="")
-    topic = StringField(_l("Topics"), validators=[Length(max=500)])
-    explanation = TextAreaField(_l("Explanation"), validators=[Length(max=20000)], render_kw={"rows": 3})
+    topic = StringField(_l("Topics"), validators=[Length(max=MAX_TOPICS_CHARS)])
+    explanation = TextAreaField(_l("Explanation"), validators=[Length(max=MAX_EXPLANATION_CHARS)],
+                                render_kw={"rows": 3})
     source = StringField(_l("Source"), validators=[Length(max=MAX_SOURCE)])
     keep_order = BooleanField(_l("Keep the options in the order written (do not shuffle them for each candidate)"))
 
