@@ -47,6 +47,7 @@ TEXT_FIELDS = {
     "attendance": ["note"],
     "paper_items": ["comment"],
     "regrades": ["reason"],
+    "question_external_ids": ["external_id"],  # the 编号/ID column of a bank file
 }
 SPECIAL = {"users.staff_no": "poisoned for everyone who need not log in"}
 JSON_TEXT_FIELDS = {"question_versions": ["options"]}  # lists of strings
@@ -87,10 +88,22 @@ def payload(index: int, length: int | None = None) -> str:
     return text[:length] if length else text
 
 
+def _give_every_question_an_external_id() -> None:
+    """As a bank file with an ID column would, so the IDs are poisoned and shown too."""
+    from app.banks.models import Bank, Question, QuestionExternalId
+
+    rows = db.session.execute(sa.select(Question.id, Bank.course_id).join(Bank, Question.bank_id == Bank.id)
+                              .where(Question.id.not_in(sa.select(QuestionExternalId.question_id)))).all()
+    db.session.add_all(QuestionExternalId(question_id=question_id, course_id=course_id, external_id=f"q{question_id}")
+                       for question_id, course_id in rows)
+    db.session.flush()
+
+
 def poison(keep_staff_no=()) -> int:
     """Overwrite every user-supplied text of every row (staff numbers but those of `keep_staff_no`, users who
     must still log in); add an audit row carrying hostile text. Returns the number of columns poisoned."""
     db.session.flush()
+    _give_every_question_an_external_id()
     users = db.metadata.tables["users"]
     kept = [user.id for user in keep_staff_no]
     for (row_id,) in db.session.execute(sa.select(users.c.id).where(users.c.id.not_in(kept))).all():
@@ -100,10 +113,11 @@ def poison(keep_staff_no=()) -> int:
         for name in TEXT_FIELDS.get(table.name, ()):
             column = table.columns[name]
             length = getattr(column.type, "length", None)
-            for (row_id,) in db.session.execute(sa.select(table.c.id)).all():
+            [key] = table.primary_key.columns
+            for (row_id,) in db.session.execute(sa.select(key)).all():
                 suffix = f" #{row_id}"  # some names are unique
                 text = payload(index, length - len(suffix) if length else None) + suffix
-                db.session.execute(table.update().where(table.c.id == row_id).values({name: text}))
+                db.session.execute(table.update().where(key == row_id).values({name: text}))
             index += 1
         for name in JSON_TEXT_FIELDS.get(table.name, ()):
             for row_id, values in db.session.execute(sa.select(table.c.id, table.c[name])).all():
