@@ -39,4 +39,5 @@ def test_wrong_confirmations_end_in_a_translated_too_many_page(live_server, open
     expect(page.get_by_text("密码输错次数过多，请 15 分钟后再试。")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=screenshots / f"password-recheck-429-{viewport}.png", full_page=True)
-    assert not console_errors
+    # The page itself answers 429, which Chromium logs; nothing else may go wrong (a CSP violation would show).
+    assert [error for error in console_errors if "status of 429" not in error] == []
