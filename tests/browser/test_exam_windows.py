@@ -139,6 +139,8 @@ def test_an_offline_answer_survives_a_reconnect_and_an_immediate_reload(live_ser
     assert held, "the page did not send its answers when the connection returned"
     if reached_the_server:
         held[0].fetch()  # the server stores them; the reply never reaches the page
+    else:
+        held[0].abort()  # lost on the way
     page.unroute("**/save")
     page.reload()
 

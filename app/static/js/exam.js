@@ -403,9 +403,7 @@
         processed = true;
         failures = 0;
         offlineBanner.classList.add("d-none");
-        if (sent.length) {
-          lastSavedAt = reply.data.saved_at || lastSavedAt;
-        }
+        lastSavedAt = reply.data.saved_at || lastSavedAt;  // the attempt's last save, from any window
         absorb(reply.data, sent);
         resync(reply.data.remaining);
         refreshStatus();
