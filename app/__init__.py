@@ -13,6 +13,9 @@ def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` (a mapping) overrides environment settings, as tests do."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None,
                 instance_relative_config=True)
+    from app.core.integers import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids fit the database (SECURITY 20)
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
 
-DEMO_PASSWORD = "Demo@2026"
+DEMO_PASSWORD = "Demo@2026"  # nosec B105  # the demo accounts' published password, README
 DEMO_IP = "demo"
 URL = "http://127.0.0.1:5000/"
 

@@ -145,7 +145,8 @@ class Server:
         env = {**os.environ, **CHEAP_ARGON2, "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"),
                "SECRET_KEY": "bench", "SESSION_IDLE_MINUTES": "240"}
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                   "--worker-class", worker_class, "--backlog", "4096", "--timeout", "120", "wsgi:app"]
+                   "--worker-class", worker_class, "--backlog", "4096", "--timeout", "120",
+                   "--no-control-socket", "wsgi:app"]  # never the host's shared default socket
         if worker_class == "gthread":
             command += ["--threads", str(threads)]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.accounts.actors import SYSTEM
 
-PASSWORD_ENV = "ADMIN_PASSWORD"
+PASSWORD_ENV = "ADMIN_PASSWORD"  # nosec B105  # the name of an environment variable
 CLI_IP = "cli"
 
 

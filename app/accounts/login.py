@@ -11,7 +11,7 @@ from app.core.clock import utcnow
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db, login_manager
 
-SESSION_TOKEN_KEY = "sid"
+SESSION_TOKEN_KEY = "sid"  # nosec B105  # the name of a session key, not a secret
 # Endpoints a user with a temporary password may still reach.
 ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset(
     {"accounts.change_password", "accounts.logout", "accounts.set_language", "static"}

@@ -47,25 +47,38 @@ def authenticate(staff_no: str, password: str, *, ip: str, now: datetime) -> Use
     return user
 
 
-def confirm_password(user: User, password: str, login_session: LoginSession, *, now: datetime) -> None:
-    """Re-entering the password makes the session fresh for sensitive actions."""
+def confirm_password(user: User, password: str, login_session: LoginSession, *, ip: str, now: datetime) -> None:
+    """Re-entering the password makes the session fresh for sensitive actions; right or wrong, it is audited."""
     if not passwords.verify_password(user.password_hash, password):
+        record(actions.PASSWORD_CHECK_FAILED, actor=user, ip=ip, now=now, details={"purpose": "confirm"})
         raise DomainError(_l("The password is not correct."), field="password")
     login_session.authenticated_at = now
-    db.session.flush()
+    record(actions.PASSWORD_CONFIRMED, actor=user, ip=ip, now=now)
+
+
+def new_password_problem(user: User, current: str, new: str) -> DomainError | None:
+    """What is wrong with `new` (checked without the current password's hash), or None."""
+    if new == current:
+        return DomainError(_l("Choose a password different from the current one."), field="new_password")
+    problems = passwords.policy_errors(new, staff_no=user.staff_no, name=user.name)
+    if problems:
+        return DomainError(problems[0], field="new_password")
+    return None
 
 
 def change_password(
     user: User, current: str, new: str, *, keep: LoginSession | None, ip: str, now: datetime
 ) -> int:
-    """Change one's own password; every other session of the user ends. Returns sessions ended."""
+    """Change one's own password; every other session of the user ends. Returns sessions ended.
+
+    The new password is judged first, so only a request that would change it checks the current one (and is
+    counted and audited as a password check)."""
+    problem = new_password_problem(user, current, new)
+    if problem is not None:
+        raise problem
     if not passwords.verify_password(user.password_hash, current):
+        record(actions.PASSWORD_CHECK_FAILED, actor=user, ip=ip, now=now, details={"purpose": "change"})
         raise DomainError(_l("The current password is not correct."), field="current_password")
-    if new == current:
-        raise DomainError(_l("Choose a password different from the current one."), field="new_password")
-    problems = passwords.policy_errors(new, staff_no=user.staff_no, name=user.name)
-    if problems:
-        raise DomainError(problems[0], field="new_password")
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
     ended = sessions.end_all_sessions(user, reason="password_changed", now=now, keep=keep)

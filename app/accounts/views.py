@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from app.accounts import services, sessions
+from app.accounts import services, sessions, throttling
 from app.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, LanguageForm, LoginForm
 from app.accounts.login import SESSION_TOKEN_KEY
 from app.accounts.models import LoginSession
@@ -25,10 +25,6 @@ def _login_failed(response) -> bool:
     return bool(g.get("login_failed"))
 
 
-def _account_key() -> str:
-    return "login-account:" + services.normalise_staff_no(request.form.get("staff_no", ""))
-
-
 def _begin_session(user) -> None:
     """Fresh cookie contents and a new server-side session: identity renewed at login."""
     locale = session.get("locale")
@@ -46,8 +42,6 @@ def _begin_session(user) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @allow(PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_account_key,
-               methods=["POST"], deduct_when=_login_failed, scope="login-account")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
                deduct_when=_login_failed, scope="login-ip")
 def login():
@@ -55,6 +49,8 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        staff_no = services.normalise_staff_no(form.staff_no.data)
+        throttling.take_guess(staff_no)  # counted before the password is checked: parallel guesses cannot overshoot
         try:
             user = services.authenticate(form.staff_no.data, form.password.data, ip=client_ip(), now=utcnow())
         except services.LoginRefused as refused:
@@ -62,6 +58,7 @@ def login():
             db.session.commit()
             flash(str(refused.message), "danger")
             return render_template("accounts/login.html", form=form), 200
+        throttling.password_was_right(staff_no)
         _begin_session(user)
         db.session.commit()
         if user.must_change_password:
@@ -85,27 +82,51 @@ def logout():
     return redirect(url_for("accounts.login"))
 
 
+def _session_id() -> int | None:
+    login_session = g.get("login_session")
+    return login_session.id if login_session is not None else None
+
+
+def _take_guess() -> None:
+    """A signed-in user's password check counts against the account and this session (429 when used up)."""
+    throttling.take_guess(services.normalise_staff_no(current_user.staff_no), session_id=_session_id())
+
+
+def _show_on(form, error: DomainError) -> None:
+    getattr(form, error.field or "new_password").errors.append(str(error.message))
+
+
+def _password_was_right() -> None:
+    throttling.password_was_right(services.normalise_staff_no(current_user.staff_no), session_id=_session_id())
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @allow(ANY_USER)
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            ended = services.change_password(
-                current_user, form.current_password.data, form.new_password.data,
-                keep=g.get("login_session"), ip=client_ip(), now=utcnow(),
-            )
-        except DomainError as error:
-            getattr(form, error.field or "new_password").errors.append(str(error.message))
+        current, new = form.current_password.data, form.new_password.data
+        problem = services.new_password_problem(current_user, current, new)
+        if problem is not None:  # refused without looking at the current password: not a password check
+            _show_on(form, problem)
         else:
-            if g.get("login_session") is not None:
-                session[SESSION_TOKEN_KEY] = sessions.renew_token(g.login_session)
-            db.session.commit()
-            if ended:
-                flash(_("Password changed. You were logged out on %(n)d other device(s).", n=ended), "success")
+            _take_guess()
+            try:
+                ended = services.change_password(current_user, current, new, keep=g.get("login_session"),
+                                                 ip=client_ip(), now=utcnow())
+            except DomainError as error:
+                db.session.commit()  # the audit row of a wrong current password
+                _show_on(form, error)
             else:
-                flash(_("Password changed."), "success")
-            return redirect(url_for("main.home"))
+                _password_was_right()
+                if g.get("login_session") is not None:
+                    session[SESSION_TOKEN_KEY] = sessions.renew_token(g.login_session)
+                db.session.commit()
+                if ended:
+                    flash(_("Password changed. You were logged out on %(n)d other device(s).", n=ended), "success")
+                else:
+                    flash(_("Password changed."), "success")
+                return redirect(url_for("main.home"))
     rules = policy_errors("")  # every rule, shown as help text
     return render_template("accounts/change_password.html", form=form, rules=rules)
 
@@ -115,11 +136,15 @@ def change_password():
 def confirm_password():
     form = ConfirmPasswordForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        _take_guess()
         try:
-            services.confirm_password(current_user, form.password.data, g.login_session, now=utcnow())
+            services.confirm_password(current_user, form.password.data, g.login_session, ip=client_ip(),
+                                      now=utcnow())
         except DomainError as error:
+            db.session.commit()  # the audit row of the wrong password
             form.password.errors.append(str(error.message))
         else:
+            _password_was_right()
             db.session.commit()
             return redirect(safe_next(form.next.data, url_for("main.home")))
     return render_template("accounts/confirm_password.html", form=form)

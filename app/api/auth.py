@@ -3,12 +3,14 @@
 The session (cookie) is never consulted: a signed-in browser without a token gets 401 like anyone else.
 """
 
+import time
 from functools import wraps
 
 from flask import current_app, g, request
+from limits import parse
 
 from app.api import clients
-from app.api.errors import ScopeMissing, TokenInvalid, TokenMissing
+from app.api.errors import ScopeMissing, TokenInvalid, TokenMissing, TooManyFailedTokens
 from app.core.clock import utcnow
 from app.core.net import client_ip
 from app.core.permissions import Access
@@ -30,13 +32,34 @@ def rate_key() -> str:
     return f"api:{client.token_prefix}" if client is not None else f"api-ip:{client_ip()}"
 
 
+def _failure_allowance():
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+    identifiers = (prefix, "api-auth-failures", client_ip()) if prefix else ("api-auth-failures", client_ip())
+    return parse(current_app.config["API_AUTH_FAILURE_LIMIT"]), identifiers
+
+
+def _refuse(error):
+    """Count a request without a valid token against its address, then refuse it."""
+    item, identifiers = _failure_allowance()
+    limiter.limiter.hit(item, *identifiers)
+    raise error
+
+
 def authenticate(scope: str):
+    """The client of the request's token. An address whose allowance of failed requests is used up gets 429
+    before its token is looked at; the count may overshoot by the requests in flight, which is harmless here:
+    tokens are 256-bit random values, so the limit is against noise, not guessing (logins are counted first,
+    app.accounts.throttling)."""
+    item, identifiers = _failure_allowance()
+    if not limiter.limiter.test(item, *identifiers):
+        reset_at, _remaining = limiter.limiter.get_window_stats(item, *identifiers)
+        raise TooManyFailedTokens(max(1, int(reset_at - time.time()) + 1))
     token = bearer_token()
     if not token:
-        raise TokenMissing()
+        _refuse(TokenMissing())
     client = clients.find_client(token)
     if client is None:
-        raise TokenInvalid()
+        _refuse(TokenInvalid())
     if not client.allows(scope):
         raise ScopeMissing(scope)
     if clients.touch(client, utcnow()):

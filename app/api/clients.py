@@ -13,7 +13,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 
-TOKEN_TAG = "tt"
+TOKEN_TAG = "tt"  # nosec B105  # the public prefix of every token, not a secret
 PREFIX_BYTES = 6  # 12 hex digits: shown on the admin page, finds the row
 SECRET_BYTES = 32  # 256 random bits
 TOUCH_EVERY = timedelta(seconds=60)

@@ -44,6 +44,18 @@ class TokenInvalid(ApiError):
         super().__init__(_l("The API token is not valid or has been revoked."))
 
 
+class TooManyFailedTokens(ApiError):
+    """An address that keeps sending no token or a bad one is slowed down before any token is looked at."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: int):
+        super().__init__(_l("Too many requests without a valid token from this address. Wait a minute, then try "
+                            "again."))
+        self.headers = {"Retry-After": str(retry_after)}
+
+
 class ScopeMissing(ApiError):
     status_code = 403
     code = "insufficient_scope"

@@ -41,7 +41,9 @@ RESPONSES = {
     },
     "Forbidden": {"description": "The token lacks the scope this resource needs", "content": _ERROR_CONTENT},
     "NotFound": {"description": "No such object", "content": _ERROR_CONTENT},
-    "TooManyRequests": {"description": "Rate limit (API_RATE_LIMIT) reached for this client", "content": _ERROR_CONTENT},
+    "TooManyRequests": {"description": "Rate limit (API_RATE_LIMIT) reached for this client, or too many requests "
+                                       "without a valid token from this address (API_AUTH_FAILURE_LIMIT)",
+                        "content": _ERROR_CONTENT},
 }
 
 
@@ -54,7 +56,8 @@ _ID_FILTER = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 PARAMETERS = {
     "limit": _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                     "Items per page"),
-    "cursor": _query("cursor", {"type": "string"}, "Opaque; copy it from the previous page's `next` link"),
+    "cursor": _query("cursor", {"type": "string"}, "Opaque; copy it from the previous page's `next` link "
+                                                   "(absent or empty: the first page)"),
     "batch": _query("batch", _ID_FILTER, "Training batch id: only its members"),
     "station": _query("station", _ID_FILTER, "Station id (stations have no code; GET /staff shows their ids)"),
     "team": _query("team", _ID_FILTER, "Team id"),

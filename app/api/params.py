@@ -17,10 +17,11 @@ from flask import current_app, request, url_for
 
 from app.api.errors import InvalidParameter
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import MAX_INT, whole_number_or_none
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger number would be a database error, not "no such row"
+MAX_ID = MAX_INT  # ids are INTEGER columns: a larger number would be a database error, not "no such row"
 _INTEGER = re.compile(r"[0-9]{1,10}")
 _CURSOR_PREFIX = "id:"
 
@@ -40,9 +41,10 @@ def integer(name: str) -> int | None:
     value = request.args.get(name)
     if value is None:
         return None
-    if not _INTEGER.fullmatch(value) or not 1 <= int(value) <= MAX_ID:
+    number = whole_number_or_none(value)
+    if not number:
         raise InvalidParameter(name, _l("The parameter %(name)s must be a positive whole number.", name=name))
-    return int(value)
+    return number
 
 
 def boolean(name: str) -> bool | None:
@@ -108,7 +110,7 @@ def page() -> Page:
         limit = int(raw_limit)
     after_id = 0
     cursor = request.args.get("cursor")
-    if cursor is not None:
+    if cursor:  # absent or empty: the first page (a client may send the empty cursor it started with)
         after_id = _decode_cursor(cursor)
     return Page(limit=limit, after_id=after_id)
 

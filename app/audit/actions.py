@@ -6,8 +6,10 @@ LOGIN_SUCCEEDED = "login.succeeded"
 LOGIN_FAILED = "login.failed"
 LOGOUT = "logout"
 SESSION_ENDED = "session.ended"
-PASSWORD_CHANGED = "password.changed"
-PASSWORD_RESET = "password.reset"
+PASSWORD_CHANGED = "password.changed"  # nosec B105  # an action name
+PASSWORD_RESET = "password.reset"  # nosec B105  # an action name
+PASSWORD_CONFIRMED = "password.confirmed"  # nosec B105  # an action name
+PASSWORD_CHECK_FAILED = "password.check_failed"  # nosec B105  # an action name
 USER_CREATED = "user.created"
 USER_UPDATED = "user.updated"
 ROLES_CHANGED = "user.roles_changed"
@@ -88,6 +90,8 @@ LABELS = {
     SESSION_ENDED: _l("Session ended"),
     PASSWORD_CHANGED: _l("Password changed"),
     PASSWORD_RESET: _l("Temporary password issued"),
+    PASSWORD_CONFIRMED: _l("Password re-entered for a sensitive action"),
+    PASSWORD_CHECK_FAILED: _l("Wrong password re-entered while signed in"),
     USER_CREATED: _l("Staff member created"),
     USER_UPDATED: _l("Staff member updated"),
     ROLES_CHANGED: _l("Roles changed"),

@@ -13,6 +13,7 @@ from app.accounts.services import normalise_staff_no
 from app.audit.actions import LABELS
 from app.audit.forms import AuditFilterForm
 from app.audit.models import AuditEvent
+from app.core.integers import whole_number
 from app.core.permissions import allow
 from app.extensions import db
 
@@ -120,7 +121,7 @@ def events():
     valid = form.validate() if submitted else True
     filters = form.filters() if valid else {}
     zone = ZoneInfo(current_app.config["TIMEZONE"])
-    page = db.paginate(events_query(filters, zone), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(events_query(filters, zone), page=request.args.get("page", 1, type=whole_number) or 1, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     # Links to other pages keep the filters (the raw query string minus `page`).
     link_args = {key: value for key, value in request.args.items() if key in FILTER_FIELDS and value}
     return render_template(

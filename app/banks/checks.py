@@ -18,6 +18,13 @@ from app.banks.answers import (
     points_problem,
 )
 from app.banks.drafts import Draft, QuestionType
+from app.banks.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_EXPLANATION_CHARS,
+    MAX_OPTION_CHARS,
+    MAX_SOURCE_CHARS,
+    MAX_STEM_CHARS,
+)
 from app.core.i18n import lazy_gettext as _l
 
 CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
@@ -39,7 +46,7 @@ def option_field(index: int) -> str:
 
 def check_draft(draft: Draft) -> list[Problem]:
     """Every rule the draft breaks: stem, options and answer key for its type, points, difficulty, tags."""
-    problems = []
+    problems = _check_lengths(draft)
     if not draft.stem.strip():
         problems.append(Problem("stem", _l("The question text is empty.")))
     if draft.type in CHOICE_TYPES:
@@ -56,6 +63,37 @@ def check_draft(draft: Draft) -> list[Problem]:
         elif draft.type is QuestionType.FILL_BLANK:
             problems += _check_blanks(draft)
     problems += _check_details(draft)
+    return problems
+
+
+def _sizes(text: str, limit: int) -> dict:
+    return {"max": f"{limit:,}", "count": f"{len(text):,}"}
+
+
+def _check_lengths(draft: Draft) -> list[Problem]:
+    """The same limits whatever the question came from (app/banks/limits.py)."""
+    problems = []
+    if len(draft.stem) > MAX_STEM_CHARS:
+        problems.append(Problem("stem", _l("The question text may have at most %(max)s characters; it has "
+                                           "%(count)s.", **_sizes(draft.stem, MAX_STEM_CHARS))))
+    for index, option in enumerate(draft.options):
+        if len(option) > MAX_OPTION_CHARS:
+            problems.append(Problem(option_field(index), _l(
+                "Option %(letter)s may have at most %(max)s characters; it has %(count)s.", letter=letter(index),
+                **_sizes(option, MAX_OPTION_CHARS))))
+    if len(draft.reference) > MAX_ANSWER_CHARS:
+        problems.append(Problem("answer", _l("The reference answer may have at most %(max)s characters; it has "
+                                             "%(count)s.", **_sizes(draft.reference, MAX_ANSWER_CHARS))))
+    accepted = "".join(alternative for blank in draft.blanks for alternative in blank)
+    if len(accepted) > MAX_ANSWER_CHARS:
+        problems.append(Problem("answer", _l("The answers of the blanks may have at most %(max)s characters in all; "
+                                             "they have %(count)s.", **_sizes(accepted, MAX_ANSWER_CHARS))))
+    if len(draft.explanation) > MAX_EXPLANATION_CHARS:
+        problems.append(Problem("explanation", _l("The explanation may have at most %(max)s characters; it has "
+                                                  "%(count)s.", **_sizes(draft.explanation, MAX_EXPLANATION_CHARS))))
+    if len(draft.source) > MAX_SOURCE_CHARS:
+        problems.append(Problem("source", _l("The source may have at most %(max)s characters; it has %(count)s.",
+                                             **_sizes(draft.source, MAX_SOURCE_CHARS))))
     return problems
 
 

@@ -28,9 +28,17 @@ from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import answer_text, number_text
 from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
 from app.banks.letters import option_references
+from app.banks.limits import (
+    MAX_ANSWER_CHARS,
+    MAX_EXPLANATION_CHARS,
+    MAX_OPTION_CHARS,
+    MAX_STEM_CHARS,
+    MAX_TOPICS_CHARS,
+)
 from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import optional_whole_number, whole_number
 
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
 DIFFICULTY_LABELS = {
@@ -67,12 +75,6 @@ def course_choices(courses) -> list[SelectChoice]:
     english = str(get_locale()).startswith("en")
     return [SelectChoice(course.code, (course.name_en or course.name) if english else course.name)
             for course in courses]
-
-
-def optional_int(value):
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 # --- Banks --------------------------------------------------------------------------------------
@@ -114,8 +116,8 @@ class QuestionFilterForm(FlaskForm):
 
     q = StringField(_l("Text in the question"), validators=[Optional(), Length(max=100)])
     type = SelectField(_l("Type"), default="")
-    difficulty = SelectField(_l("Difficulty"), coerce=optional_int, validators=[Optional()])
-    topic = SelectField(_l("Topic"), coerce=optional_int, validators=[Optional()])
+    difficulty = SelectField(_l("Difficulty"), coerce=optional_whole_number, validators=[Optional()])
+    topic = SelectField(_l("Topic"), coerce=optional_whole_number, validators=[Optional()])
     status = SelectField(_l("Status"), default="active")
 
     def __init__(self, *args, topics=(), **kwargs):
@@ -129,7 +131,7 @@ class QuestionFilterForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
+    ids = SelectMultipleField(_l("Questions"), coerce=whole_number, validate_choice=False)
     action = SelectField(_l("With the selected questions"), validators=[DataRequired()])
     topic = StringField(_l("Topic"), validators=[Optional(), Length(max=MAX_TOPIC_CHARS)])
 
@@ -142,20 +144,21 @@ class BulkForm(FlaskForm):
 
 class QuestionForm(FlaskForm):
     type = SelectField(_l("Question type"), default=QuestionType.SINGLE.value)
-    stem = TextAreaField(_l("Question text"), validators=[Length(max=20000)], render_kw={"rows": 4})
-    option_a = StringField(_l("Option A"), validators=[Length(max=2000)])
-    option_b = StringField(_l("Option B"), validators=[Length(max=2000)])
-    option_c = StringField(_l("Option C"), validators=[Length(max=2000)])
-    option_d = StringField(_l("Option D"), validators=[Length(max=2000)])
-    option_e = StringField(_l("Option E"), validators=[Length(max=2000)])
-    option_f = StringField(_l("Option F"), validators=[Length(max=2000)])
-    option_g = StringField(_l("Option G"), validators=[Length(max=2000)])
-    option_h = StringField(_l("Option H"), validators=[Length(max=2000)])
-    answer = TextAreaField(_l("Answer"), validators=[Length(max=20000)], render_kw={"rows": 2})
+    stem = TextAreaField(_l("Question text"), validators=[Length(max=MAX_STEM_CHARS)], render_kw={"rows": 4})
+    option_a = StringField(_l("Option A"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_b = StringField(_l("Option B"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_c = StringField(_l("Option C"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_d = StringField(_l("Option D"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_e = StringField(_l("Option E"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_f = StringField(_l("Option F"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_g = StringField(_l("Option G"), validators=[Length(max=MAX_OPTION_CHARS)])
+    option_h = StringField(_l("Option H"), validators=[Length(max=MAX_OPTION_CHARS)])
+    answer = TextAreaField(_l("Answer"), validators=[Length(max=MAX_ANSWER_CHARS)], render_kw={"rows": 2})
     points = StringField(_l("Points"), validators=[Length(max=20)])
     difficulty = SelectField(_l("Difficulty"), default="")
-    topic = StringField(_l("Topics"), validators=[Length(max=500)])
-    explanation = TextAreaField(_l("Explanation"), validators=[Length(max=20000)], render_kw={"rows": 3})
+    topic = StringField(_l("Topics"), validators=[Length(max=MAX_TOPICS_CHARS)])
+    explanation = TextAreaField(_l("Explanation"), validators=[Length(max=MAX_EXPLANATION_CHARS)],
+                                render_kw={"rows": 3})
     source = StringField(_l("Source"), validators=[Length(max=MAX_SOURCE)])
     keep_order = BooleanField(_l("Keep the options in the order written (do not shuffle them for each candidate)"))
 

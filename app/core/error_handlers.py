@@ -89,7 +89,9 @@ def register(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(error):
         if error.code in MESSAGES:
-            return render_error(error.code)
+            # Keep what the exception says besides its page, such as a 405's Allow (RFC 9110 §15.5.6).
+            headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+            return render_error(error.code, headers=headers)
         return error
 
     @app.errorhandler(Exception)

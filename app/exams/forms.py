@@ -32,6 +32,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.banks.forms import DIFFICULTY_LABELS, course_choices, type_choices
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import optional_whole_number, whole_number
 from app.exams.services import FROZEN_FIELDS, ExamSettings, RuleData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -153,16 +154,12 @@ def difficulty_levels() -> list[SelectChoice]:
     return [SelectChoice(level, str(label)) for level, label in DIFFICULTY_LABELS.items()]
 
 
-def optional_int(value):
-    return None if value in (None, "", "None") else int(value)
-
-
 class RuleForm(Form):
     """One rule row; a row without a count is an unused row and is left out."""
 
-    bank = SelectField(_l("Bank"), coerce=optional_int, validate_choice=False)
+    bank = SelectField(_l("Bank"), coerce=optional_whole_number, validate_choice=False)
     type = SelectField(_l("Type"), default="")
-    topics = SelectMultipleField(_l("Topics"), coerce=int, validate_choice=False)
+    topics = SelectMultipleField(_l("Topics"), coerce=whole_number, validate_choice=False)
     difficulty_min = SelectField(_l("Difficulty from"), coerce=int, default=1)
     difficulty_max = SelectField(_l("to"), coerce=int, default=5)
     count = IntegerField(_l("Questions"), validators=[Optional(), NumberRange(min=1, max=500)])

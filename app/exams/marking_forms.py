@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import whole_number_or_none
 from app.exams.marking import MAX_COMMENT, REKEY, VOID
 
 STATUS_LABELS = {
@@ -48,8 +49,7 @@ class ResultsFilterForm(FlaskForm):
 
     @property
     def station_id(self) -> int | None:
-        value = self.station.data or ""
-        return int(value) if value.isdigit() else None
+        return whole_number_or_none(self.station.data or "")
 
     @property
     def status_value(self) -> str | None:

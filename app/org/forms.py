@@ -13,19 +13,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.accounts.roles import ROLE_LABELS, Role
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import optional_whole_number
 from app.org.models import STATION_KINDS
 
 KIND_LABELS = {
     "station": _l("Toll station"),
     "point": _l("Branch toll point"),
 }
-
-
-def optional_int(value):
-    """"" or None → None, otherwise an int (a bad value raises ValueError, which WTForms reports)."""
-    if value in (None, ""):
-        return None
-    return int(value)
 
 
 def optional_role(value):
@@ -64,8 +58,8 @@ class StaffFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Staff number or name"), validators=[Optional(), Length(max=64)])
-    station = SelectField(_l("Station"), coerce=optional_int, validators=[Optional()])
-    team = SelectField(_l("Team"), coerce=optional_int, validators=[Optional()])
+    station = SelectField(_l("Station"), coerce=optional_whole_number, validators=[Optional()])
+    team = SelectField(_l("Team"), coerce=optional_whole_number, validators=[Optional()])
     role = SelectField(_l("Role"), coerce=optional_role, validators=[Optional()])
     status = SelectField(_l("Status"), default="active")
 
@@ -83,8 +77,8 @@ class StaffForm(FlaskForm):
     """Fields shared by the create and edit pages; `roles` is removed for users who cannot change roles."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
-    station = SelectField(_l("Station"), coerce=optional_int, validators=[Optional()])
-    team = SelectField(_l("Team"), coerce=optional_int, validators=[Optional()])
+    station = SelectField(_l("Station"), coerce=optional_whole_number, validators=[Optional()])
+    team = SelectField(_l("Team"), coerce=optional_whole_number, validators=[Optional()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=64)])
     hire_date = DateField(_l("Hire date"), validators=[Optional()])
     roles = MultiCheckboxField(_l("Roles"), default=[Role.COLLECTOR.value])

@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import whole_number_or_none
 from app.reports.dashboards import Filters
 
 
@@ -15,7 +16,7 @@ def _choices(everything, pairs) -> list[SelectChoice]:
 
 def _id(field) -> int | None:
     value = field.data or ""
-    return int(value) if value.isdigit() and value in {choice.value for choice in field.choices} else None
+    return whole_number_or_none(value) if value in {choice.value for choice in field.choices} else None
 
 
 class DashboardFilterForm(FlaskForm):

@@ -11,8 +11,8 @@
 
 Decisions (SECURITY 27, 28):
 - Headers are msgids translated when the file is written, so the file speaks the reader's language.
-- Text cells that begin with `= + - @`, tab, CR or LF get a leading `'` in both formats
-  (`app.core.spreadsheets.formulas.neutralise`; text that already begins with apostrophes before such a
+- Text cells that begin with `= + - @`, tab, CR or LF, or a full-width or other form of `= + - @`, get a
+  leading `'` in both formats (`app.core.spreadsheets.formulas.neutralise`; text that already begins with apostrophes before such a
   character gets one more, so the rule can be undone exactly). Real numbers in NUMBER columns are written
   as numbers (a negative score is a number, not a formula); anything else in a NUMBER column is text
   (in XLSX, so are NaN and infinities, which a cell cannot hold).
@@ -44,7 +44,7 @@ from flask import Response, current_app
 from sqlalchemy.orm import Session
 
 from app.banks.exporting import content_disposition, safe_filename
-from app.core.spreadsheets.formulas import neutralise
+from app.core.spreadsheets.formulas import MAYBE_DANGEROUS, neutralise
 from app.extensions import db
 from app.reports.xlsx_stream import serial, write_sheet
 
@@ -60,8 +60,6 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MIMETYPES = {"csv": CSV_MIMETYPE, "xlsx": XLSX_MIMETYPE}
 BOM = b"\xef\xbb\xbf"
 CHUNK_BYTES = 64 * 1024
-# First characters after which `neutralise` may act: a cheap test before the regular expression.
-_MAYBE_DANGEROUS = frozenset("=+-@\t\r\n'")
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def zone() -> tzinfo:
 def safe_text(value) -> str:
     """Any value as cell text, neutralised when a spreadsheet could read it as a formula."""
     text = value if isinstance(value, str) else str(value)
-    return neutralise(text) if text and text[0] in _MAYBE_DANGEROUS else text
+    return neutralise(text) if text and text[0] in MAYBE_DANGEROUS else text
 
 
 def number_text(value) -> str:
@@ -122,7 +120,7 @@ def _csv_converter(columns: Sequence[Column], where: tzinfo):
     width = len(columns)
     texts, numbers = _indexes(columns, TEXT), _indexes(columns, NUMBER)
     days, moments = _indexes(columns, DATE), _indexes(columns, DATETIME)
-    maybe = _MAYBE_DANGEROUS
+    maybe = MAYBE_DANGEROUS
 
     def convert(row: Sequence) -> list:
         cells = list(row)
@@ -230,7 +228,7 @@ def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinf
 
     A loop per kind of column rather than a call per cell: this runs 1.5 million times for 100,000 rows."""
     width = len(columns)
-    maybe = _MAYBE_DANGEROUS
+    maybe = MAYBE_DANGEROUS
     texts, numbers = _indexes(columns, TEXT), _indexes(columns, NUMBER)
     days, moments = _indexes(columns, DATE), _indexes(columns, DATETIME)
     for count, row in enumerate(rows, start=1):

@@ -7,6 +7,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import whole_number
 from app.training.batches import MAX_NAME
 from app.training.seating import course_name, slot_name
 from app.training.sessions import MAX_ROOM
@@ -27,7 +28,7 @@ def slot_choices() -> list[tuple[str, str]]:
 
 
 class SessionForm(FlaskForm):
-    course = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])
+    course = SelectField(_l("Course"), coerce=whole_number, validators=[InputRequired()])
     day = DateField(_l("Day"), validators=[InputRequired()])
     slot = SelectField(_l("Time"), validators=[InputRequired()])
     room = StringField(_l("Room"), validators=[DataRequired(), Length(max=MAX_ROOM)])

@@ -150,3 +150,30 @@ def test_a_session_that_must_change_its_password_does_not_redirect_the_api(clien
     login(admin)
     _error(client.get("/api/v1/staff"), 401, "token_required")
     assert client.get("/api/v1/staff", headers=bearer(token)).status_code == 200
+
+
+def test_a_405_names_the_methods_the_path_allows(client):
+    response = client.post("/api/v1/staff")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.app_config(API_AUTH_FAILURE_LIMIT="5 per minute")
+def test_an_address_sending_bad_tokens_gets_429_and_then_even_a_good_token_waits(app, client, token):
+    """Issue 14: 50 bad tokens used to be 50 × 401. Other addresses are not affected."""
+    for header in ["Bearer tt_0123456789ab_secret", None, "Bearer garbage", "Basic eA==", "Bearer x"]:
+        response = client.get("/api/v1/staff", headers={"Authorization": header} if header else {})
+        assert response.status_code == 401
+    response = client.get("/api/v1/staff", headers={**bearer("tt_0123456789ab_secret"), "Accept-Language": "en"})
+    error = _error(response, 429, "too_many_requests")
+    assert "valid token" in error["message"] and 0 < int(response.headers["Retry-After"]) <= 60
+    assert client.get("/api/v1/staff", headers=bearer(token)).status_code == 429
+    elsewhere = app.test_client()
+    assert elsewhere.get("/api/v1/staff", headers=bearer(token),
+                         environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 200
+
+
+@pytest.mark.app_config(API_AUTH_FAILURE_LIMIT="3 per minute")
+def test_requests_with_a_valid_token_do_not_count_as_failures(client, token):
+    for _ in range(6):
+        assert client.get("/api/v1/staff", headers=bearer(token)).status_code == 200

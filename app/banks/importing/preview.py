@@ -9,6 +9,7 @@ from app.banks.checks import check_draft
 from app.banks.drafts import Draft, QuestionType
 from app.banks.importing.reading import BankFile, clean_text
 from app.banks.importing.rows import Duplicate, InCourse, RowPlanner, Update
+from app.banks.limits import MAX_SOURCE_CHARS
 from app.banks.models import Bank
 from app.banks.zipped import PackedImage
 from app.core.i18n import lazy_gettext as _l
@@ -16,7 +17,7 @@ from app.core.spreadsheets import Issue
 from app.courses.models import Course
 
 MAX_BANK_NAME = 200  # Bank.name
-MAX_SOURCE = 500  # QuestionVersion.source
+MAX_SOURCE = MAX_SOURCE_CHARS  # QuestionVersion.source
 TYPES = tuple(QuestionType)
 
 
@@ -110,13 +111,8 @@ def bank_name_problem(name: str):
 
 
 def _draft_issues(file: BankFile, draft: Draft) -> list[Issue]:
-    """The shared checks again, after cleaning (the parsers checked the text as written), and the limits
-    of the columns a version stores."""
-    issues = [file.place(draft, problem.field, problem.message) for problem in check_draft(draft)]
-    if len(draft.source) > MAX_SOURCE:
-        issues.append(file.place(draft, "source", _l("The source may have at most %(max)d characters.",
-                                                      max=MAX_SOURCE)))
-    return issues
+    """The shared checks again (lengths included), after cleaning: the parsers checked the text as written."""
+    return [file.place(draft, problem.field, problem.message) for problem in check_draft(draft)]
 
 
 def _check_images(preview: ImportPreview) -> None:

@@ -12,6 +12,7 @@ from app.banks.formats.gift import parse_gift
 from app.banks.formats.moodle_xml import parse_moodle_xml
 from app.banks.formats.table import BANK_MAX_ROWS, HeaderMap, drafts_from_table, match_header
 from app.banks.formats.text import TextFormatError, Unsupported, decode_text, where
+from app.banks.limits import oversized_question
 from app.banks.zipped import PackedImage, read_zip
 from app.core.i18n import lazy_gettext as _l
 from app.core.spreadsheets import Issue, SpreadsheetError, limits, read_table
@@ -104,11 +105,10 @@ def read_bank_file(data: bytes, filename: str, *, format: str = "auto") -> BankF
         _read_zip(file, data)
     elif extension == ".xml":
         file.format = "moodle_xml"
-        file.drafts, file.issues = parse_moodle_xml(data)
+        _parse_text(file, data, parse_moodle_xml)
     else:
         file.format = _text_format(data, extension, format)
-        parse = parse_gift if file.format == "gift" else parse_aiken
-        file.drafts, file.issues = parse(data)
+        _parse_text(file, data, parse_gift if file.format == "gift" else parse_aiken)
     file.unsupported = [issue for issue in file.issues if isinstance(issue, Unsupported)]
     file.issues = [issue for issue in file.issues if not isinstance(issue, Unsupported)]
     for draft in file.drafts:
@@ -116,6 +116,19 @@ def read_bank_file(data: bytes, filename: str, *, format: str = "auto") -> BankF
     if not file.drafts and not file.issues and not file.unsupported:
         file.issues.append(Issue(_l("The file holds no questions.")))
     return file
+
+
+def _parse_text(file: BankFile, data: bytes, parse) -> None:
+    """GIFT, Aiken or Moodle XML: parsed only when no question is longer than a valid one can be
+    (app/banks/limits.py), so no parser ever works on a runaway field."""
+    try:
+        oversized = oversized_question(decode_text(data), file.format)
+    except TextFormatError:
+        oversized = None  # the parser names the undecodable line
+    if oversized is not None:
+        file.issues = [oversized]
+    else:
+        file.drafts, file.issues = parse(data)
 
 
 def _base_name(filename: str) -> str:

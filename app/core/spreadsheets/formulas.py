@@ -1,10 +1,24 @@
 """Cells a spreadsheet would read as a formula (SECURITY 27): exports prefix them with an apostrophe,
-and readers of our own exports take exactly one apostrophe off again, so a round trip is exact."""
+and readers of our own exports take exactly one apostrophe off again, so a round trip is exact.
+
+What starts a formula: `=`, and `+ - @` (Excel turns `+1+1`, `-1+1` and `@SUM(…)` into formulas), also after
+tab, CR or LF, which Excel drops in front of a formula. A Chinese or Japanese keyboard in full-width mode types
+`＝ ＋ － ＠`, and Excel with such an input method turns a full-width `＝` typed at the start of a cell into `=`, so
+a cell someone re-enters becomes a formula: the full-width forms count too, and so does every other character
+whose compatibility form (NFKC) begins with one of the four — the small forms `﹦ ﹢ ﹣ ﹫`, the super- and
+subscript `⁼ ⁺ ₌ ₊`, `⩵ ⩶` and `﬩`. LibreOffice (7.4, tested by tests/security/test_export_formulas.py) is
+stricter: opening a CSV it evaluates only cells that begin with the ASCII `=`.
+"""
 
 import re
 
-_DANGEROUS = re.compile(r"'*[=+\-@\t\r\n]")
-_NEUTRALISED = re.compile(r"'+[=+\-@\t\r\n]")
+FORMULA_STARTS = "=+-@\t\r\n" "＝＋－＠" "﹦﹢﹣﹫" "⁼⁺₌₊" "⩵⩶﬩"
+# First characters after which `neutralise` may act: a cheap test before the regular expression.
+MAYBE_DANGEROUS = frozenset(FORMULA_STARTS + "'")
+
+_CLASS = "[" + re.escape(FORMULA_STARTS) + "]"
+_DANGEROUS = re.compile("'*" + _CLASS)
+_NEUTRALISED = re.compile("'+" + _CLASS)
 
 
 def is_dangerous(text: str) -> bool:
@@ -18,5 +32,5 @@ def neutralise(text: str) -> str:
 
 
 def unneutralise(text: str) -> str:
-    """The inverse of `neutralise`: one apostrophe off when apostrophes precede `= + - @`, tab, CR or LF."""
+    """The inverse of `neutralise`: one apostrophe off when apostrophes precede a formula start."""
     return text[1:] if _NEUTRALISED.match(text or "") else text

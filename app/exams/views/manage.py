@@ -27,6 +27,7 @@ from app.banks.views.loading import image_url
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.courses.catalog import ensure_courses, find_course
@@ -258,13 +259,13 @@ def pool_size(exam_id: int):
     Only for the banks the blueprint form offers this user: the sizes of other trainers' banks are theirs."""
     exam = managed_exam(exam_id)
     args = request.args
-    low = min(max(args.get("difficulty_min", 1, type=int), 1), 5)
-    high = min(max(args.get("difficulty_max", 5, type=int), 1), 5)
-    rule = RuleFilter(bank_id=args.get("bank", None, type=int), type=args.get("type") or None,
-                      topic_ids=tuple(args.getlist("topics", type=int)), difficulty_min=low, difficulty_max=high)
+    low = min(max(args.get("difficulty_min", 1, type=whole_number), 1), 5)
+    high = min(max(args.get("difficulty_max", 5, type=whole_number), 1), 5)
+    rule = RuleFilter(bank_id=args.get("bank", None, type=whole_number), type=args.get("type") or None,
+                      topic_ids=tuple(args.getlist("topics", type=whole_number)), difficulty_min=low, difficulty_max=high)
     if not blueprint_access(exam).offers(rule.bank_id):
         abort(403)
-    count = max(args.get("count", 0, type=int), 0)
+    count = max(args.get("count", 0, type=whole_number), 0)
     report = rule_report(exam, rule, count, exposed_question_ids(exam))
     message = _("%(size)d questions match (%(unexposed)d not used in earlier exams).", size=report.size,
                 unexposed=report.unexposed)
@@ -313,8 +314,8 @@ def _spread(exam: Exam, draws: int = SAMPLE_DRAWS) -> dict:
 @allow(Role.ADMIN, Role.TRAINER)
 def preview(exam_id: int):
     exam = managed_exam(exam_id)
-    seed = request.args.get("seed", type=int)
-    seed = seed if seed is not None and 0 <= seed < 2**31 else secrets.randbits(31)
+    seed = request.args.get("seed", type=whole_number)
+    seed = seed if seed is not None else secrets.randbits(31)
     paper, spread, error = [], {}, None
     try:
         paper = _sample_paper(exam, seed, current_user)

@@ -16,6 +16,7 @@ from app.banks.forms import type_labels
 from app.banks.registry import kind_of
 from app.core.clock import utcnow
 from app.core.i18n import lazy_gettext as _l
+from app.core.integers import whole_number, whole_number_or_none
 from app.core.permissions import ANY_USER, allow
 from app.courses.models import Course
 from app.exams import mistakes as book
@@ -46,7 +47,7 @@ class PracticeForm(FlaskForm):
     def to_filter(self) -> service.PracticeFilter:
         topic = self.topic_id.data or ""
         return service.PracticeFilter(course_id=self.course_id.data, type=self.type.data or None,
-                                      topic_id=int(topic) if topic.isdigit() else None,
+                                      topic_id=whole_number_or_none(topic),
                                       wrong_only=bool(self.wrong_only.data))
 
 
@@ -137,7 +138,7 @@ def _question_filter(practice: PracticeAnswer) -> service.PracticeFilter:
     wanted_type = request.args.get("type", "")
     return service.PracticeFilter(course_id=practice.course_id,
                                   type=wanted_type if wanted_type in type_labels() else None,
-                                  topic_id=int(topic) if topic.isdigit() else None,
+                                  topic_id=whole_number_or_none(topic),
                                   wrong_only=request.args.get("wrong_only") == "y")
 
 
@@ -182,7 +183,7 @@ def mistakes():
     if closed is not None:
         return closed
     courses = db.session.scalars(db.select(Course).order_by(Course.position, Course.id)).all()
-    chosen = request.args.get("course_id", type=int)
+    chosen = request.args.get("course_id", type=whole_number)
     if chosen is not None and chosen not in {course.id for course in courses}:
         chosen = None
     groups = book.mistake_book(current_user, now=utcnow(), course_id=chosen)

@@ -18,6 +18,7 @@ from app.audit.actions import LABELS as ACTION_LABELS
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
 from app.extensions import db
@@ -87,7 +88,7 @@ def staff_list():
         services.teams_of([chosen] if chosen else None), empty_label=_("All teams")
     )
     filters = _filters(form)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=whole_number), 1)
     pagination = db.paginate(services.staff_query(filters), page=page, per_page=PER_PAGE, error_out=False)
     query_args = {
         key: value

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.i18n import html_lang
+from app.core.integers import whole_number
 from app.core.permissions import allow
 from app.courses.models import Course
 from app.exams.views.loading import viewable_exam
@@ -117,9 +118,9 @@ def _filter_form() -> DashboardFilterForm:
 
 def _chosen_exam(exams):
     """The exam whose distribution is shown: ?exam= (403 when the viewer may not see it), else the latest."""
-    value = request.args.get("exam", "")
-    if value.isdigit():
-        return viewable_exam(int(value))
+    value = request.args.get("exam", type=whole_number)
+    if value is not None:
+        return viewable_exam(value)
     if exams:
         return viewable_exam(exams[0].exam_id)
     return None

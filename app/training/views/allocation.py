@@ -18,6 +18,7 @@ from app.accounts.services import find_by_staff_no, normalise_staff_no
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.extensions import db
@@ -119,7 +120,7 @@ def edit_plan(plan_id: int):
 # --- The plan and its allocation ----------------------------------------------------------------
 
 def _int_arg(name: str) -> int | None:
-    value = request.values.get(name, type=int)
+    value = request.values.get(name, type=whole_number)
     return value if value is not None and value > 0 else None
 
 
@@ -180,8 +181,8 @@ def propose_allocation(plan_id: int):
 
 
 def _person_and_batch(plan: TrainingPlan, source) -> tuple[User, Batch]:
-    user = db.get_or_404(User, source.get("user_id", type=int) or 0)
-    batch = db.get_or_404(Batch, source.get("batch_id", type=int) or 0)
+    user = db.get_or_404(User, source.get("user_id", type=whole_number) or 0)
+    batch = db.get_or_404(Batch, source.get("batch_id", type=whole_number) or 0)
     if batch.plan_id != plan.id:
         abort(404)
     return user, batch
@@ -191,7 +192,7 @@ def _person_and_batch(plan: TrainingPlan, source) -> tuple[User, Batch]:
 @allow(Role.HR, Role.ADMIN)
 def check_move(plan_id: int):
     plan = _checked(plan_id)
-    if not request.args.get("user_id", type=int) or not request.args.get("batch_id", type=int):
+    if not request.args.get("user_id", type=whole_number) or not request.args.get("batch_id", type=whole_number):
         return jsonify(ok=False, problems=[_("Choose a person and a batch.")])
     user, batch = _person_and_batch(plan, request.args)
     problems = services.check_move(plan, user, batch)
@@ -246,7 +247,7 @@ def leave():
                             batches=", ".join(b.name for b in affected)), "warning")
                 return redirect(url_for("training.leave", q=user.staff_no))
     query = normalise_staff_no(request.args.get("q", ""))
-    pagination = db.paginate(leave_services.leave_query(query), page=request.args.get("page", 1, type=int),
+    pagination = db.paginate(leave_services.leave_query(query), page=request.args.get("page", 1, type=whole_number),
                              per_page=LEAVE_PER_PAGE, error_out=False)
     user_ids = {row.user_id for row in pagination.items}
     people = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(user_ids)))} if user_ids else {}
@@ -260,7 +261,7 @@ def leave():
 def remove_leave():
     _checked()
     _check_action_form()
-    row = db.get_or_404(Unavailability, request.form.get("id", type=int) or 0)
+    row = db.get_or_404(Unavailability, request.form.get("id", type=whole_number) or 0)
     user = db.session.get(User, row.user_id)
     leave_services.remove_unavailability(current_user, row, now=utcnow(), ip=client_ip())
     db.session.commit()

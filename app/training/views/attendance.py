@@ -20,6 +20,7 @@ from app.accounts.services import find_by_staff_no
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
 from app.courses.catalog import ensure_courses, find_course
@@ -298,7 +299,7 @@ def waivers():
 def revoke_waiver():
     if not ActionForm().validate_on_submit():
         abort(400)
-    waiver_id = request.form.get("waiver_id", type=int)
+    waiver_id = request.form.get("waiver_id", type=whole_number)
     if waiver_id is None:
         abort(400)
     waiver = db.get_or_404(AttendanceWaiver, waiver_id)

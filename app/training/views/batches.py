@@ -19,6 +19,7 @@ from app.banks.exporting import content_disposition
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.courses.catalog import ensure_courses
@@ -128,7 +129,7 @@ def ics_response(data: bytes, filename: str):
 def new_batch():
     _planner()
     plan = None
-    plan_id = request.args.get("plan_id", type=int)
+    plan_id = request.args.get("plan_id", type=whole_number)
     if plan_id is not None:
         plan = db.get_or_404(TrainingPlan, plan_id)
     form = BatchForm()
@@ -227,7 +228,7 @@ def _session_form_page(batch: Batch, session: TrainingSession | None):
         form = SessionForm(courses=courses, data={
             "course": session.course_id, "day": session.day, "slot": session.slot, "room": session.room,
             "capacity": session.capacity, "lecturer": session.lecturer_id})
-    course_id = request.args.get("course", type=int) or form.course.data or (courses[0].id if courses else None)
+    course_id = request.args.get("course", type=whole_number) or form.course.data or (courses[0].id if courses else None)
     teaching, others = _lecturers_for(course_id, session.lecturer if session else None)
     form.lecturer.choices = _grouped(teaching, others)
     if form.validate_on_submit():
