@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.browser.conftest import DESKTOP
+from tests.browser.test_training import _log_in
 
 pytestmark = pytest.mark.browser
 
@@ -23,14 +24,6 @@ MATCHING = (
     "::M2:: 收费站应当在显著位置公示（ ）。 {=收费标准 ~站长电话}\n\n"
     "::M3:: 把收费站与城市配对。 {=东郊 -> 北京 =西郊 -> 上海 =北环 -> 天津}\n"
 )
-
-
-def _log_in(page, live_server, staff_no):
-    page.goto(f"{live_server.url}/login")
-    page.fill("#staff_no", staff_no)
-    page.fill("#password", live_server.password)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_url(re.compile(r"/(me|home|admin|hr|trainer)?$|/$"))
 
 
 def _existing_bank(live_server):
