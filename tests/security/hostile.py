@@ -72,7 +72,9 @@ TECHNICAL = {
     "evaluations.override_outcome": "enumerated", "question_versions.type": "a question type",
     "question_versions.fingerprint": "computed", "training_sessions.slot": "enumerated",
     "attendance.status": "enumerated", "attendance.via": "enumerated", "checkin_codes.code": "six digits",
-    "paper_items.changed_by": "a staff number", "regrades.action": "enumerated",
+    "paper_items.changed_by": "a window id: 32 hex digits, checked by the save route", "regrades.action": "enumerated",
+    "lessons.shipped_file": "a shipped lesson's file name, written by the demo loader",
+    "lessons.shipped_sha256": "computed",
 }
 
 
