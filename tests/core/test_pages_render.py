@@ -16,9 +16,10 @@ PNG = bytes.fromhex(
 
 
 @pytest.fixture
-def real_arguments(users, org):
+def real_arguments(users, org, monkeypatch):
     """A real object for every URL argument a page takes; a new argument name fails the test until
-    it is added here, so every page is rendered."""
+    it is added here, so every page is rendered. The attendance pages' clock is fixed inside today's
+    session, so its roll and check-in code are open whatever hour the suite runs at."""
     from app.audit import actions
     from app.audit.services import record
     from app.core.clock import utcnow
@@ -41,6 +42,7 @@ def real_arguments(users, org):
     exam, attempts, short_answer, practice = _exam_with_attempts(users)
     lesson, attachment = _lesson_with_an_attachment(users[Role.TRAINER])
     plan, batch, session = _batch_with_a_session_today(users, org)
+    _clock_inside(session, monkeypatch)
     evaluation = _evaluation_of(users, batch)
     db.session.commit()
     return lambda role: {
@@ -96,6 +98,16 @@ def _batch_with_a_session_today(users, org):
                                  members=[users[Role.COLLECTOR]])
     session = factories.make_session(batch, "law", users[Role.TRAINER], slot="full", seats=[users[Role.COLLECTOR]])
     return plan, batch, session
+
+
+def _clock_inside(session, monkeypatch):
+    """Fixes the attendance pages' clock at 10:00 (local) on the session's day, inside its full-day slot."""
+    from tests.training.conftest import CLOCKED
+    from tests.training.test_checkin import local
+
+    moment = local(session.day, "10:00")
+    for module in CLOCKED:
+        monkeypatch.setattr(f"{module}.utcnow", lambda: moment)
 
 
 def _lesson_with_an_attachment(trainer):
