@@ -50,12 +50,6 @@ class CourseSummary:
         return round(100 * self.right / self.graded) if self.graded else None
 
 
-def _active_questions(course_id: int | None = None):
-    query = (select(Question.id).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-             .join(Bank, Bank.id == Question.bank_id).where(Question.status == "active"))
-    return query if course_id is None else query.where(Bank.course_id == course_id)
-
-
 def course_overview(user) -> list[CourseSummary]:
     """Every course with its active questions and the collector's practice so far."""
     courses = db.session.scalars(select(Course).order_by(Course.position, Course.id)).all()
