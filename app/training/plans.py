@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, false, or_
+from sqlalchemy import Select, false, func, or_, union
 from sqlalchemy.orm import contains_eager, lazyload
 
 from app.accounts.models import User, UserRole
@@ -26,7 +26,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.org.models import Station, Team
 from app.training import allocation
-from app.training.models import Batch, BatchMember, TrainingPlan, Unavailability
+from app.training.models import Batch, BatchMember, TrainingPlan, Unavailability, plan_stations, plan_teams
 
 MAX_NAME = 100
 MAX_DENOMINATOR = 100_000
@@ -149,6 +149,32 @@ def scope_query(plan: TrainingPlan, *, station_id: int | None = None, team_id: i
     if team_id is not None:
         statement = statement.where(User.team_id == team_id)
     return statement
+
+
+def plan_counts(plans: list[TrainingPlan]) -> dict[int, tuple[int, int]]:
+    """plan id → (collectors in scope, people allocated), in two queries whatever the number of plans.
+
+    In scope means what scope_query says: active collectors of one of the plan's stations or teams, each
+    counted once even when both their station and their team are in the plan."""
+    ids = [plan.id for plan in plans]
+    if not ids:
+        return {}
+    collector = (db.select(User.id, User.station_id, User.team_id)
+                 .where(User.active.is_(True), User.role_rows.any(UserRole.role == Role.COLLECTOR.value))
+                 .subquery())
+    by_station = (db.select(plan_stations.c.plan_id, collector.c.id)
+                  .join(collector, collector.c.station_id == plan_stations.c.station_id)
+                  .where(plan_stations.c.plan_id.in_(ids)))
+    by_team = (db.select(plan_teams.c.plan_id, collector.c.id)
+               .join(collector, collector.c.team_id == plan_teams.c.team_id)
+               .where(plan_teams.c.plan_id.in_(ids)))
+    scoped = union(by_station, by_team).subquery()  # UNION, not UNION ALL: one row per (plan, person)
+    in_scope = dict(db.session.execute(
+        db.select(scoped.c.plan_id, func.count()).group_by(scoped.c.plan_id)).all())
+    allocated = dict(db.session.execute(
+        db.select(BatchMember.plan_id, func.count()).where(BatchMember.plan_id.in_(ids))
+        .group_by(BatchMember.plan_id)).all())
+    return {plan_id: (in_scope.get(plan_id, 0), allocated.get(plan_id, 0)) for plan_id in ids}
 
 
 def scope_users(plan: TrainingPlan) -> list[User]:

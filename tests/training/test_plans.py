@@ -98,6 +98,39 @@ def test_scope_is_active_collectors_of_the_stations_and_teams_by_staff_no(app, o
     assert users[Role.COLLECTOR] in scope and all(u in scope for u in inside)
 
 
+def test_plan_counts_agree_with_each_plans_scope_and_members_in_two_queries(app, org, users):
+    from sqlalchemy import event
+
+    east, west = org.stations
+    make_user("c0100", team=west.teams[0])
+    make_user("c0200", team=east.teams[1])
+    make_user("c0400", team=east.teams[0], active=False)
+    both = plans.create_plan(users[Role.HR], name="站和班组", share=Fraction(1, 3), stations=[east],
+                             teams=[east.teams[0], west.teams[0]], now=NOW, ip="t")  # east's team counted once
+    team_only = plans.create_plan(users[Role.HR], name="班组", share=Fraction(1, 3), stations=[],
+                                  teams=[west.teams[0]], now=NOW, ip="t")
+    empty = plans.create_plan(users[Role.HR], name="无人", share=Fraction(1, 3), stations=[],
+                              teams=[west.teams[1]], now=NOW, ip="t")
+    make_batch("第1期", plan=both, starts_on=START, members=[users[Role.COLLECTOR]])
+    db.session.commit()
+    expected = {plan.id: (len(plans.scope_users(plan)), len(plans.plan_members(plan)))
+                for plan in (both, team_only, empty)}  # also loads the plans again after the commit
+    statements = []
+
+    def counted(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        counts = plans.plan_counts([both, team_only, empty])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    assert counts == expected
+    assert counts == {both.id: (3, 1), team_only.id: (1, 0), empty.id: (0, 0)}
+    assert len(statements) == 2
+    assert plans.plan_counts([]) == {}
+
+
 def test_update_plan_changes_the_scope_while_every_batch_is_in_planning(app):
     setup = make_plan_org(per_team=1)
     plan = setup.plan

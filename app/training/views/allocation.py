@@ -10,7 +10,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import func
 
 from app.accounts.models import User
 from app.accounts.roles import Role
@@ -26,7 +25,7 @@ from app.org.models import Station, Team
 from app.training import batches as batch_services
 from app.training import leave as leave_services
 from app.training import plans as services
-from app.training.models import Batch, BatchMember, TrainingPlan, Unavailability
+from app.training.models import Batch, TrainingPlan, Unavailability
 from app.training.permissions import can_plan
 from app.training.plan_forms import ActionForm, LeaveForm, MoveForm, PlanForm
 from app.training.views import bp
@@ -52,13 +51,10 @@ def _check_action_form() -> None:
 @allow(Role.HR, Role.ADMIN)
 def plans():
     _checked()
-    rows = []
-    for plan in db.session.scalars(db.select(TrainingPlan).order_by(TrainingPlan.created_at.desc(),
-                                                                    TrainingPlan.id.desc())):
-        in_scope = db.session.scalar(db.select(func.count()).select_from(services.scope_query(plan).subquery()))
-        allocated = db.session.scalar(db.select(func.count()).select_from(BatchMember)
-                                      .where(BatchMember.plan_id == plan.id))
-        rows.append((plan, in_scope, allocated))
+    plans = db.session.scalars(db.select(TrainingPlan).order_by(TrainingPlan.created_at.desc(),
+                                                                TrainingPlan.id.desc())).all()
+    counts = services.plan_counts(plans)
+    rows = [(plan, *counts[plan.id]) for plan in plans]
     return render_template("training/plans.html", rows=rows, share_text=services.share_text)
 
 
