@@ -7,7 +7,7 @@ such a re-import updates the questions that have one. GIFT is for Moodle (it has
 Decisions:
 - Which questions: the active ones by default, the retired ones too when asked; always the current
   version, in the order the questions were added.
-- Formula injection (SECURITY 27). CSV: a cell that begins with `= + - @`, tab, CR or LF is prefixed
+- Formula injection (docs/security.md §27). CSV: a cell that begins with `= + - @`, tab, CR or LF is prefixed
   with `'`, and so is a cell that already begins with apostrophes followed by one of those, so the rule
   can be undone exactly (`unneutralise`, one apostrophe off when apostrophes precede a dangerous
   character). The table import keeps cell text as written, so until it applies `unneutralise` a

@@ -9,7 +9,7 @@
     rows = ((a.user.staff_no, a.score, a.submitted_at) for a in attempts)   # values in column order
     return download(COLUMNS, rows, "xlsx", filename=_("Results"), title=_("Results"))
 
-Decisions (SECURITY 27, 28):
+Decisions (docs/security.md §27, §28):
 - Headers are msgids translated when the file is written, so the file speaks the reader's language.
 - Text cells that begin with `= + - @`, tab, CR or LF, or a full-width or other form of `= + - @`, get a
   leading `'` in both formats (`app.core.spreadsheets.formulas.neutralise`; text that already begins with apostrophes before such a
