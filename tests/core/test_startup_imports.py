@@ -7,9 +7,12 @@ interpreter, because this test process has long since imported everything.
 """
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
 START_APP = textwrap.dedent(
     """
@@ -50,3 +53,17 @@ def test_solving_an_allocation_imports_ortools_then():
         """
     )
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=120)
+
+
+def test_the_production_packages_are_an_extra_the_readme_installs():
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(requirements):
+        return {re.split(r"[\[<>=~! ]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
+
+    production = {"psycopg", "redis", "gunicorn"}
+    assert names(project["optional-dependencies"]["production"]) == production
+    assert not names(project["dependencies"]) & (production | {"charset-normalizer"})
+    assert production <= names(project["optional-dependencies"]["test"])  # the tests use all three
+    assert "pip install -e '.[production]'" in (root / "README.md").read_text(encoding="utf-8")
