@@ -7,12 +7,13 @@ such a re-import updates the questions that have one. GIFT is for Moodle (it has
 Decisions:
 - Which questions: the active ones by default, the retired ones too when asked; always the current
   version, in the order the questions were added.
-- Formula injection (docs/security.md §27). CSV: a cell that begins with `= + - @`, tab, CR or LF is prefixed
-  with `'`, and so is a cell that already begins with apostrophes followed by one of those, so the rule
-  can be undone exactly (`unneutralise`, one apostrophe off when apostrophes precede a dangerous
-  character), which the table import applies to every CSV cell (app.banks.formats.table). XLSX needs no change to the text: every cell is a string cell
-  (never a formula) and a dangerous one carries Excel's own "quote prefix" style — what Excel stores
-  when someone types `'=1+1` — so Excel shows it as text and re-import gives exactly the original.
+- Formula injection (docs/security.md §27). CSV: a cell that begins with `= + - @`, tab, CR or LF is
+  prefixed with `'`, and so is a cell that already begins with apostrophes followed by one of those, so the
+  rule can be undone exactly (`unneutralise`, one apostrophe off when apostrophes precede a dangerous
+  character), which the table import applies to every CSV cell (app.banks.formats.table). XLSX needs no
+  change to the text: every cell is a string cell (never a formula) and a dangerous one carries Excel's
+  own "quote prefix" style — what Excel stores when someone types `'=1+1` — so Excel shows it as text and
+  re-import gives exactly the original.
   That makes XLSX the lossless spreadsheet export.
 - XLSX cannot hold control characters other than tab, CR and LF; they are dropped (they cannot be
   typed in Excel either).

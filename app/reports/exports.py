@@ -283,6 +283,7 @@ def transcript(actor, person: User, *, now: datetime) -> Report:
 # --- Audit ----------------------------------------------------------------------------------------
 
 def record_export(actor: Actor, report: Report, fmt: str, rows: int, *, ip: str, now: datetime):
-    """The audit row of a download (docs/security.md §33): who, which report of what, which format, how many rows."""
+    """The audit row of a download (docs/security.md §33): who, which report of what, which format, how
+    many rows."""
     details = {"report": report.kind, "format": fmt, "rows": rows, **(report.details or {})}
     return record(actions.REPORT_EXPORTED, actor=actor, ip=ip, now=now, target=report.target, details=details)

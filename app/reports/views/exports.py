@@ -1,6 +1,7 @@
 """Downloads (CSV or XLSX): the results of one exam, every result, one person's transcript.
 
-Each needs a fresh login (docs/security.md §3) and writes an audit row before the file leaves (docs/security.md §33).
+Each needs a fresh login (docs/security.md §3) and writes an audit row before the file leaves
+(docs/security.md §33).
 """
 
 from flask import abort
