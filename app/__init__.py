@@ -15,7 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
                 instance_relative_config=True)
     from app.core.integers import BoundedIntConverter
 
-    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids fit the database (SECURITY 20)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids fit the database (docs/security.md §20)
     app.config.update(load_config(app.instance_path))
     if config:
         app.config.update(config)

@@ -68,7 +68,7 @@ def csv_bytes(n: int) -> bytes:
 
 def xlsx_bytes(n: int) -> bytes:
     """A workbook as Excel and WPS save it: strings in the shared-string table. (openpyxl's write-only
-    mode, used by our own export, writes inline strings instead, which openpyxl reads ~40% slower.)"""
+    mode, used by our own bank export, writes inline strings instead, which openpyxl reads more slowly.)"""
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER)

@@ -1,4 +1,4 @@
-"""Password guesses are counted before the password is checked (SECURITY 5).
+"""Password guesses are counted before the password is checked (docs/security.md §5).
 
 Every check of a password — at login, when a signed-in user confirms it for a sensitive action, and the
 current password on the change-password page — first takes one entry from the account's allowance

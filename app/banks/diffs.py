@@ -2,7 +2,7 @@
 
 A diff is a list of segments `(op, text)` with op "equal", "insert" or "delete". Templates show
 insertions in <ins> and deletions in <del> and let Jinja escape the text: no markup is built here,
-so a stem holding `<script>` is shown as text (SECURITY 24).
+so a stem holding `<script>` is shown as text (docs/security.md §24).
 
 Text is compared character by character (Chinese has no spaces between words); options are compared
 as lines `A. …`; the key is compared in the answer column's syntax of the upload format (`ABD`, `对`,

@@ -1,20 +1,19 @@
 """A question bank written out as CSV, XLSX or GIFT, one question per current version.
 
-CSV and XLSX use the upload format (README, "Question bank file format") with its Chinese header, so an
+CSV and XLSX use the upload format (docs/question-banks.md) with its Chinese header, so an
 exported bank can be edited in Excel and imported again; the 编号 column carries each question's ID, so
 such a re-import updates the questions that have one. GIFT is for Moodle (it has no place for an ID).
 
 Decisions:
 - Which questions: the active ones by default, the retired ones too when asked; always the current
   version, in the order the questions were added.
-- Formula injection (SECURITY 27). CSV: a cell that begins with `= + - @`, tab, CR or LF is prefixed
-  with `'`, and so is a cell that already begins with apostrophes followed by one of those, so the rule
-  can be undone exactly (`unneutralise`, one apostrophe off when apostrophes precede a dangerous
-  character). The table import keeps cell text as written, so until it applies `unneutralise` a
-  neutralised CSV cell comes back with its apostrophe; such cells are rare in banks (none in the shipped
-  ones) and the export page says so. XLSX needs no change to the text: every cell is a string cell
-  (never a formula) and a dangerous one carries Excel's own "quote prefix" style — what Excel stores
-  when someone types `'=1+1` — so Excel shows it as text and re-import gives exactly the original.
+- Formula injection (docs/security.md §27). CSV: a cell that begins with `= + - @`, tab, CR or LF is
+  prefixed with `'`, and so is a cell that already begins with apostrophes followed by one of those, so the
+  rule can be undone exactly (`unneutralise`, one apostrophe off when apostrophes precede a dangerous
+  character), which the table import applies to every CSV cell (app.banks.formats.table). XLSX needs no
+  change to the text: every cell is a string cell (never a formula) and a dangerous one carries Excel's
+  own "quote prefix" style — what Excel stores when someone types `'=1+1` — so Excel shows it as text and
+  re-import gives exactly the original.
   That makes XLSX the lossless spreadsheet export.
 - XLSX cannot hold control characters other than tab, CR and LF; they are dropped (they cannot be
   typed in Excel either).

@@ -1,5 +1,5 @@
 """How long each part of a question may be: one set of limits for the editor and every import format
-(SECURITY 20).
+(docs/security.md §20).
 
 The question editor has always capped what a trainer can type; imports had no cap of their own beyond the
 spreadsheet cell (32,767 characters), and GIFT, Aiken and Moodle XML none at all, so a 5 MB GIFT file became a

@@ -1,4 +1,4 @@
-"""A question bank packed as a ZIP: one CSV or XLSX bank (README, "Question bank file format") and the
+"""A question bank packed as a ZIP: one CSV or XLSX bank (docs/question-banks.md) and the
 images its `图片` column names, read safely.
 
 The ZIP directory is checked before anything is decompressed, with the same rules as an XLSX upload

@@ -1,4 +1,4 @@
-"""Whole numbers read from a request, kept within what an INTEGER column holds (SECURITY 20).
+"""Whole numbers read from a request, kept within what an INTEGER column holds (docs/security.md §20).
 
 Python's int has no limit, SQLite's INTEGER stops at 2^63−1 and PostgreSQL's `integer` at 2^31−1, so an id of
 10^23 handed to a query is a database error (a 500), not "no such row". Every number a request carries goes

@@ -1,8 +1,8 @@
 """An attempt's life: start (paper drawn), submit, close when overdue. Saving answers is app.exams.saving.
 
-Every state change is a conditional UPDATE whose row count decides (SECURITY 31): two submits, a save
+Every state change is a conditional UPDATE whose row count decides (docs/security.md §31): two submits, a save
 racing a submit — the database row says who won, never the app's memory. Services flush; the caller
-commits once, so a worker killed mid-request leaves the attempt as it was (SECURITY 32).
+commits once, so a worker killed mid-request leaves the attempt as it was (docs/security.md §32).
 """
 
 import secrets
@@ -30,7 +30,8 @@ def open_attempt(user, exam: Exam) -> Attempt | None:
 
 
 def has_open_attempt(user, now: datetime, grace: timedelta = timedelta(0)) -> bool:
-    """`user` has an attempt (of any exam) that may still save: pages that show keys stay closed (SECURITY 19)."""
+    """`user` has an attempt (of any exam) that may still save: pages that show keys stay closed
+    (docs/security.md §19)."""
     return db.session.scalar(
         select(func.count()).select_from(Attempt)
         .where(Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.deadline_at >= now - grace)

@@ -2,7 +2,7 @@
 
 Each attempt is closed with its last saved answers and graded, exactly as on the candidate's next access.
 Running it again closes nothing more; two runs at once are safe because a submit is a conditional
-UPDATE … WHERE status = 'in_progress' (SECURITY 13, 14, 31): only one of them closes a given attempt.
+UPDATE … WHERE status = 'in_progress' (docs/security.md §13, §14, §31): only one of them closes a given attempt.
 """
 
 from datetime import timedelta

@@ -1,7 +1,7 @@
 """What a trainer does after candidates submit: grade short answers by hand, regrade a question whose key
 was wrong (or void it), and read the results.
 
-Manual grading and regrades change scores, so every change is audited with old → new (SECURITY 33). A
+Manual grading and regrades change scores, so every change is audited with old → new (docs/security.md §33). A
 regrade is planned first (a dry run that changes nothing and lists whose score would change), then
 applied: the `Regrade` row makes every later grading of that version (a late submit, a re-grade by hand)
 keep applying it. Only submitted attempts are graded here; an attempt in progress picks the regrade up at

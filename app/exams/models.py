@@ -4,7 +4,7 @@ An exam's paper is a blueprint (rules drawn at random, plus fixed questions); ea
 drawn at start and stored item by item with the question *version*, the displayed option order and the
 points, so grading, review and regrades always see exactly what the candidate saw.
 
-Integrity lives in the schema where it can (SECURITY 15): one open attempt per candidate and exam is a
+Integrity lives in the schema where it can (docs/security.md §15): one open attempt per candidate and exam is a
 partial unique index, a question appears once per paper, attempt numbers are unique per candidate.
 """
 
@@ -199,7 +199,7 @@ class Attempt(db.Model):
         UniqueConstraint("exam_id", "user_id", "number"),
         CheckConstraint(_in("status", ATTEMPT_STATES), name="known_status"),
         CheckConstraint(f"submitted_how IS NULL OR {_in('submitted_how', SUBMITTED_HOW)}", name="known_how"),
-        # SECURITY 15: the database, not the app, keeps a candidate to one open attempt per exam.
+        # docs/security.md §15: the database, not the app, keeps a candidate to one open attempt per exam.
         Index("uq_attempts_one_open", "exam_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
     )
@@ -211,7 +211,7 @@ class Attempt(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
     seed: Mapped[int]
     started_at: Mapped[datetime]
-    # min(start + duration + extra time, window close), computed by the server (SECURITY 12).
+    # min(start + duration + extra time, window close), computed by the server (docs/security.md §12).
     deadline_at: Mapped[datetime]
     # Bumped by every save that writes answers; each written item takes the new value as its `rev`, so a
     # window asks for what changed since the last revision it has seen (app.exams.attempts.sync).

@@ -239,7 +239,7 @@ class Outcome:
 
 def outcome(attempt: Attempt, now: datetime, *, sitting: bool = False) -> Outcome:
     """What the result page shows. `sitting`: the candidate has an attempt open (this exam's next attempt
-    or another exam), so no review with keys is shown until it is submitted (SECURITY 19)."""
+    or another exam), so no review with keys is shown until it is submitted (docs/security.md §19)."""
     exam = attempt.exam
     waiting = attempt.status == "submitted" and attempt.score is None
 

@@ -1,4 +1,4 @@
-"""Who may do what with exams and attempts: plain functions, testable without HTTP (SECURITY 9, 10).
+"""Who may do what with exams and attempts: plain functions, testable without HTTP (docs/security.md §9, §10).
 
 Trainers build exams and become their owners; owners (and administrators) edit, publish, grade,
 regrade, grant extra time and read results. HR reads every exam's settings and results but changes

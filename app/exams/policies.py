@@ -11,7 +11,7 @@ def multiple_policy(exam) -> MultiplePolicy:
 
 
 def deadline_for(exam, started_at: datetime, extra_minutes: int = 0) -> datetime:
-    """SECURITY 12: min(start + duration + extra time, window close), computed by the server only."""
+    """docs/security.md §12: min(start + duration + extra time, window close), computed by the server only."""
     return min(started_at + timedelta(minutes=exam.duration_minutes + extra_minutes), exam.closes_at)
 
 

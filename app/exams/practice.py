@@ -8,7 +8,7 @@ The question drawn is an active question of the course at its current version, m
 questions the collector never practised come first, then those last answered wrong, then the rest, and
 the question just shown is not repeated while another one qualifies.
 
-Practice shows keys, so it is closed while the collector has an exam attempt running (SECURITY 19):
+Practice shows keys, so it is closed while the collector has an exam attempt running (docs/security.md §19):
 `has_open_attempt` (app.exams.attempts) is what the pages check before anything else.
 """
 

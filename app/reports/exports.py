@@ -3,7 +3,7 @@ result of every exam (HR), and one person's transcript. Each is a `Report`: its 
 reads its rows lazily (so a CSV streams straight from the database), a function that counts them for the
 audit row, and its file name. `record_export` writes the audit row (who, what, how many rows).
 
-Who sees what (SECURITY 29):
+Who sees what (docs/security.md §29):
 - Results of an exam: whoever may view the exam (its owners, administrators, HR), with the exam's make-up
   exams that the same person may view. Columns as on the results page.
 - All results: HR and administrators, who see every exam's results.
@@ -283,6 +283,7 @@ def transcript(actor, person: User, *, now: datetime) -> Report:
 # --- Audit ----------------------------------------------------------------------------------------
 
 def record_export(actor: Actor, report: Report, fmt: str, rows: int, *, ip: str, now: datetime):
-    """The audit row of a download (SECURITY 33): who, which report of what, which format, how many rows."""
+    """The audit row of a download (docs/security.md §33): who, which report of what, which format, how
+    many rows."""
     details = {"report": report.kind, "format": fmt, "rows": rows, **(report.details or {})}
     return record(actions.REPORT_EXPORTED, actor=actor, ip=ip, now=now, target=report.target, details=details)

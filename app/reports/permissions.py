@@ -1,4 +1,4 @@
-"""Who may download which report: plain functions, testable without HTTP (SECURITY 10, 29)."""
+"""Who may download which report: plain functions, testable without HTTP (docs/security.md §10, §29)."""
 
 from app.accounts.roles import Role
 from app.exams.permissions import can_view_exam

@@ -13,6 +13,9 @@ sizes are balanced. A greedy method can miss a valid allocation or fail without 
 People with the same station, team and open batches are interchangeable, so the models count people
 per (group, batch) and hand out individuals by id afterwards. No Flask app or database here: callers
 translate their models into `Problem` and back; `describe` alone needs an app context (gettext).
+
+OR-Tools is imported by the functions that solve, not here: this module is loaded with the training pages,
+and starting the app (or the `flask` command) should not pay for loading the solver's native library.
 """
 
 import math
@@ -22,9 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-from ortools.graph.python import max_flow, min_cost_flow
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 RULES = ("leave", "station_share", "team_spread", "capacity", "unplaced", "pinned")
 
@@ -237,6 +241,8 @@ def _by_flow(problem: Problem, ids: tuple[int, ...], groups) -> tuple[dict[int, 
     Balance: the batch sizes a network can deliver form an M-convex set, where the least sum of
     squares (a min-cost flow with convex costs) also has the smallest largest and largest smallest batch.
     """
+    from ortools.graph.python import max_flow, min_cost_flow
+
     home = {p.team: p.station for p in problem.people if p.team is not None}
     total, nodes, arcs = len(problem.people), {"source": 0, "sink": 1}, []
 
@@ -286,6 +292,8 @@ def _by_flow(problem: Problem, ids: tuple[int, ...], groups) -> tuple[dict[int, 
 
 def _model(problem: Problem, ids: tuple[int, ...], groups, explain: bool):
     """CP-SAT over x[group, batch] (for teams spanning stations); with explain, limits become assumptions."""
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     x = {(key, b): model.new_int_var(0, len(members), "") for key, members in groups.items() for b in key[2]}
     for key, members in groups.items():
@@ -316,7 +324,9 @@ def _model(problem: Problem, ids: tuple[int, ...], groups, explain: bool):
     return model, x, assumptions
 
 
-def _cp_solver(seconds: float, workers: int) -> cp_model.CpSolver:
+def _cp_solver(seconds: float, workers: int) -> "cp_model.CpSolver":
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.05)
     solver.parameters.num_workers = workers
@@ -326,6 +336,8 @@ def _cp_solver(seconds: float, workers: int) -> cp_model.CpSolver:
 
 def _explain(problem: Problem, ids: tuple[int, ...], groups, deadline: float) -> list[Violation]:
     """Limits that cannot hold together: an unsatisfiable core, shrunk by deletion while time allows."""
+    from ortools.sat.python import cp_model
+
     model, _x, assumptions = _model(problem, ids, groups, explain=True)
 
     def core_of(lits) -> list | None:
@@ -368,6 +380,8 @@ def solve(problem: Problem, time_limit: float = 20.0, workers: int = 2) -> Resul
     if all(len(stations) == 1 for stations in home.values()):
         assignment, refusals = _by_flow(problem, ids, groups)
         return done(assignment, refusals, assignment is not None)
+    from ortools.sat.python import cp_model
+
     model, x, _a = _model(problem, ids, groups, explain=False)
     solver = _cp_solver(time_limit, workers)
     status = solver.solve(model)

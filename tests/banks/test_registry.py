@@ -1,5 +1,5 @@
 """The question-type registry: validation delegates to the shared checks, the candidate's view holds
-no key (SECURITY 19) and follows the stored option order (SECURITY 18), the review view adds the key,
+no key (docs/security.md §19) and follows the stored option order (docs/security.md §18), the review view adds the key,
 and the partial banks/_question.html renders the view and reads back as the registry's responses."""
 
 from dataclasses import fields
@@ -94,7 +94,7 @@ def test_candidate_view_holds_no_key_or_explanation(question_type):
 
 
 def test_candidate_view_has_no_field_that_could_hold_a_key():
-    """Adding a field to QuestionView is a security decision (SECURITY 19): this list is the review."""
+    """Adding a field to QuestionView is a security decision (docs/security.md §19): this list is the review."""
     assert {f.name for f in fields(QuestionView)} == {"type", "label", "stem_html", "points", "options", "blanks",
                                                       "image_url"}
     assert {f.name for f in fields(OptionView)} == {"position", "html"}

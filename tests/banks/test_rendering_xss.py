@@ -1,4 +1,4 @@
-"""XSS corpus (SECURITY 24): trainer text in stems, options, explanations, reference answers and blanks
+"""XSS corpus (docs/security.md §24): trainer text in stems, options, explanations, reference answers and blanks
 goes through the registry and the candidate partial; what comes out has no script, no event handler,
 no javascript: URL and none of the tags that change the page (iframe, base, meta, form, style …).
 

@@ -1,4 +1,4 @@
-"""Which cell texts exports neutralise (SECURITY 27): every form of = + - @ a spreadsheet could take for a
+"""Which cell texts exports neutralise (docs/security.md §27): every form of = + - @ a spreadsheet could take for a
 formula start, and nothing else; `unneutralise` undoes it exactly (issue 14, finding 5)."""
 
 import sys

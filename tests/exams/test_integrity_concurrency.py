@@ -1,6 +1,7 @@
-"""Races the database must decide (SECURITY 14-16, 31; the answer invariant of app/exams/saving.py): real threads, each with its own app context and
-database connection, lined up on a barrier. On SQLite the per-test database is a file, so the threads
-really contend for its write lock (busy_timeout set); on PostgreSQL for row locks and the unique index.
+"""Races the database must decide (docs/security.md §14–§16, §31; the answer invariant of app/exams/saving.py):
+real threads, each with its own app context and database connection, lined up on a barrier. On SQLite the
+per-test database is a file, so the threads really contend for its write lock (busy_timeout set); on PostgreSQL
+for row locks and the unique index.
 
 Each thread does what a view does: load the rows, call the service, commit once; on an error it rolls
 back, and the error is reported by the test instead of vanishing in the thread.

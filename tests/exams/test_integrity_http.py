@@ -1,4 +1,4 @@
-"""Exam integrity through HTTP, as a browser (or a forger) meets it (SECURITY 12, 13, 16-19).
+"""Exam integrity through HTTP, as a browser (or a forger) meets it (docs/security.md §12, §13, §16–§19).
 
 The routes follow the candidate contract: start (form POST), paper, save (JSON, as the page's script
 sends it: tests/exams/paper_window.py), submit, result. The clock the views use (`app.core.clock.utcnow`, imported by app.exams.views.take) is
@@ -160,7 +160,7 @@ def right_answers(items) -> dict[str, list[str]]:
     return answers
 
 
-# --- Deadline, grace, overdue (SECURITY 12, 13) ----------------------------------------------------
+# --- Deadline, grace, overdue (docs/security.md §12, §13) ---------------------------------------
 
 def test_a_save_one_second_inside_the_grace_is_kept_and_one_second_after_is_refused(app, world, clock):
     grace = timedelta(seconds=app.config["EXAM_GRACE_SECONDS"])
@@ -234,7 +234,7 @@ def test_every_save_counts_the_time_down_with_the_server_clock(app, world, clock
     assert reply["remaining"] == 30 * 60 - 12 * 60 - 5
 
 
-# --- Forged answers, stale tabs, resume (SECURITY 16-18) -------------------------------------------
+# --- Forged answers, stale tabs, resume (docs/security.md §16–§18) ------------------------------
 
 @pytest.mark.parametrize("forged", [["7"], ["4"], ["-1"], ["x"], ["1.0"], ["\uff11"], ["999"], []])
 def test_a_forged_option_index_scores_zero(app, world, clock, forged):
@@ -363,7 +363,7 @@ def test_resume_on_another_device_restores_answers_order_and_the_servers_time(ap
     assert items_of(attempt_id)["multiple"].flagged is False
 
 
-# --- SECURITY 19: nothing a candidate fetches during an attempt carries the key ---------------------
+# --- Nothing a candidate fetches during an attempt carries the key (docs/security.md §19) -------
 
 def _json_keys(value):
     if isinstance(value, dict):

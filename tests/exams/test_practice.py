@@ -1,5 +1,5 @@
 """Practice: a random active question of the course, graded at once, feedback with the key; never counted;
-closed while an exam attempt is running (SECURITY 19)."""
+closed while an exam attempt is running (docs/security.md §19)."""
 
 import random
 from datetime import UTC, datetime, timedelta

@@ -1,5 +1,5 @@
 """A released review of an earlier attempt stays closed while the candidate sits another attempt: it would
-show the keys of questions the open paper may hold (SECURITY 19)."""
+show the keys of questions the open paper may hold (docs/security.md §19)."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""The export formula corpus (SECURITY 27): hostile text in every field, every export downloaded in every
+"""The export formula corpus (docs/security.md §27): hostile text in every field, every export downloaded in every
 format, and no cell a spreadsheet could take for a formula — checked cell by cell and, where LibreOffice is
 installed, by opening the CSV files in it and finding no formula (issue 14, finding 5)."""
 

@@ -1,4 +1,5 @@
-"""The id-swap matrix (SECURITY 9, 10): every route that names an object, tried by people it does not belong to.
+"""The id-swap matrix (docs/security.md §9, §10): every route that names an object, tried by people it does not
+belong to.
 
 The page-render world (`real_arguments`) gives each URL argument a real object owned by its role's user: the
 trainer's bank, exam and lesson, the collector's attempt and practice question, HR's plan, batch and evaluation.

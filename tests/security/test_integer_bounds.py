@@ -1,4 +1,4 @@
-"""Numbers beyond the database's range are "not found" or ignored, never a 500 (SECURITY 20).
+"""Numbers beyond the database's range are "not found" or ignored, never a 500 (docs/security.md §20).
 
 SQLite's INTEGER stops at 2^63−1 and PostgreSQL's `integer` at 2^31−1; an id or page number above that used to
 reach the query and fail there. The walks cover whatever `app.url_map` holds, so a new route is checked too.

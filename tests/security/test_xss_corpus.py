@@ -1,4 +1,4 @@
-"""The XSS corpus through every user-supplied text field, every page viewed as every role (SECURITY 24).
+"""The XSS corpus through every user-supplied text field, every page viewed as every role (docs/security.md §24).
 
 Every free-text column of every row of the page-render world holds a payload (tests/security/hostile.py); each
 role then opens every page it may, and no page may contain anything that could run or restyle it

@@ -1,4 +1,4 @@
-"""Question banks in CSV or XLSX (see README, "Question bank file format"): one row per question,
+"""Question banks in CSV or XLSX (docs/question-banks.md): one row per question,
 the first row the header, in Chinese or English.
 
 `parse_table(data, filename)` reads the file with the shared spreadsheet reader and returns the valid

@@ -13,7 +13,7 @@ then. `import_bank` raises `BankImportRejected` (nothing written) on any error; 
 commits once, or rolls back.
 
 Formats, by the file's extension:
-- `.csv`, `.xlsx` → our table format (README, "Question bank file format");
+- `.csv`, `.xlsx` → our table format (docs/question-banks.md);
 - `.zip` → one CSV/XLSX bank and the images its 图片 column names (app.banks.zipped);
 - `.xml` → Moodle XML; `.gift` → GIFT; `.aiken` → Aiken;
 - `.txt` → GIFT or Aiken, as `format` says; with "auto" (the default) a text is Aiken when it has

@@ -1,7 +1,7 @@
 """What grading returns and what a candidate or a reviewer is shown: plain frozen values.
 
 A `QuestionView` is all a candidate's page may hold during an attempt: it has no field for a key, a
-weight, a reference answer, an explanation or correctness (SECURITY 19). The review adds those in a
+weight, a reference answer, an explanation or correctness (docs/security.md §19). The review adds those in a
 separate `ReviewView`, made by a separate method, so a candidate page cannot show them by accident.
 """
 
@@ -80,7 +80,7 @@ class OptionView:
 @dataclass(frozen=True)
 class QuestionView:
     """Everything the candidate's page may show. Holds no key, weight, reference answer, explanation or
-    correctness (SECURITY 19); `image_url` is filled by the caller, who knows the route."""
+    correctness (docs/security.md §19); `image_url` is filled by the caller, who knows the route."""
 
     type: QuestionType
     label: object  # lazy translation

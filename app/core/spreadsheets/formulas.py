@@ -1,4 +1,4 @@
-"""Cells a spreadsheet would read as a formula (SECURITY 27): exports prefix them with an apostrophe,
+"""Cells a spreadsheet would read as a formula (docs/security.md §27): exports prefix them with an apostrophe,
 and readers of our own exports take exactly one apostrophe off again, so a round trip is exact.
 
 What starts a formula: `=`, and `+ - @` (Excel turns `+1+1`, `-1+1` and `@SUM(…)` into formulas), also after

@@ -65,7 +65,7 @@ def grade_question(exam_id: int, version_id: int):
 
 @allow(*GRADER_ROLES, fresh=True)
 def _save_grades(exam, version, form):
-    """Grading changes need a fresh login (SECURITY 3): the GET page does not."""
+    """Grading changes need a fresh login (docs/security.md §3): the GET page does not."""
     if not form.validate_on_submit():
         abort(400)
     items = {item.id: item for item in marking.answers_to_grade(exam, version)}
@@ -148,7 +148,7 @@ def _dry_run(exam, version, form):
 
 @allow(*GRADER_ROLES, fresh=True)
 def _apply(exam, version, form):
-    """Applying a regrade changes scores: it needs a fresh login (SECURITY 3)."""
+    """Applying a regrade changes scores: it needs a fresh login (docs/security.md §3)."""
     if not form.validate_on_submit():
         return _render_regrade(exam, version, form, status=400)
     try:

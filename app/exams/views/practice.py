@@ -1,7 +1,7 @@
 """Routes: practice (self-study with immediate feedback, never counted) and the wrong-answer book (错题本).
 
 Both show answer keys, so while the collector has an exam attempt running every page here sends them
-to their exam list instead (SECURITY 19).
+to their exam list instead (docs/security.md §19).
 """
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for

@@ -31,7 +31,7 @@ GRADER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 
 def sitting_notice(exam: Exam):
-    """Staff who are sitting the exam themselves see no key of it until they submit (SECURITY 19)."""
+    """Staff who are sitting the exam themselves see no key of it until they submit (docs/security.md §19)."""
     if open_attempt(current_user, exam) is None:
         return None
     return render_template("exams/results/sitting.html", exam=exam)

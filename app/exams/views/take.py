@@ -2,10 +2,10 @@
 window sends, and what changed elsewhere, in one JSON exchange), submit and the result with its review. The
 JSON contract and its invariant are in docs/autosave.md and app/exams/saving.py.
 
-Every page and JSON here first closes the candidate's overdue attempts (SECURITY 13), except save and the
+Every page and JSON here first closes the candidate's overdue attempts (docs/security.md §13), except save and the
 JSON submit, whose conditional UPDATE of the attempt must stay the request's first write (SQLite takes the
 write lock there); a save that finds the attempt over closes it afterwards. While an attempt is in progress nothing here carries a key, correctness or a
-score (SECURITY 19).
+score (docs/security.md §19).
 """
 
 from datetime import timedelta

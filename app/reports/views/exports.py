@@ -1,6 +1,7 @@
 """Downloads (CSV or XLSX): the results of one exam, every result, one person's transcript.
 
-Each needs a fresh login (SECURITY 3) and writes an audit row before the file leaves (SECURITY 33).
+Each needs a fresh login (docs/security.md §3) and writes an audit row before the file leaves
+(docs/security.md §33).
 """
 
 from flask import abort
@@ -48,5 +49,5 @@ def all_results(fmt: str):
 def transcript(user_id: int, fmt: str):
     person = db.get_or_404(User, user_id)
     if not permissions.can_export_transcript(current_user, person):
-        abort(404)  # someone else's records: as if they did not exist (SECURITY 9)
+        abort(404)  # someone else's records: as if they did not exist (docs/security.md §9)
     return send(exports.transcript(current_user, person, now=utcnow()), fmt)
