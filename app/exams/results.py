@@ -21,8 +21,10 @@ Which layer owns what:
   (app/evaluation/scoring.py `course_result`, make-up rule "cap" or "full"): the one place that merges them.
   Dashboards keep make-up exams apart from regular ones instead of merging them.
 
-Two reads, both set-based: `counted_results` is a subquery for SQL aggregates and listings (one row per
-person and exam), `results_of` reads the same rows as `Result`s for many people and exams in one query.
+Reads, all set-based: `counted_results` is a subquery for SQL aggregates (one row per person and exam),
+`results_of` reads the same rows as `Result`s for many people and exams in one query, and `counted_number`
+states the rule in Python for a stream of attempts already grouped per person and exam (the exports, which
+stream 100,000 rows and must not join a window-function subquery).
 """
 
 from dataclasses import dataclass
@@ -74,6 +76,17 @@ def counted_results(*, exam_ids=None, user_ids=None) -> Subquery:
     ranked = ranked.subquery("ranked")
     columns = [column for column in ranked.c if column.name != "rank"]
     return select(*columns).where(ranked.c.rank == literal(1)).subquery("results")
+
+
+def counted_number(attempts) -> int | None:
+    """The same rule in Python, for a stream that already holds one person's attempts at one exam (the
+    exports): of (number, status, score) triples, the number of the counted attempt (None: none submitted).
+    tests/exams/test_result_definition.py checks it picks what `counted_results` picks."""
+    sent = [(number, score) for number, status, score in attempts if status == SUBMITTED]
+    graded = [(number, score) for number, score in sent if score is not None]
+    if graded:
+        return max(graded, key=lambda pair: (pair[1], -pair[0]))[0]
+    return max(number for number, _score in sent) if sent else None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from app.courses.models import Course
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.permissions import can_view_exam
 from app.exams.policies import score_released
-from app.exams.results import counted_results, percent_of, results_of
+from app.exams.results import counted_number, percent_of, results_of
 from app.extensions import db
 from app.org.models import Station, Team
 from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query, zone
@@ -122,14 +122,12 @@ def _results_query(exam_ids: list[int] | None):
     the writers take naive times as UTC, and 200,000 conversions fewer are a sixth of a CSV's time."""
     attempt, user, exam = Attempt.__table__.c, User.__table__.c, Exam.__table__.c
     course, station, team = Course.__table__.c, Station.__table__.c, Team.__table__.c
-    counted = counted_results(exam_ids=exam_ids)
     query = (
         select(user.staff_no, user.name, station.name, team.name, course.code, course.name, course.name_en,
                exam.title, exam.makeup_of_id, attempt.number, attempt.status,
                type_coerce(attempt.started_at, RAW_TIME), type_coerce(attempt.submitted_at, RAW_TIME),
-               attempt.score, attempt.max_score, attempt.passed, counted.c.attempt_id.is_not(None))
+               attempt.score, attempt.max_score, attempt.passed, attempt.exam_id)
         .select_from(Attempt.__table__)
-        .outerjoin(counted, counted.c.attempt_id == attempt.id)
         .join(User.__table__, user.id == attempt.user_id)
         .join(Exam.__table__, exam.id == attempt.exam_id)
         .join(Course.__table__, course.id == exam.course_id)
@@ -151,16 +149,24 @@ def _count_attempts(exam_ids: list[int] | None) -> int:
 def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
     """One row per attempt in RESULT_COLUMNS order, the attempt that is the person's result marked. Labels are
     translated now; the query runs when the first row is asked for, in a session of its own (the CSV streams
-    after the view returned)."""
+    after the view returned). A person's attempts at an exam come together (ordered by exam, staff number,
+    attempt), so the counted one is picked per group by `counted_number`, with no second query."""
     english = html_lang() == "en"
     in_progress, waiting, graded = (str(STATUS_LABELS[key]) for key in ("in_progress", "waiting", "graded"))
     makeup, passed, failed, yes = _("Make-up"), _("Pass"), _("Fail"), _("Yes")
     found = stream_query(_results_query(exam_ids), yield_per=YIELD_PER)
 
+    def attempts():
+        for _person, group in groupby(found, key=lambda row: (row[16], row[0])):  # exam id, staff number
+            group = list(group)
+            counted = counted_number([(row[9], row[10], row[13]) for row in group])  # number, status, score
+            for row in group:
+                yield *row[:16], row[9] == counted
+
     def rows():
         courses: dict[str, str] = {}
         for (staff_no, name, station, team, code, course_name, course_en, title, makeup_of_id, number, status,
-             started_at, submitted_at, score, max_score, did_pass, is_counted) in found:
+             started_at, submitted_at, score, max_score, did_pass, is_counted) in attempts():
             if code not in courses:
                 courses[code] = _course_label(course_name, course_en, english)
             state = in_progress if status == "in_progress" else waiting if score is None else graded
