@@ -1,8 +1,9 @@
 """Computing a training batch's evaluations from exam results and attendance.
 
 A batch's exams are the exams that admit the batch (the exam's candidates include "members of batch …"),
-not drafts, and the make-up exams of those; only submitted attempts count. Earlier periods are the batches
-that started before this one under another training plan (a batch without a plan is a period of its own).
+not drafts, and the make-up exams of those; each counts with the person's result for it
+(app/exams/results.py). Earlier periods are the batches that started before this one under another training
+plan (a batch without a plan is a period of its own).
 """
 
 from collections import defaultdict
@@ -18,7 +19,8 @@ from app.courses.models import Course
 from app.evaluation.models import Evaluation, EvaluationScheme, EvaluationSignoff
 from app.evaluation.schemes import scheme_in_force
 from app.evaluation.scoring import CENT, Rules, Sitting, evaluate, percent
-from app.exams.models import Attempt, AudienceEntry, Exam
+from app.exams.models import AudienceEntry, Exam
+from app.exams.results import results_of
 from app.extensions import db
 from app.training import attendance
 from app.training.models import Batch, BatchMember
@@ -51,21 +53,16 @@ def batch_exams(batch: Batch, codes) -> tuple[dict[int, str], set[int]]:
 
 
 def sittings_of(user_ids, exams: dict[int, str], makeups: set[int]) -> dict[int, dict[str, list[Sitting]]]:
-    """Submitted attempts by person and course code."""
+    """Each person's result for each of the exams (app/exams/results.py), by person and course code."""
     found: dict[int, dict[str, list[Sitting]]] = defaultdict(lambda: defaultdict(list))
     if not exams or not user_ids:
         return found
-    rows = db.session.execute(
-        db.select(Attempt.id, Attempt.user_id, Attempt.exam_id, Attempt.score, Attempt.max_score, Attempt.passed,
-                  Exam.pass_mark)
-        .join(Exam, Exam.id == Attempt.exam_id)
-        .where(Attempt.exam_id.in_(list(exams)), Attempt.user_id.in_(list(user_ids)),
-               Attempt.status == "submitted")
-    ).all()
-    for attempt_id, user_id, exam_id, score, max_score, passed, pass_mark in rows:
+    pass_marks = dict(db.session.execute(db.select(Exam.id, Exam.pass_mark).where(Exam.id.in_(list(exams)))).all())
+    for (user_id, exam_id), result in results_of(exam_ids=list(exams), user_ids=list(user_ids)).items():
         found[user_id][exams[exam_id]].append(Sitting(
-            percent=None if score is None else percent(score, max_score), passed=passed,
-            pass_percent=percent(pass_mark, max_score), makeup=exam_id in makeups, attempt_id=attempt_id))
+            percent=result.percent if not result.pending else None, passed=result.passed,
+            pass_percent=percent(pass_marks[exam_id], result.max_score), makeup=exam_id in makeups,
+            attempt_id=result.attempt_id, waiting=result.waiting))
     return found
 
 

@@ -3,10 +3,14 @@ results, total, rating and outcome out. No database, no Flask, so every rule is 
 examples (tests/evaluation/test_scoring.py).
 
 The rules, stated once (the scheme page shows them in words):
-- A course counts the best graded attempt on its regular exams as a percentage of the paper. If that passed,
-  the course is passed. Otherwise the best make-up (补考) attempt counts, under the scheme's make-up rule:
+- Each exam counts with the person's result for it (app/exams/results.py: the attempt with the highest
+  graded score). A course counts the best of those results on its regular exams as a percentage of the
+  paper. If that passed, the course is passed. Otherwise the best make-up (补考) result counts, under the
+  scheme's make-up rule:
   "cap" counts it at most at the make-up exam's pass mark, "full" counts it as scored; the course counts
-  the better of the regular and the (ruled) make-up figure. A course with no graded attempt counts 0.
+  the better of the regular and the (ruled) make-up figure. A course with no graded attempt counts 0. While
+  an attempt still waits for grading and nothing has passed, the course is pending. This is the one place
+  that combines a regular exam with its make-up exam.
 - The total is the weighted mean of the counted course figures (plus attendance when the scheme weighs it;
   a person with no training session held is judged on the courses alone).
 - Rating by the thresholds on the total: 优秀 / 良好 / 合格 / 不合格.
@@ -55,13 +59,15 @@ class Rules:
 
 @dataclass(frozen=True)
 class Sitting:
-    """One submitted attempt: its percentage (None while a person still has to grade it) and pass mark."""
+    """A person's result for one exam (app/exams/results.py): the counted attempt's percentage (None while
+    nothing is graded) and pass/fail, and the exam's pass mark. `waiting`: another attempt awaits grading."""
 
     percent: Decimal | None
     passed: bool | None
     pass_percent: Decimal
     makeup: bool = False
     attempt_id: int | None = None
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,8 @@ def _best(sittings: list[Sitting]) -> Sitting | None:
 def course_result(code: str, sittings: list[Sitting], makeup_rule: str) -> CourseResult:
     regular = _best([s for s in sittings if not s.makeup])
     makeup = _best([s for s in sittings if s.makeup])
-    regular_pending = any(s.percent is None for s in sittings if not s.makeup)
-    makeup_pending = any(s.percent is None for s in sittings if s.makeup)
+    regular_pending = any(s.percent is None or s.waiting for s in sittings if not s.makeup)
+    makeup_pending = any(s.percent is None or s.waiting for s in sittings if s.makeup)
     regular_pct = regular.percent if regular else None
     makeup_pct = makeup.percent if makeup else None
     if regular is not None and regular.passed:

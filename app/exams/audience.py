@@ -10,6 +10,7 @@ from sqlalchemy import false, func, or_, select
 from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
 from app.exams.models import Attempt, AudienceEntry, Exam
+from app.exams.results import Result, result_of, results_of
 from app.extensions import db
 
 
@@ -46,27 +47,23 @@ def audience_users(exam: Exam) -> list[User]:
     users = db.session.scalars(select(User).where(audience_clause(source)).order_by(User.staff_no)).all()
     if exam.makeup_of is None:
         return list(users)
-    return [user for user in users if needs_makeup(user, exam.makeup_of)]
+    return needing_makeup(list(users), exam.makeup_of)
 
 
-def best_attempt(user: User, exam: Exam) -> Attempt | None:
-    """The submitted attempt that counts: the highest fully graded score, else the latest submitted."""
-    attempts = db.session.scalars(
-        select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
-                              Attempt.status == "submitted").order_by(Attempt.number)
-    ).all()
-    graded = [a for a in attempts if a.score is not None]
-    if graded:
-        return max(graded, key=lambda a: (a.score, -a.number))
-    return attempts[-1] if attempts else None
+def _needs_makeup(result: Result | None) -> bool:
+    return result is None or result.state == "failed"
 
 
 def needs_makeup(user: User, original: Exam) -> bool:
-    """Failed (a graded best attempt below the pass mark) or absent (no submitted attempt)."""
-    best = best_attempt(user, original)
-    if best is None:
-        return True
-    return best.score is not None and not best.passed
+    """Failed the original exam (its result, app/exams/results.py, is graded and failed) or absent (nothing
+    submitted). A pending result admits no one yet."""
+    return _needs_makeup(result_of(user.id, original.id))
+
+
+def needing_makeup(users: list[User], original: Exam) -> list[User]:
+    """Those of `users` who need the make-up exam of `original`, in one read of the results."""
+    found = results_of(exam_ids=[original.id], user_ids=[user.id for user in users])
+    return [user for user in users if _needs_makeup(found.get((user.id, original.id)))]
 
 
 @dataclass(frozen=True)

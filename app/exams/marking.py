@@ -28,6 +28,7 @@ from app.exams.audience import audience_users
 from app.exams.grading import attempt_items, grade_item, regrades_of, update_totals
 from app.exams.models import Attempt, Exam, ExtraTime, PaperItem, Regrade
 from app.exams.policies import multiple_policy
+from app.exams.results import results_of
 from app.extensions import db
 
 POINT_STEP = Decimal("0.25")  # hand-given points are multiples of a quarter point (or the item's full points)
@@ -416,24 +417,14 @@ class ResultsSummary:
 
 
 def results_summary(exam: Exam) -> ResultsSummary:
-    attempts = db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id)).all()
-    by_user: dict[int, list[Attempt]] = defaultdict(list)
-    for attempt in attempts:
-        by_user[attempt.user_id].append(attempt)
-    best_scores = []
-    passed = 0
-    submitted = 0
-    for user_attempts in by_user.values():
-        if any(a.status == "submitted" for a in user_attempts):
-            submitted += 1
-        graded = [a for a in user_attempts if a.status == "submitted" and a.score is not None]
-        if graded:
-            best = max(graded, key=lambda a: (a.score, -a.number))
-            best_scores.append(Decimal(best.score))
-            passed += bool(best.passed)
+    """The exam's figures over each person's result (app/exams/results.py)."""
+    started = db.session.scalar(select(func.count(func.distinct(Attempt.user_id))).where(Attempt.exam_id == exam.id))
+    found = results_of(exam_ids=[exam.id]).values()
+    graded = [result for result in found if not result.pending]
+    best_scores = [Decimal(result.score) for result in graded]
     mean = money(sum(best_scores, start=Decimal(0)) / len(best_scores)) if best_scores else None
-    return ResultsSummary(candidates=len(audience_users(exam)), started=len(by_user), submitted=submitted,
-                          graded=len(best_scores), passed=passed, mean_score=mean)
+    return ResultsSummary(candidates=len(audience_users(exam)), started=started or 0, submitted=len(found),
+                          graded=len(graded), passed=sum(1 for result in graded if result.passed), mean_score=mean)
 
 
 @dataclass(frozen=True)

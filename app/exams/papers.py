@@ -16,10 +16,11 @@ from app.banks.registry import QuestionView, ReviewView, kind_of, money
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
 from app.exams.attempts import open_attempt
-from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, best_attempt, refusal, visible_exams
+from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, refusal, visible_exams
 from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
+from app.exams.results import counted_attempt
 from app.exams.saving import SentChange, Sync
 
 MAX_BODY = 256 * 1024
@@ -184,7 +185,7 @@ def exam_row(user, exam: Exam, now: datetime) -> ExamRow:
     if current is not None:
         return ExamRow(exam, "in_progress", current, left, None, False)
     refused = refusal(user, exam, now)
-    best = best_attempt(user, exam)
+    best = counted_attempt(user.id, exam.id)
     shown = best is not None and score_released(exam, best, now)
     if refused is None:
         return ExamRow(exam, "open", best, left, None, shown)

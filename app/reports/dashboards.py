@@ -2,11 +2,12 @@
 batch and station, and the trend across batches. Pure aggregate queries (GROUP BY in the database) that take
 the filters as explicit arguments and return plain data; nothing here writes.
 
-A *result* is one person's best graded attempt at one exam (submitted, every item graded): its percentage is
-the highest score / paper total of their attempts, and it passed when any graded attempt passed (an attempt
-passes at score >= the exam's pass mark). Make-up exams (补考) are kept apart from regular exams in the pass
+A *result* is one person's result for one exam as app/exams/results.py defines it (the counted attempt:
+the highest fully graded score); the figures count graded results only, with that attempt's percentage of
+its paper and its pass/fail. Make-up exams (补考) are kept apart from regular exams in the pass
 rates and left out of the batch trend. A batch's (or plan's) results are its members' results submitted from
-the batch's (the plan's first batch's) first day, so last year's exams do not count for this year's batch.
+the batch's (the plan's first batch's) first day (dated by the latest submission at that exam), so last
+year's exams do not count for this year's batch.
 
 Attendance figures count only sessions that have ended (by the `now` they are given) and in them the
 `Attendance` rows recorded by roll call or check-in code: present and late count as attended, of everything
@@ -28,7 +29,8 @@ from app.accounts.models import User
 from app.accounts.roles import Role
 from app.core.models import UTCDateTime
 from app.courses.models import Course
-from app.exams.models import Attempt, Exam, exam_owners
+from app.exams.models import Exam, exam_owners
+from app.exams.results import counted_results
 from app.extensions import db
 from app.org.models import Station, Team
 from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, BatchMember, Seat, TrainingSession
@@ -148,25 +150,21 @@ def _members_since(filters: Filters) -> tuple[Select | None, datetime | None]:
 
 
 def _best_results(filters: Filters, exam_id: int | None = None):
-    """Subquery: one row per (exam, person) with a graded result in scope: percent, passed (0/1), the paper
-    total, the last submission, and the person's station and team, the exam's course and make-up flag."""
-    percent = cast(Attempt.score, Float) * 100 / cast(Attempt.max_score, Float)
+    """Subquery: one row per (exam, person) with a graded result in scope (app/exams/results.py): percent,
+    passed (0/1), the paper total, the latest submission, and the person's station and team, the exam's course
+    and make-up flag. Dates filter on the result's latest submission at that exam."""
+    counted = counted_results(exam_ids=None if exam_id is None else [exam_id])
+    percent = cast(counted.c.score, Float) * 100 / cast(counted.c.max_score, Float)
     makeup = case((Exam.makeup_of_id.is_(None), 0), else_=1)
     query = (
-        select(Attempt.exam_id, Attempt.user_id, User.station_id, User.team_id, Exam.course_id,
-               makeup.label("makeup"),
-               func.max(percent).label("percent"),
-               func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
-               func.max(Attempt.max_score).label("max_score"),
-               func.max(Attempt.submitted_at).label("last_at"))
-        .join(Exam, Exam.id == Attempt.exam_id)
-        .join(User, User.id == Attempt.user_id)
-        .where(Attempt.status == "submitted", Attempt.score.is_not(None), Attempt.max_score > 0)
-        .group_by(Attempt.exam_id, Attempt.user_id, User.station_id, User.team_id, Exam.course_id,
-                  Exam.makeup_of_id)
+        select(counted.c.exam_id, counted.c.user_id, User.station_id, User.team_id, Exam.course_id,
+               makeup.label("makeup"), percent.label("percent"),
+               case((counted.c.passed.is_(True), 1), else_=0).label("passed"),
+               counted.c.max_score, counted.c.last_at)
+        .join(Exam, Exam.id == counted.c.exam_id)
+        .join(User, User.id == counted.c.user_id)
+        .where(counted.c.score.is_not(None), counted.c.max_score > 0)
     )
-    if exam_id is not None:
-        query = query.where(Attempt.exam_id == exam_id)
     if filters.course_id is not None:
         query = query.where(Exam.course_id == filters.course_id)
     if filters.station_id is not None:
@@ -176,13 +174,13 @@ def _best_results(filters: Filters, exam_id: int | None = None):
                                         .where(exam_owners.c.user_id == filters.trainer_id)))
     members, since = _members_since(filters)
     if members is not None:
-        query = query.where(Attempt.user_id.in_(members))
+        query = query.where(counted.c.user_id.in_(members))
     if filters.date_from is not None:
         since = max(filter(None, (since, day_start(filters.date_from))))
     if since is not None:
-        query = query.where(Attempt.submitted_at >= since)
+        query = query.where(counted.c.last_at >= since)
     if filters.date_to is not None:
-        query = query.where(Attempt.submitted_at < day_start(filters.date_to + timedelta(days=1)))
+        query = query.where(counted.c.last_at < day_start(filters.date_to + timedelta(days=1)))
     return query.subquery("best")
 
 

@@ -31,6 +31,7 @@ from app.courses.models import Course
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.permissions import can_view_exam
 from app.exams.policies import score_released
+from app.exams.results import counted_number, percent_of, results_of
 from app.extensions import db
 from app.org.models import Station, Team
 from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query, zone
@@ -57,11 +58,13 @@ SCORE = Column("score", _l("Score"), NUMBER, width=8)
 MAX_SCORE = Column("max_score", _l("Maximum score"), NUMBER, width=10)
 PERCENT = Column("percent", _l("Percentage"), NUMBER, width=10, number_format="0.00")
 RESULT = Column("result", _l("Result"), TEXT, width=8)
+# "Yes" on the attempt that is the person's result for the exam (app/exams/results.py).
+COUNTED = Column("counted", _l("Counts as the result"), TEXT, width=10)
 
 RESULT_COLUMNS = (STAFF_NO, NAME, STATION, TEAM, COURSE, EXAM, MAKEUP, ATTEMPT, STATUS, STARTED, SUBMITTED, SCORE,
-                  MAX_SCORE, PERCENT, RESULT)
+                  MAX_SCORE, PERCENT, RESULT, COUNTED)
 TRANSCRIPT_COLUMNS = (STAFF_NO, NAME, COURSE, BATCH, EXAM, MAKEUP, ATTEMPT, STATUS, STARTED, SUBMITTED, SCORE,
-                      MAX_SCORE, PERCENT, RESULT)
+                      MAX_SCORE, PERCENT, RESULT, COUNTED)
 
 STATUS_LABELS = {
     "in_progress": _l("In progress"),
@@ -83,13 +86,6 @@ class Report:
     title: str  # the sheet's name
     target: object | None = None  # the exam or person, for the audit row
     details: dict | None = None
-
-
-def percent(score, max_score) -> Decimal | None:
-    """Score as a share of the maximum, in percent with two decimals (half up, like the results page)."""
-    if score is None or not max_score:
-        return None
-    return (Decimal(score) * HUNDRED / Decimal(max_score)).quantize(CENT, ROUND_HALF_UP)
 
 
 def _course_label(name: str, name_en: str, english: bool) -> str:
@@ -130,7 +126,7 @@ def _results_query(exam_ids: list[int] | None):
         select(user.staff_no, user.name, station.name, team.name, course.code, course.name, course.name_en,
                exam.title, exam.makeup_of_id, attempt.number, attempt.status,
                type_coerce(attempt.started_at, RAW_TIME), type_coerce(attempt.submitted_at, RAW_TIME),
-               attempt.score, attempt.max_score, attempt.passed)
+               attempt.score, attempt.max_score, attempt.passed, attempt.exam_id)
         .select_from(Attempt.__table__)
         .join(User.__table__, user.id == attempt.user_id)
         .join(Exam.__table__, exam.id == attempt.exam_id)
@@ -151,24 +147,33 @@ def _count_attempts(exam_ids: list[int] | None) -> int:
 
 
 def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
-    """One row per attempt in RESULT_COLUMNS order. Labels are translated now; the query runs when the
-    first row is asked for, in a session of its own (the CSV streams after the view returned)."""
+    """One row per attempt in RESULT_COLUMNS order, the attempt that is the person's result marked. Labels are
+    translated now; the query runs when the first row is asked for, in a session of its own (the CSV streams
+    after the view returned). A person's attempts at an exam come together (ordered by exam, staff number,
+    attempt), so the counted one is picked per group by `counted_number`, with no second query."""
     english = html_lang() == "en"
     in_progress, waiting, graded = (str(STATUS_LABELS[key]) for key in ("in_progress", "waiting", "graded"))
-    makeup, passed, failed = _("Make-up"), _("Pass"), _("Fail")
+    makeup, passed, failed, yes = _("Make-up"), _("Pass"), _("Fail"), _("Yes")
     found = stream_query(_results_query(exam_ids), yield_per=YIELD_PER)
+
+    def attempts():
+        for _person, group in groupby(found, key=lambda row: (row[16], row[0])):  # exam id, staff number
+            group = list(group)
+            counted = counted_number([(row[9], row[10], row[13]) for row in group])  # number, status, score
+            for row in group:
+                yield *row[:16], row[9] == counted
 
     def rows():
         courses: dict[str, str] = {}
         for (staff_no, name, station, team, code, course_name, course_en, title, makeup_of_id, number, status,
-             started_at, submitted_at, score, max_score, did_pass) in found:
+             started_at, submitted_at, score, max_score, did_pass, is_counted) in attempts():
             if code not in courses:
                 courses[code] = _course_label(course_name, course_en, english)
             state = in_progress if status == "in_progress" else waiting if score is None else graded
             yield (staff_no, name, station, team, courses[code], title, makeup if makeup_of_id else "", number,
                    state, started_at, submitted_at, score, max_score,
                    None if score is None or not max_score else (score * HUNDRED / max_score).quantize(CENT, ROUND_HALF_UP),
-                   "" if did_pass is None else (passed if did_pass else failed))
+                   "" if did_pass is None else (passed if did_pass else failed), yes if is_counted else "")
 
     return rows()
 
@@ -225,10 +230,12 @@ def _batch_for(exam: Exam, batches, admitted_via: dict[int, set[int]]) -> Batch 
 
 def transcript_rows(actor, person: User, *, now: datetime) -> list[tuple]:
     """Every course (in the plan's order), every exam and every attempt of `person`, in TRANSCRIPT_COLUMNS
-    order. Someone reading their own transcript sees only released scores."""
+    order, the attempt that is the result of each exam marked. Someone reading their own transcript sees only
+    released scores (and which attempt counts only where the score is released)."""
     own_view = getattr(actor, "id", None) == person.id and not actor.has_role(Role.HR, Role.ADMIN)
     english = html_lang() == "en"
-    makeup, passed, failed = _("Make-up"), _("Pass"), _("Fail")
+    makeup, passed, failed, yes = _("Make-up"), _("Pass"), _("Fail"), _("Yes")
+    counted = {result.attempt_id for result in results_of(user_ids=[person.id]).values()}
     attempts = db.session.scalars(
         select(Attempt).join(Exam, Exam.id == Attempt.exam_id).join(Course, Course.id == Exam.course_id)
         .where(Attempt.user_id == person.id)
@@ -249,7 +256,7 @@ def transcript_rows(actor, person: User, *, now: datetime) -> list[tuple]:
             trained = [batch for batch, course_ids, codes in batches
                        if course.id in course_ids and (codes is None or course.code in codes)]
             rows.append((person.staff_no, person.name, label, trained[-1].name if trained else "", "", "", None,
-                         str(STATUS_LABELS["not_taken"]), None, None, None, None, None, ""))
+                         str(STATUS_LABELS["not_taken"]), None, None, None, None, None, "", ""))
             continue
         for attempt in course_attempts:
             exam = attempt.exam
@@ -265,8 +272,8 @@ def transcript_rows(actor, person: User, *, now: datetime) -> list[tuple]:
                 result = passed if attempt.passed else failed
             rows.append((person.staff_no, person.name, label, batch.name if batch else "", exam.title,
                          makeup if exam.makeup_of_id else "", attempt.number, str(STATUS_LABELS[status]),
-                         attempt.started_at, attempt.submitted_at, score, max_score, percent(score, max_score),
-                         result))
+                         attempt.started_at, attempt.submitted_at, score, max_score, percent_of(score, max_score),
+                         result, yes if shown and attempt.id in counted else ""))
     return rows
 
 

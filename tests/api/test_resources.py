@@ -159,7 +159,7 @@ def test_results_are_submitted_attempts_with_the_documented_fields(get, world):
     assert [row["id"] for row in rows] == [r.a.id, r.b.id, r.c.id, r.d.id, r.e.id, r.f.id]  # not the open one
     assert rows[0] == {"id": r.a.id, "staff_no": "c0001", "exam_id": world.law.id, "course": "law", "attempt": 1,
                        "score": 5, "max_score": 10, "passed": False, "submitted_at": "2026-11-02T02:00:00Z",
-                       "makeup": False}
+                       "makeup": False, "counted": True}
     assert rows[2]["score"] == 7.5
     assert rows[3]["score"] is None and rows[3]["passed"] is None  # a short answer awaits grading
     assert rows[4]["makeup"] is True and rows[4]["exam_id"] == world.makeup.id

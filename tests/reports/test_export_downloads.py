@@ -98,7 +98,7 @@ def test_exam_results_csv_holds_every_attempt_with_make_up_marker_and_local_time
     padded = next(row for row in body if row[1] == "王五")
     assert padded[0] == "000123"
     assert padded[7:] == ["1", gettext_zh("Graded"), "2026-03-02 09:00:00", "2026-03-02 09:20:00", "9", "10",
-                          "90", gettext_zh("Pass")]
+                          "90", gettext_zh("Pass"), gettext_zh("Yes")]
     makeups = [row for row in body if row[6]]
     assert [(row[5], row[11], row[14]) for row in makeups] == [("法规补考", "7.5", gettext_zh("Pass"))]
     quoted = next(row for row in body if row[1] == '李,"四"\n二')
@@ -132,7 +132,7 @@ def test_exam_results_xlsx_types_header_and_filter(client, login, users, world):
     sheet = _sheet(response)
     assert [cell.value for cell in sheet[1]] == _headers(RESULT_COLUMNS, "zh_Hans")
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{sheet.max_row}"
+    assert sheet.auto_filter.ref == f"A1:P{sheet.max_row}"
     padded = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "王五")
     assert (padded[0].value, padded[0].data_type) == ("000123", "s")
     assert padded[7].value == 1 and padded[7].data_type == "n"
@@ -242,9 +242,9 @@ def test_a_collector_downloads_their_own_transcript_with_released_scores_only(cl
     rows = _csv_rows(response)
     foreign = next(row for row in rows if row[4] == "别人的考试")
     assert foreign[7] == gettext_zh("Submitted")
-    assert foreign[10:] == ["", "", "", ""]  # this exam never releases scores to candidates
+    assert foreign[10:] == ["", "", "", "", ""]  # this exam never releases scores (nor which attempt counts)
     own = next(row for row in rows if row[4] == "法规考试")
-    assert own[10:] == ["4", "10", "40", gettext_zh("Fail")]
+    assert own[10:] == ["4", "10", "40", gettext_zh("Fail"), gettext_zh("Yes")]
 
 
 def test_a_collector_may_not_download_someone_elses_transcript(client, login, world):

@@ -1,4 +1,6 @@
-"""GET /results: submitted exam attempts with their scores, for HR systems (one row per attempt)."""
+"""GET /results: submitted exam attempts with their scores, for HR systems (one row per attempt). `counted`
+marks the attempt that is the person's result for the exam (app/exams/results.py), so an HR system takes
+the same score and pass/fail as the dashboards, exports and evaluations."""
 
 from app.accounts.models import User
 from app.accounts.services import normalise_staff_no
@@ -12,6 +14,7 @@ from app.api.serializers import ID, UTC_TIME, nullable, number, obj, page_of, ut
 from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
 from app.exams.models import Attempt, Exam
+from app.exams.results import results_of, submitted
 from app.extensions import db
 from app.training.models import BatchMember
 
@@ -29,6 +32,9 @@ SCHEMAS = {
         "passed": nullable({"type": "boolean"}),
         "submitted_at": UTC_TIME,
         "makeup": {"type": "boolean", "description": "The exam is a make-up exam (补考)"},
+        "counted": {"type": "boolean", "description": "This attempt is the person's result for the exam: the "
+                    "highest graded score (the earliest of equal ones), else the latest submitted while none "
+                    "is graded"},
     }),
     "ResultPage": page_of("Result"),
 }
@@ -45,12 +51,12 @@ PATHS = {
     )},
 }
 
-COLUMNS = (Attempt.id, User.staff_no, Attempt.exam_id, Course.code.label("course"), Attempt.number,
+COLUMNS = (Attempt.id, Attempt.user_id, User.staff_no, Attempt.exam_id, Course.code.label("course"), Attempt.number,
            Attempt.score, Attempt.max_score, Attempt.passed, Attempt.submitted_at,
            Exam.makeup_of_id.is_not(None).label("makeup"))
 
 
-def serialize(row) -> dict:
+def serialize(row, counted: set[int]) -> dict:
     return {
         "id": row.id,
         "staff_no": row.staff_no,
@@ -62,7 +68,14 @@ def serialize(row) -> dict:
         "passed": row.passed,
         "submitted_at": utc(row.submitted_at),
         "makeup": bool(row.makeup),
+        "counted": row.id in counted,
     }
+
+
+def counted_among(rows) -> set[int]:
+    """Which of the page's attempts count as results, in one query over the page's people and exams."""
+    found = results_of(exam_ids=sorted({row.exam_id for row in rows}), user_ids=sorted({row.user_id for row in rows}))
+    return {result.attempt_id for result in found.values()}
 
 
 @bp.get("/results")
@@ -77,7 +90,7 @@ def result_list():
     # One query per page: plain columns, no objects loaded per row.
     query = (db.select(*COLUMNS).select_from(Attempt).join(User, Attempt.user_id == User.id)
              .join(Exam, Attempt.exam_id == Exam.id).join(Course, Exam.course_id == Course.id)
-             .where(Attempt.status == "submitted", Attempt.id > page.after_id)
+             .where(submitted(), Attempt.id > page.after_id)
              .order_by(Attempt.id).limit(page.limit + 1))
     if batch is not None:
         query = query.where(Attempt.user_id.in_(db.select(BatchMember.user_id).where(BatchMember.batch_id == batch)))
@@ -95,4 +108,6 @@ def result_list():
         query = query.where(Attempt.submitted_at >= start)
     if end is not None:
         query = query.where(Attempt.submitted_at < end)
-    return params.listing(list(db.session.execute(query)), page, serialize)
+    rows = list(db.session.execute(query))
+    counted = counted_among(rows[: page.limit])
+    return params.listing(rows, page, lambda row: serialize(row, counted))

@@ -33,7 +33,7 @@ from app.core.permissions import allow
 from app.courses.catalog import ensure_courses, find_course
 from app.exams import assembly, permissions, services
 from app.exams.attempts import plan_paper
-from app.exams.audience import audience_clause, audience_users, needs_makeup
+from app.exams.audience import audience_clause, audience_users, needing_makeup
 from app.exams.forms import (
     EMPTY_RULE_ROWS,
     RELEASE_LABELS,
@@ -449,7 +449,7 @@ def _makeup_data(original: Exam) -> dict:
 def makeup_candidates(original: Exam) -> list[User]:
     """Who the make-up exam would admit: the original's candidates who failed or were absent."""
     users = db.session.scalars(select(User).where(audience_clause(original)).order_by(User.staff_no)).all()
-    return [user for user in users if needs_makeup(user, original)]
+    return needing_makeup(list(users), original)
 
 
 @bp.route("/exams/<int:exam_id>/makeup", methods=["GET", "POST"])
