@@ -1,13 +1,25 @@
 """App with a fresh database per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL).
 
-The schema is built once per run by the real migrations; each SQLite test gets a copy of that
-file, each PostgreSQL test starts from emptied tables.
+The schema is built once per run by the real migrations. The app is built once per run too: building it
+compiles every URL rule, and doing that per test was a third of the suite's time. A test gets a fresh
+app of its own only when it asks for other settings (`app_config`) or changes the app itself
+(`fresh_app`); a fixture check fails any test that changes the shared app without saying so.
+
+The database is fresh per test either way: on SQLite the test's database file is a new copy of the
+migrated template; on PostgreSQL every table a test left rows in (or whose id sequence it used) is
+emptied with its sequence restarted, which leaves exactly what emptying all tables did, for far fewer
+tables. (A transaction rolled back per test was ruled out: reports stream through a session of their own,
+and some tests use threads, a second connection or another process, none of which would see the rows.)
 """
 
 import os
 import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -32,7 +44,11 @@ BASE_TEST_CONFIG = {
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture")
+    config.addinivalue_line("markers", "app_config(**settings): extra settings for the app fixture (a fresh app)")
+    config.addinivalue_line(
+        "markers", "fresh_app: the test changes the app itself (routes, template loader, rate limiter storage), "
+        "so it gets an app of its own"
+    )
 
 
 class IsolatedClient(FlaskClient):
@@ -64,7 +80,20 @@ def _upgrade(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
+def database_folder(tmp_path_factory):
+    """Where the SQLite test databases live: memory-backed /dev/shm when there is one (the databases keep
+    synchronous=FULL, as in production, and every commit's fsync then costs nothing), else pytest's tmp."""
+    shm = Path("/dev/shm")  # noqa: S108 (mkdtemp below makes a private folder)
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path_factory.mktemp("databases")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="toll-tests-", dir=shm))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_folder):
     """URL of a database built by `flask db upgrade`: a template file, or the PostgreSQL test DB."""
     if POSTGRES_URL:
         engine = create_engine(POSTGRES_URL)
@@ -74,42 +103,102 @@ def migrated_database(tmp_path_factory):
         engine.dispose()
         _upgrade(POSTGRES_URL)
         return POSTGRES_URL
-    template = tmp_path_factory.mktemp("template") / "template.db"
+    template = database_folder / "template.db"
     _upgrade(f"sqlite:///{template}")
     return str(template)
 
 
-def _database_url(migrated_database, tmp_path) -> str:
-    if POSTGRES_URL:
-        return POSTGRES_URL
-    copy = tmp_path / "test.db"
-    shutil.copyfile(migrated_database, copy)
-    return f"sqlite:///{copy}"
+def _fresh_sqlite_copy(template: str, copy: Path) -> None:
+    """The template copied over `copy`, with no write-ahead log of an earlier test left beside it."""
+    for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}-journal")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(template, copy)
 
 
-def _empty_postgres_tables(app) -> None:
+def _build(url: str, overrides: dict) -> Flask:
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
+    app.test_client_class = IsolatedClient
+    return app
+
+
+_DIRTY_TABLES = """
+SELECT t.relname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = current_schema() AND t.relkind = 'r' AND t.relname = ANY(:tables) AND (
+    EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            JOIN pg_sequences q ON q.schemaname = n.nspname AND q.sequencename = s.relname
+            WHERE d.refobjid = t.oid AND q.last_value IS NOT NULL)
+    OR {rows})
+"""
+
+
+def _empty_postgres_tables(app, dispose: bool) -> None:
+    """Every table holding rows, or whose id sequence was used, emptied with its sequences restarted: the state
+    TRUNCATE of all tables leaves, for the handful of tables a test touched."""
     with app.app_context():
         db.session.remove()
-        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        names = [t.name for t in db.metadata.sorted_tables]
+        rows = " OR ".join(
+            f"(t.relname = '{name}' AND EXISTS (SELECT 1 FROM \"{name}\"))"  # noqa: S608 (our own table names)
+            for name in names
+        )
         with db.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            dirty = connection.scalars(text(_DIRTY_TABLES.format(rows=rows)), {"tables": names}).all()
+            if dirty:
+                tables = ", ".join(f'"{name}"' for name in dirty)
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if dispose:
+            db.engine.dispose()
+
+
+@dataclass
+class _Shared:
+    """The run's app with default settings, and what a test must leave as it found it."""
+
+    app: Flask
+    database: Path | None  # the SQLite file each test gets a fresh copy of
+    config: dict
+    limiter_state: dict
+    shape: tuple
+
+    @staticmethod
+    def shape_of(app: Flask) -> tuple:
+        return (
+            len(app.url_map._rules), tuple(app.view_functions), app.jinja_env.loader,
+            {key: len(funcs) for key, funcs in app.before_request_funcs.items()},
+            {key: len(funcs) for key, funcs in app.after_request_funcs.items()},
+            len(app.teardown_appcontext_funcs), len(app.url_value_preprocessors),
+            tuple(app.extensions), app.wsgi_app,
+        )
+
+
+def _share(migrated_database: str, database_folder: Path) -> _Shared:
+    database = None if POSTGRES_URL else database_folder / "shared.db"
+    app = _build(POSTGRES_URL or f"sqlite:///{database}", {})
+    return _Shared(app=app, database=database, config=dict(app.config), limiter_state=dict(vars(limiter)),
+                   shape=_Shared.shape_of(app))
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated_database, database_folder):
+    holder = [_share(migrated_database, database_folder)]
+    yield holder
+    with holder[0].app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
-def app(request, migrated_database, tmp_path):
-    overrides = {}
+def app(request, shared_app, migrated_database, tmp_path, database_folder):
     marker = request.node.get_closest_marker("app_config")
-    if marker:
-        overrides.update(marker.kwargs)
-    app = create_app(
-        {
-            **BASE_TEST_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": _database_url(migrated_database, tmp_path),
-            **overrides,
-        }
-    )
-    app.test_client_class = IsolatedClient
+    if marker or request.node.get_closest_marker("fresh_app"):
+        yield from _fresh_app(marker.kwargs if marker else {}, migrated_database, tmp_path)
+        return
+    shared = shared_app[0]
+    app = shared.app
+    if shared.database is not None:
+        with app.app_context():
+            db.engine.dispose()
+        _fresh_sqlite_copy(migrated_database, shared.database)
+    vars(limiter).update(shared.limiter_state)  # another app built since may have re-pointed its storage
     with app.app_context():
         limiter.reset()
     ctx = app.app_context()
@@ -118,7 +207,32 @@ def app(request, migrated_database, tmp_path):
     db.session.remove()
     ctx.pop()
     if POSTGRES_URL:
-        _empty_postgres_tables(app)
+        _empty_postgres_tables(app, dispose=False)
+    app.config.clear()
+    app.config.update(shared.config)
+    if _Shared.shape_of(app) != shared.shape:
+        shared_app[0] = _share(migrated_database, database_folder)
+        pytest.fail("the test changed the shared app (routes, hooks, template loader or extensions): "
+                    "mark it @pytest.mark.fresh_app", pytrace=False)
+
+
+def _fresh_app(overrides: dict, migrated_database: str, tmp_path: Path):
+    if POSTGRES_URL:
+        url = POSTGRES_URL
+    else:
+        copy = tmp_path / "test.db"
+        _fresh_sqlite_copy(migrated_database, copy)
+        url = f"sqlite:///{copy}"
+    app = _build(url, overrides)
+    with app.app_context():
+        limiter.reset()
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    ctx.pop()
+    if POSTGRES_URL:
+        _empty_postgres_tables(app, dispose=True)
     else:
         with app.app_context():
             db.engine.dispose()
