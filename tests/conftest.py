@@ -1,9 +1,10 @@
 """App with a fresh database per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL).
 
-The schema is built once per run by the real migrations. The app is built once per run too: building it
-compiles every URL rule, and doing that per test was a third of the suite's time. A test gets a fresh
-app of its own only when it asks for other settings (`app_config`) or changes the app itself
-(`fresh_app`); a fixture check fails any test that changes the shared app without saying so.
+The schema is built once per run by the real migrations. Apps are built once per run too, one per set of
+settings a test asks for (`app_config`): building one compiles every URL rule, and doing that per test was a
+third of the suite's time. A test that changes the app itself (adds a route, re-points the rate limiter) is
+marked `fresh_app` and gets an app of its own; a fixture check fails any test that changes a shared app
+without saying so. Settings a test changes at run time are put back after it.
 
 The database is fresh per test either way: on SQLite the test's database file is a new copy of the
 migrated template; on PostgreSQL every table a test left rows in (or whose id sequence it used) is
@@ -152,12 +153,12 @@ def _empty_postgres_tables(app, dispose: bool) -> None:
 
 @dataclass
 class _Shared:
-    """The run's app with default settings, and what a test must leave as it found it."""
+    """An app built once per run for one set of settings, and what a test must leave as it found it."""
 
     app: Flask
     database: Path | None  # the SQLite file each test gets a fresh copy of
     config: dict
-    limiter_state: dict
+    limiter_state: dict  # the rate limiter is one object, re-pointed by every app built
     shape: tuple
 
     @staticmethod
@@ -171,34 +172,55 @@ class _Shared:
         )
 
 
-def _share(migrated_database: str, database_folder: Path) -> _Shared:
-    database = None if POSTGRES_URL else database_folder / "shared.db"
-    app = _build(POSTGRES_URL or f"sqlite:///{database}", {})
-    return _Shared(app=app, database=database, config=dict(app.config), limiter_state=dict(vars(limiter)),
-                   shape=_Shared.shape_of(app))
+class _Apps:
+    """The run's apps, one per distinct `app_config` (most tests use the default settings)."""
+
+    def __init__(self, database_folder: Path):
+        self.folder = database_folder
+        self.apps: dict[tuple, _Shared] = {}
+
+    def get(self, overrides: dict) -> _Shared:
+        key = tuple(sorted(overrides.items()))
+        if key not in self.apps:
+            self.apps[key] = self._build(overrides)
+        return self.apps[key]
+
+    def rebuild(self, overrides: dict) -> None:
+        self.apps.pop(tuple(sorted(overrides.items())), None)
+
+    def _build(self, overrides: dict) -> _Shared:
+        database = None if POSTGRES_URL else self.folder / f"app-{len(self.apps)}.db"
+        app = _build(POSTGRES_URL or f"sqlite:///{database}", overrides)
+        return _Shared(app=app, database=database, config=dict(app.config), limiter_state=dict(vars(limiter)),
+                       shape=_Shared.shape_of(app))
+
+    def dispose(self) -> None:
+        for shared in self.apps.values():
+            with shared.app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def shared_app(migrated_database, database_folder):
-    holder = [_share(migrated_database, database_folder)]
-    yield holder
-    with holder[0].app.app_context():
-        db.engine.dispose()
+def shared_apps(database_folder):
+    apps = _Apps(database_folder)
+    yield apps
+    apps.dispose()
 
 
 @pytest.fixture
-def app(request, shared_app, migrated_database, tmp_path, database_folder):
+def app(request, shared_apps, migrated_database, tmp_path):
     marker = request.node.get_closest_marker("app_config")
-    if marker or request.node.get_closest_marker("fresh_app"):
-        yield from _fresh_app(marker.kwargs if marker else {}, migrated_database, tmp_path)
+    overrides = dict(marker.kwargs) if marker else {}
+    if request.node.get_closest_marker("fresh_app"):
+        yield from _fresh_app(overrides, migrated_database, tmp_path)
         return
-    shared = shared_app[0]
+    shared = shared_apps.get(overrides)
     app = shared.app
     if shared.database is not None:
         with app.app_context():
             db.engine.dispose()
         _fresh_sqlite_copy(migrated_database, shared.database)
-    vars(limiter).update(shared.limiter_state)  # another app built since may have re-pointed its storage
+    vars(limiter).update(shared.limiter_state)
     with app.app_context():
         limiter.reset()
     ctx = app.app_context()
@@ -211,12 +233,13 @@ def app(request, shared_app, migrated_database, tmp_path, database_folder):
     app.config.clear()
     app.config.update(shared.config)
     if _Shared.shape_of(app) != shared.shape:
-        shared_app[0] = _share(migrated_database, database_folder)
+        shared_apps.rebuild(overrides)
         pytest.fail("the test changed the shared app (routes, hooks, template loader or extensions): "
                     "mark it @pytest.mark.fresh_app", pytrace=False)
 
 
 def _fresh_app(overrides: dict, migrated_database: str, tmp_path: Path):
+    """An app of the test's own, for a test that changes the app itself."""
     if POSTGRES_URL:
         url = POSTGRES_URL
     else:
