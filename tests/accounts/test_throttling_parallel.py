@@ -11,6 +11,8 @@ from app.accounts import passwords
 from app.accounts.roles import Role
 from tests.accounts.test_throttling_shared import REDIS_URI, _redis_reachable
 
+pytestmark = pytest.mark.fresh_app  # limiter.init_app(app) points the rate limits at another storage
+
 LIMIT, EXTRA = 10, 15
 STORAGES = [
     pytest.param("memory://", id="memory"),

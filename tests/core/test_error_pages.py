@@ -78,6 +78,7 @@ def _expected_title(app, status, locale) -> str:
         return str(MESSAGES[status][0])
 
 
+@pytest.mark.fresh_app  # app_with_boom adds a route
 @pytest.mark.parametrize("locale, lang", LOCALES)
 @pytest.mark.parametrize("status", STATUSES)
 def test_error_page_is_friendly_and_translated(app_with_boom, users, status, locale, lang):
@@ -99,6 +100,7 @@ def test_error_page_is_friendly_and_translated(app_with_boom, users, status, loc
         assert title != _expected_title(app, status, "en"), "the Chinese page is not translated"
 
 
+@pytest.mark.fresh_app  # app_with_boom adds a route
 @pytest.mark.parametrize("locale, _lang", LOCALES)
 @pytest.mark.parametrize("status", STATUSES)
 def test_error_answers_json_callers_in_json(app_with_boom, users, status, locale, _lang):
@@ -117,6 +119,7 @@ def test_error_answers_json_callers_in_json(app_with_boom, users, status, locale
         assert marker not in text
 
 
+@pytest.mark.fresh_app  # app_with_boom adds a route
 def test_a_500_is_logged_for_the_administrator_but_not_shown(app_with_boom, caplog):
     response = app_with_boom.test_client().get("/test-only/boom")
     assert response.status_code == 500

@@ -121,6 +121,7 @@ def test_every_route_declares_who_may_use_it(app):
     assert not undeclared, f"routes without an @allow(...) declaration: {undeclared}"
 
 
+@pytest.mark.fresh_app  # adds routes
 def test_the_declaration_check_names_a_route_without_one(app):
     app.add_url_rule("/probe-undeclared", "probe_undeclared", lambda: "hello")
     app.add_url_rule("/probe-declared", "probe_declared", allow(PUBLIC)(lambda: "hello"))

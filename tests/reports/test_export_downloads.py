@@ -82,7 +82,8 @@ def _headers(columns, locale) -> list[str]:
 
 
 def _exports(kind=None):
-    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == actions.REPORT_EXPORTED)).all()
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == actions.REPORT_EXPORTED)
+                                .order_by(AuditEvent.id)).all()
     return [e for e in events if kind is None or e.details["report"] == kind]
 
 
