@@ -18,7 +18,8 @@ URL_SCHEMES = {"data"}
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable("table")
 
 
-SAFE_IMAGE_SOURCE = re.compile(r"(/(?!/)|data:image/(png|jpeg|gif|webp);base64,)", re.IGNORECASE)
+# A path on our own host: "/" not followed by "/" or a backslash (browsers read "/\host" as "//host").
+SAFE_IMAGE_SOURCE = re.compile(r"(/(?![/\\])|data:image/(png|jpeg|gif|webp);base64,)", re.IGNORECASE)
 
 
 def _only_safe_images(tag: str, attribute: str, value: str) -> str | None:
