@@ -219,13 +219,7 @@ def app(request, shared_apps, migrated_database, tmp_path):
             db.engine.dispose()
         _fresh_sqlite_copy(migrated_database, shared.database)
     vars(limiter).update(shared.limiter_state)
-    with app.app_context():
-        limiter.reset()
-    ctx = app.app_context()
-    ctx.push()
-    yield app
-    db.session.remove()
-    ctx.pop()
+    yield from _in_app_context(app)
     if POSTGRES_URL:
         _empty_postgres_tables(app, dispose=False)
     app.config.clear()
@@ -234,6 +228,17 @@ def app(request, shared_apps, migrated_database, tmp_path):
         shared_apps.rebuild(overrides)
         pytest.fail("the test changed the shared app (routes, hooks, template loader or extensions): "
                     "mark it @pytest.mark.fresh_app", pytrace=False)
+
+
+def _in_app_context(app: Flask):
+    """Yields `app` with unspent rate limits and an app context pushed for the test; its session is removed after."""
+    with app.app_context():
+        limiter.reset()
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    db.session.remove()
+    ctx.pop()
 
 
 def _fresh_app(overrides: dict, migrated_database: str, tmp_path: Path):
@@ -245,13 +250,7 @@ def _fresh_app(overrides: dict, migrated_database: str, tmp_path: Path):
         _fresh_sqlite_copy(migrated_database, copy)
         url = f"sqlite:///{copy}"
     app = _build(url, overrides)
-    with app.app_context():
-        limiter.reset()
-    ctx = app.app_context()
-    ctx.push()
-    yield app
-    db.session.remove()
-    ctx.pop()
+    yield from _in_app_context(app)
     if POSTGRES_URL:
         _empty_postgres_tables(app, dispose=True)
     else:
