@@ -12,19 +12,16 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.states import one_of
 from app.evaluation.scoring import ATTENDANCE_MODES, MAKEUP_RULES, OUTCOMES, RATINGS, Rules
 from app.extensions import db
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class EvaluationScheme(db.Model):
     __tablename__ = "evaluation_schemes"
     __table_args__ = (
-        CheckConstraint(_in("attendance_mode", ATTENDANCE_MODES), name="known_attendance_mode"),
-        CheckConstraint(_in("makeup_rule", MAKEUP_RULES), name="known_makeup_rule"),
+        CheckConstraint(one_of("attendance_mode", ATTENDANCE_MODES), name="known_attendance_mode"),
+        CheckConstraint(one_of("makeup_rule", MAKEUP_RULES), name="known_makeup_rule"),
         CheckConstraint("pass_min <= good_min AND good_min <= excellent_min", name="rating_order"),
         CheckConstraint("review_periods >= 1", name="review_periods_positive"),
     )
@@ -64,9 +61,9 @@ class Evaluation(db.Model):
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("batch_id", "user_id"),
-        CheckConstraint(_in("rating", RATINGS), name="known_rating"),
-        CheckConstraint(_in("outcome", OUTCOMES), name="known_outcome"),
-        CheckConstraint(f"override_outcome IS NULL OR {_in('override_outcome', OUTCOMES)}",
+        CheckConstraint(one_of("rating", RATINGS), name="known_rating"),
+        CheckConstraint(one_of("outcome", OUTCOMES), name="known_outcome"),
+        CheckConstraint(f"override_outcome IS NULL OR {one_of('override_outcome', OUTCOMES)}",
                         name="known_override"),
     )
 

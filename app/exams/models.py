@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.banks.drafts import QuestionType
 from app.banks.models import Bank, Question, QuestionVersion
+from app.core.states import one_of
 from app.courses.models import Course
 from app.extensions import db
 
@@ -37,9 +38,6 @@ ATTEMPT_STATES = ("in_progress", "submitted")
 SUBMITTED_HOW = ("candidate", "deadline", "sweep", "closed")
 TYPE_VALUES = ", ".join(f"'{t.value}'" for t in QuestionType)
 
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 exam_owners = Table(
@@ -53,9 +51,9 @@ exam_owners = Table(
 class Exam(db.Model):
     __tablename__ = "exams"
     __table_args__ = (
-        CheckConstraint(_in("status", EXAM_STATES), name="known_status"),
-        CheckConstraint(_in("release_score", RELEASES), name="known_release_score"),
-        CheckConstraint(_in("release_review", RELEASES), name="known_release_review"),
+        CheckConstraint(one_of("status", EXAM_STATES), name="known_status"),
+        CheckConstraint(one_of("release_score", RELEASES), name="known_release_score"),
+        CheckConstraint(one_of("release_review", RELEASES), name="known_release_review"),
         CheckConstraint("duration_minutes > 0", name="positive_duration"),
         CheckConstraint("attempts_allowed > 0", name="positive_attempts"),
         CheckConstraint("pass_mark >= 0", name="pass_mark_not_negative"),
@@ -197,8 +195,8 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
         UniqueConstraint("exam_id", "user_id", "number"),
-        CheckConstraint(_in("status", ATTEMPT_STATES), name="known_status"),
-        CheckConstraint(f"submitted_how IS NULL OR {_in('submitted_how', SUBMITTED_HOW)}", name="known_how"),
+        CheckConstraint(one_of("status", ATTEMPT_STATES), name="known_status"),
+        CheckConstraint(f"submitted_how IS NULL OR {one_of('submitted_how', SUBMITTED_HOW)}", name="known_how"),
         # docs/security.md §15: the database, not the app, keeps a candidate to one open attempt per exam.
         Index("uq_attempts_one_open", "exam_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),

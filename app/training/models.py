@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.states import one_of
 from app.courses.models import Course
 from app.extensions import db
 
@@ -31,9 +32,6 @@ ATTENDANCE_STATES = ("present", "late", "absent", "excused")
 ATTENDED = ("present", "late")
 RECORDED_VIA = ("roll", "code")
 
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 plan_stations = Table(
@@ -79,7 +77,7 @@ class TrainingPlan(db.Model):
 class Batch(db.Model):
     __tablename__ = "training_batches"
     __table_args__ = (
-        CheckConstraint(_in("status", BATCH_STATES), name="known_status"),
+        CheckConstraint(one_of("status", BATCH_STATES), name="known_status"),
         CheckConstraint("ends_on >= starts_on", name="date_order"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),
     )
@@ -138,7 +136,7 @@ class TrainingSession(db.Model):
 
     __tablename__ = "training_sessions"
     __table_args__ = (
-        CheckConstraint(_in("slot", SLOTS), name="known_slot"),
+        CheckConstraint(one_of("slot", SLOTS), name="known_slot"),
         CheckConstraint("capacity > 0", name="positive_capacity"),
         Index("ix_training_sessions_day_slot", "day", "slot"),
     )
@@ -176,8 +174,8 @@ class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (
         UniqueConstraint("session_id", "user_id"),
-        CheckConstraint(_in("status", ATTENDANCE_STATES), name="known_status"),
-        CheckConstraint(_in("via", RECORDED_VIA), name="known_via"),
+        CheckConstraint(one_of("status", ATTENDANCE_STATES), name="known_status"),
+        CheckConstraint(one_of("via", RECORDED_VIA), name="known_via"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
