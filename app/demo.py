@@ -18,10 +18,10 @@ from flask_babel import gettext as _
 from app.accounts import services as account_services
 from app.accounts.actors import SYSTEM
 from app.accounts.passwords import hash_password
-from app.accounts.roles import ROLE_LABELS, Role
 from app.accounts.staff import StaffData, create_staff
 from app.banks.services import find_bank
 from app.banks.shipped import ShippedBank, load_shipped_bank
+from app.core.roles import ROLE_LABELS, Role
 from app.courses.catalog import ensure_courses
 from app.courses.models import Course
 from app.extensions import db

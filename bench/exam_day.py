@@ -85,9 +85,9 @@ def seed(url: str, folder: Path, n: int) -> int:
     """N collectors of one station, a trainer, the bank and the published exam; returns the exam id."""
     from app.accounts.models import User, UserRole
     from app.accounts.passwords import hash_password
-    from app.accounts.roles import Role
     from app.banks.services import add_questions, create_bank
     from app.core.clock import utcnow
+    from app.core.roles import Role
     from app.courses.catalog import ensure_courses, find_course
     from app.exams.services import ExamSettings, RuleData, create_exam, publish, set_audience, set_blueprint
     from app.extensions import db

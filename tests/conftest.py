@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.extensions import db, limiter
 from tests import factories
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from app.accounts.models import User, UserRole
 from app.accounts.passwords import hash_password
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Office, Station, Team
 

@@ -31,12 +31,12 @@ def create_admin(staff_no: str, name: str) -> None:
     The password is asked twice (hidden), or read from the ADMIN_PASSWORD environment variable.
     """
     from app.accounts import passwords, services, sessions
-    from app.accounts.roles import Role
     from app.accounts.staff import StaffData, create_staff
     from app.audit import actions
     from app.audit.services import record
     from app.core.clock import utcnow
     from app.core.errors import DomainError
+    from app.core.roles import Role
     from app.extensions import db
 
     normalised = services.normalise_staff_no(staff_no)

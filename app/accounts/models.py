@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 
 ROLE_VALUES = ", ".join(f"'{role.value}'" for role in Role)

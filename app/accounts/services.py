@@ -5,11 +5,11 @@ from datetime import datetime
 
 from app.accounts import passwords, sessions
 from app.accounts.models import LoginSession, User, UserRole
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.extensions import db
 
 

@@ -7,11 +7,11 @@ from datetime import date, datetime
 from app.accounts import services
 from app.accounts.actors import Actor
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import event, record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.roles import Role
 from app.api import clients
 from app.api.forms import ClientForm, RevokeForm
 from app.api.models import ApiClient
@@ -13,6 +12,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
+from app.core.roles import Role
 from app.extensions import db
 
 bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients", template_folder="templates")

@@ -8,13 +8,13 @@ from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import String, cast, or_
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
 from app.audit.actions import LABELS
 from app.audit.forms import AuditFilterForm
 from app.audit.models import AuditEvent
 from app.core.integers import whole_number
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.extensions import db
 
 bp = Blueprint("audit", __name__, template_folder="templates")

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from app.accounts.actors import Actor
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.banks.drafts import Draft
@@ -17,6 +16,7 @@ from app.banks.models import Bank, Question
 from app.banks.services import add_questions, set_status, topics_named
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.extensions import db
 
 BULK_MAX = 500  # questions changed by one bulk action

@@ -10,7 +10,7 @@ views call these functions after loading the bank, and templates use them to dec
 blueprint may draw from, and whose keys a sample paper shows (docs/security-keys.md).
 """
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 
 
 def _is_signed_in(user) -> bool:

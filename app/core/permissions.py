@@ -14,8 +14,8 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 
 PUBLIC = "public"
 ANY_USER = "any user"

@@ -1,7 +1,7 @@
 """Who may change a course's material: administrators, and trainers who are lecturers of the course.
 Everybody signed in reads the courses."""
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.courses.models import Course
 
 

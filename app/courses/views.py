@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks.exporting import content_disposition
 from app.banks.rendering import render_markdown
 from app.core.clock import utcnow
@@ -18,6 +17,7 @@ from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
+from app.core.roles import Role
 from app.courses import lessons as services
 from app.courses.forms import ActionForm, AttachmentForm, LecturersForm, LessonForm
 from app.courses.models import Course, Lesson, LessonAttachment

@@ -1,7 +1,7 @@
 """Who may do what with evaluations: HR and admins compute, override, sign off and reopen. Everyone sees
 their own evaluations once their batch is signed off: the /me/evaluations query joins the sign-off."""
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 
 
 def can_evaluate(user) -> bool:

@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
+from app.core.roles import Role
 from app.courses.models import Course
 from app.evaluation import computing, exports, review, schemes
 from app.evaluation.figures import group_figures

@@ -12,8 +12,8 @@ What a blueprint may draw from follows the keys (app.banks.permissions.can_see_k
 from collections import Counter
 from dataclasses import dataclass
 
-from app.accounts.roles import Role
 from app.banks.permissions import can_see_keys
+from app.core.roles import Role
 
 
 def _signed_in(user) -> bool:

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.courses.models import Course
 from app.exams.attempts import close_overdue
 from app.exams.models import AudienceEntry, BlueprintRule, Exam, FixedQuestion

@@ -5,10 +5,10 @@ from datetime import timedelta
 from sqlalchemy import func
 
 from app.accounts.models import LoginSession, User, UserRole
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from app.training.attendance import due_rolls

@@ -3,8 +3,8 @@
 from flask import Blueprint, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.accounts.roles import LANDING_ORDER, Role
 from app.core.permissions import ANY_USER, PUBLIC, allow
+from app.core.roles import LANDING_ORDER, Role
 from app.main import landing
 
 bp = Blueprint("main", __name__, template_folder="templates")

@@ -10,10 +10,10 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.accounts.roles import ROLE_LABELS, Role
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import optional_whole_number
+from app.core.roles import ROLE_LABELS, Role
 from app.org.models import STATION_KINDS
 
 KIND_LABELS = {

@@ -4,7 +4,7 @@ Routes declare their roles with @allow; views call these after loading the objec
 use them to decide which buttons and fields to show.
 """
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 
 
 def _is_signed_in(user) -> bool:

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
 from app.audit import actions
 from app.audit.models import AuditEvent
@@ -18,6 +17,7 @@ from app.audit.services import record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import lazy_ngettext
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import STATION_KINDS, Office, Station, Team
 

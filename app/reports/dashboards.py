@@ -26,8 +26,8 @@ from flask import current_app
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.core.models import UTCDateTime
+from app.core.roles import Role
 from app.courses.models import Course
 from app.exams.models import Exam, exam_owners
 from app.exams.results import counted_results

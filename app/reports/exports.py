@@ -22,11 +22,11 @@ from sqlalchemy import DateTime, func, select, type_coerce
 
 from app.accounts.actors import Actor
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.i18n import html_lang
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.courses.models import Course
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.permissions import can_view_exam

@@ -1,6 +1,6 @@
 """Who may download which report: plain functions, testable without HTTP (docs/security.md §10, §29)."""
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.exams.permissions import can_view_exam
 
 

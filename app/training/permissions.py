@@ -1,7 +1,7 @@
 """Who may do what in training: HR and admins plan, allocate and schedule; trainers read the schedule and
 take attendance for the sessions they lecture; everybody signed in sees their own training."""
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.training.models import TrainingSession
 
 

@@ -18,11 +18,11 @@ from sqlalchemy import Select, false, func, or_, union
 from sqlalchemy.orm import contains_eager, lazyload
 
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from app.training import allocation

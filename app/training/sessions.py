@@ -11,10 +11,10 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
+from app.core.roles import Role
 from app.courses.models import Course
 from app.extensions import db
 from app.training import seating

@@ -1,7 +1,7 @@
 from app.accounts.models import LoginSession
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 
 

@@ -9,10 +9,10 @@ import pytest
 from app.accounts import services
 from app.accounts.login import ALLOWED_BEFORE_PASSWORD_CHANGE
 from app.accounts.models import LoginSession, User
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from tests.core.test_route_permissions import route_cases
 from tests.factories import PASSWORD

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from tests.factories import PASSWORD
 

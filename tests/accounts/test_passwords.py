@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from app.accounts import passwords
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.config import load_config
+from app.core.roles import Role
 from app.extensions import db
 from tests.factories import PASSWORD
 

@@ -12,9 +12,9 @@ from flask_babel import force_locale
 from app.accounts import services, sessions
 from app.accounts.login import SESSION_TOKEN_KEY
 from app.accounts.models import LoginSession
-from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.i18n import localtime
+from app.core.roles import Role
 from app.extensions import db
 from tests.factories import PASSWORD
 

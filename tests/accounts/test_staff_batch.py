@@ -6,11 +6,11 @@ import pytest
 
 from app.accounts.actors import SYSTEM
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.accounts.staff import StaffData, create_staff_many
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import Conflict, DomainError
+from app.core.roles import Role
 from app.extensions import db
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

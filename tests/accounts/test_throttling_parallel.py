@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from app.accounts import passwords
-from app.accounts.roles import Role
+from app.core.roles import Role
 from tests.accounts.test_throttling_shared import REDIS_URI, _redis_reachable
 
 pytestmark = pytest.mark.fresh_app  # limiter.init_app(app) points the rate limits at another storage

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from tests.conftest import BASE_TEST_CONFIG
 
 REDIS = ("127.0.0.1", 6379)

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from flask.globals import _cv_app
 
-from app.accounts.roles import Role
 from app.api import clients
 from app.api.scopes import SCOPES
+from app.core.roles import Role
 from app.evaluation import computing, review
 from app.evaluation.models import Evaluation
 from app.exams.models import Attempt

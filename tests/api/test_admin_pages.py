@@ -5,10 +5,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.api.models import ApiClient
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from tests.api.conftest import bearer
 from tests.core.test_csrf import database_state

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.api import clients
 from app.api.models import ApiClient
 from app.api.scopes import EVALUATIONS_READ, EXAMS_READ, RESULTS_READ, STAFF_READ
+from app.core.roles import Role
 from app.extensions import db
 from tests.api.conftest import T0, bearer
 from tests.core.test_csrf import database_state

@@ -6,10 +6,10 @@ import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.api import clients
 from app.api.models import ApiClient
 from app.api.scopes import EVALUATIONS_READ, RESULTS_READ, STAFF_READ
+from app.core.roles import Role
 from app.evaluation import computing, review
 from app.extensions import db
 from tests import factories

@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.audit.services import record
+from app.core.roles import Role
 from app.extensions import db
 
 BASE = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)

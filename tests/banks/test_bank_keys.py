@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.accounts.roles import Role
 from app.banks.permissions import can_see_keys
+from app.core.roles import Role
 from app.extensions import db
 from tests.core.test_route_permissions import Visitor
 from tests.factories import make_user

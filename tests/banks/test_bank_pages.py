@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.banks.drafts import Draft, QuestionType
 from app.banks.models import Bank, Question
 from app.banks.services import add_questions, create_bank
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from app.uploads.models import PendingUpload

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.accounts.roles import Role
 from app.banks import permissions
 from app.banks.drafts import Draft, QuestionType
 from app.banks.models import Bank, Question
 from app.banks.services import add_questions, create_bank
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from app.uploads.services import keep_upload

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from app.accounts.actors import SYSTEM
-from app.accounts.roles import Role
 from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.table import parse_table
 from app.banks.importing import import_bank, read_bank_file
 from app.banks.models import Question, Topic
 from app.banks.types.text import normalise_blank
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.banks.answers import BLANK
@@ -35,6 +34,7 @@ from app.banks.formats.gift import parse_gift
 from app.banks.formats.table import parse_table
 from app.banks.models import Question
 from app.banks.services import add_questions, create_bank, draft_of, set_status
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

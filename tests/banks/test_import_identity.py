@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 
 from app.accounts.actors import SYSTEM
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.banks.importing import BankImportRejected, import_bank, preview_import, read_bank_file
 from app.banks.models import Question, QuestionExternalId, QuestionVersion
 from app.banks.services import find_bank, set_status
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from tests import factories

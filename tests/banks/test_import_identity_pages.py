@@ -7,10 +7,10 @@ import re
 import pytest
 
 from app.accounts.actors import SYSTEM
-from app.accounts.roles import Role
 from app.banks.importing import import_bank, read_bank_file
 from app.banks.models import Bank, Question, QuestionVersion
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from tests.banks.test_bank_pages import token_in, upload

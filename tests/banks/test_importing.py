@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import func
 
 from app.accounts.actors import SYSTEM
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.banks.importing import (
@@ -25,6 +24,7 @@ from app.banks.importing import (
 )
 from app.banks.models import Bank, Image, Question, QuestionVersion, Topic, question_topics
 from app.banks.services import find_bank, set_status
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

@@ -84,9 +84,9 @@ def test_practice_shows_a_question_under_the_letter_rule_in_the_order_written(us
     import random
     from datetime import UTC, datetime
 
-    from app.accounts.roles import Role
     from app.banks.drafts import Draft, QuestionType
     from app.banks.services import add_questions, create_bank
+    from app.core.roles import Role
     from app.courses.catalog import ensure_courses, find_course
     from app.exams.practice import PracticeFilter, start_practice
 

@@ -5,10 +5,10 @@ import io
 
 import pytest
 
-from app.accounts.roles import Role
 from app.banks.drafts import Draft, QuestionType
 from app.banks.services import add_questions, create_bank
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from tests.banks.test_rendering_xss import PAYLOADS, Collector

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.banks.drafts import Draft, QuestionType
 from app.banks.models import Image, Question, QuestionVersion
 from app.banks.services import add_questions, create_bank
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

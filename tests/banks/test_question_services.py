@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.accounts.roles import Role
 from app.banks.formats.table import parse_table
 from app.banks.models import Question, QuestionVersion, Topic
 from app.banks.services import add_questions, create_bank, draft_of, revise_question, set_status
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

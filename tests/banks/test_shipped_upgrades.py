@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.accounts.actors import SYSTEM
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.banks.importing import import_bank, read_bank_file
 from app.banks.models import Bank, Question, QuestionVersion
 from app.banks.services import create_bank, draft_of, revise_question, set_status
 from app.banks.shipped import load_shipped_bank
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

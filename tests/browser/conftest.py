@@ -47,7 +47,7 @@ def live_server(browser_available, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from app import create_app
-    from app.accounts.roles import Role
+    from app.core.roles import Role
     from app.extensions import db
     from tests import factories
 

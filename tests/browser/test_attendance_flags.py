@@ -103,7 +103,7 @@ def test_a_past_session_without_its_roll_is_flagged_and_a_late_roll_clears_it(li
 def test_the_code_screen_closes_with_the_check_in_window(live_server, open_page, monkeypatch):
     from playwright.sync_api import expect
 
-    from app.accounts.roles import Role
+    from app.core.roles import Role
     from app.extensions import db
     from tests import factories
 

@@ -20,7 +20,7 @@ TYPES = ("single", "multiple", "true_false", "fill_blank", "short_answer")
 def _exams(live_server) -> dict:
     """trainer07 owns 甲的礼仪题库 (secret keys) and an exam over it co-owned by trainer08, who owns 乙的礼仪题库
     and an exam of their own. The etiquette course, so other browser tests see nothing new in theirs."""
-    from app.accounts.roles import Role
+    from app.core.roles import Role
     from app.exams.services import RuleData
     from app.extensions import db
     from tests import factories

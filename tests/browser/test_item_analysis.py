@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def _graded_exam(live_server) -> tuple[str, int]:
     """A trainer of its own (so other browser tests see nothing new) with an exam four candidates sat."""
-    from app.accounts.roles import Role
+    from app.core.roles import Role
     from app.extensions import db
     from app.org.models import Team
     from tests import factories

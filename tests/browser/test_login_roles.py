@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ import pytest
 from app.accounts import services
 from app.accounts.models import LoginSession
 from app.accounts.passwords import verify_password
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from tests import factories
 

@@ -3,8 +3,8 @@
 from sqlalchemy import func
 
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.org.models import Office, Station, Team

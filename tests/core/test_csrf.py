@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app import create_app
 from app.accounts.models import LoginSession
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from tests.core.test_route_permissions import IDENTITIES, Visitor, csrf_tokens_in, route_cases
 from tests.factories import PASSWORD

@@ -5,9 +5,9 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from app.accounts.roles import Role
 from app.core.error_handlers import MESSAGES, size_label
 from app.core.permissions import PUBLIC, allow
+from app.core.roles import Role
 from tests.core.test_route_permissions import csrf_tokens_in
 from tests.factories import PASSWORD
 

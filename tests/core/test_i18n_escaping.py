@@ -5,9 +5,9 @@ from pathlib import Path
 
 from flask import render_template_string
 
-from app.accounts.roles import Role
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import lazy_ngettext
+from app.core.roles import Role
 from app.extensions import db
 from app.org.services import create_station
 

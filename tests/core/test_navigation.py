@@ -4,8 +4,8 @@ who would otherwise get a menu wider than the screen."""
 import pytest
 from flask_login import login_user
 
-from app.accounts.roles import Role
 from app.core.navigation import FLAT_LIMIT, nav_items
+from app.core.roles import Role
 from tests.factories import make_user
 
 

@@ -3,8 +3,8 @@
 import pytest
 from flask import url_for
 
-from app.accounts.roles import Role
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
+from app.core.roles import Role
 from app.extensions import db
 
 ROSTER = "工号,姓名\nn1,王五\n".encode()

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.routing.converters import AnyConverter, FloatConverter, IntegerConverter, UUIDConverter
 
-from app.accounts.roles import Role
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, PUBLIC, access_of, allow
+from app.core.roles import Role
 from tests.factories import PASSWORD
 
 SKIPPED_METHODS = frozenset({"HEAD", "OPTIONS"})

@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from tests.core.test_route_permissions import IDENTITIES, Visitor, route_cases
 from tests.factories import PASSWORD
 

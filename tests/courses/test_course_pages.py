@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.courses import lessons
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Lesson, LessonAttachment, LessonProgress

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.courses import lessons, shipped
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Lesson, LessonAttachment, LessonProgress

@@ -5,10 +5,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.errors import Conflict, DomainError
+from app.core.roles import Role
 from app.evaluation import computing, review, schemes
 from app.evaluation.figures import group_figures
 from app.evaluation.models import Evaluation, EvaluationScheme

@@ -11,9 +11,9 @@ import pytest
 from flask_babel import force_locale, gettext
 from openpyxl import load_workbook
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.evaluation.models import Evaluation
 from app.extensions import db

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.evaluation.models import Evaluation, EvaluationScheme, EvaluationSignoff
 from app.extensions import db
 from tests import factories

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, initialize, invariant, precondition, rule
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams.models import Attempt, PaperItem
 from app.exams.services import RuleData
 from app.extensions import db

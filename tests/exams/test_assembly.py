@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.accounts.roles import Role
 from app.banks.identity import text_key
 from app.banks.models import QuestionVersion
+from app.core.roles import Role
 from app.exams.assembly import TOLERANCE, PoolTooSmall, RuleDraw, draw_paper, option_order, target_difficulty
 from app.exams.pools import PoolQuestion
 from app.extensions import db

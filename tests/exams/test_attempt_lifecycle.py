@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.core.errors import Conflict
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams.models import Attempt, PaperItem
 from app.exams.saving import Change, answer_at_once, apply_changes

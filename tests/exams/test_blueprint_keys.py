@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.exams.models import Exam
 from app.exams.permissions import blueprint_access, draw_of
 from app.exams.services import RuleData

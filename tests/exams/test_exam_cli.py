@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams.models import Attempt
 from app.exams.saving import answer_at_once

@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams import saving
 from app.exams.models import Attempt, Exam, PaperItem

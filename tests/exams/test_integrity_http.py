@@ -19,11 +19,11 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.banks.drafts import Draft, QuestionType
 from app.banks.services import add_questions, create_bank
 from app.core.clock import utcnow
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Lesson, LessonAttachment
 from app.exams.models import Attempt, PaperItem, PracticeAnswer

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.routing.converters import AnyConverter
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams import marking
 from app.exams import practice as practice_service
 from app.exams.services import RuleData

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.banks.models import Question
 from app.core.errors import Conflict
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams import services
 from app.exams.audience import NO_MAKEUP_NEEDED, refusal

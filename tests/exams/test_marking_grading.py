@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.core.errors import Conflict, DomainError
+from app.core.roles import Role
 from app.exams import marking
 from app.exams.models import Attempt
 from app.extensions import db

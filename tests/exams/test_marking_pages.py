@@ -4,9 +4,9 @@ error, the dry run and apply through HTTP, fresh login for changes, and who may 
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams.models import Attempt, PaperItem, Regrade
 from app.extensions import db
 from tests import factories

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.exams import attempts as flow
 from app.exams import practice

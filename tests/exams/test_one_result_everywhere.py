@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from flask_babel import force_locale, gettext
 
-from app.accounts.roles import Role
 from app.api import clients
 from app.api.scopes import SCOPES
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.evaluation import computing
 from app.exams import marking, papers
 from app.exams.models import AudienceEntry

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.roles import Role
 from app.banks.drafts import Draft, QuestionType
 from app.banks.services import add_questions, create_bank
+from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.exams import practice as service
 from app.exams.attempts import has_open_attempt, start_attempt

@@ -5,10 +5,10 @@ without a picture route anyone could probe."""
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from app.accounts.roles import Role
 from app.banks.drafts import Draft, QuestionType
 from app.banks.models import Image
 from app.banks.services import add_questions, create_bank
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.exams import attempts as flow
 from app.exams.services import RuleData

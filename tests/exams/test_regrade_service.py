@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.exams import marking
 from app.exams.attempts import submit
 from app.exams.models import Attempt, PaperItem, Regrade

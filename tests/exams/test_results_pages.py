@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams import marking
 from app.exams.models import Attempt, ExtraTime
 from app.extensions import db

@@ -3,8 +3,8 @@ show the keys of questions the open paper may hold (docs/security.md §19)."""
 
 from datetime import UTC, datetime, timedelta
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams.grading import attempt_items, update_totals
 from app.extensions import db

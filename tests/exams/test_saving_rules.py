@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.exams import attempts as flow
 from app.exams.models import PaperItem
 from app.exams.saving import LATE, REFUSED, REPLACED, STORED, Change, apply_changes, outcome_of, replaces

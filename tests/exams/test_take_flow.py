@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.exams.models import Attempt, PaperItem
 from app.extensions import db
 from tests import factories

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.exams.models import Attempt, PaperItem
 from app.extensions import db
 from tests import factories

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.org.roster.columns import match_header, parse_date, parse_roles
 
 

@@ -11,10 +11,10 @@ from sqlalchemy import func
 
 from app.accounts.actors import SYSTEM
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.accounts.services import find_by_staff_no
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from app.org.roster import CREATE, INVALID, UNCHANGED, UPDATE, RosterRejected, import_roster, preview_roster

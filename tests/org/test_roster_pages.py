@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func
 
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.accounts.services import find_by_staff_no
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from app.uploads.models import PendingUpload

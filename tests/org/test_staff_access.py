@@ -4,10 +4,10 @@ HR may not change roles, issue passwords or touch administrators' accounts."""
 import pytest
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.permissions import access_of
+from app.core.roles import Role
 from app.extensions import db
 from app.org import permissions
 from tests import factories

@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from app.accounts.models import LoginSession, User
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from tests import factories
 

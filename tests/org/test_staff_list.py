@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.extensions import db
 from tests import factories
 

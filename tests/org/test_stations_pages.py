@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from tests import factories

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from flask_babel import force_locale
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import Conflict, DomainError
+from app.core.roles import Role
 from app.extensions import db
 from app.org import services
 from app.org.models import Station

@@ -17,8 +17,8 @@ from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.exams.models import Attempt, Exam
 from app.extensions import db

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from app.reports import dashboards
 from app.reports.dashboards import Filters

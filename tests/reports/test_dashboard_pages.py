@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.extensions import db
 from app.reports import dashboards
 from app.reports.dashboards import Filters

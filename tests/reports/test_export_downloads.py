@@ -11,9 +11,9 @@ import pytest
 from flask_babel import force_locale, gettext
 from openpyxl import load_workbook
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.exams.models import Attempt
 from app.extensions import db
 from app.reports.exports import RESULT_COLUMNS, TRANSCRIPT_COLUMNS

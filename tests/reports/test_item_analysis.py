@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.exams import marking
 from app.extensions import db
 from app.reports import item_stats

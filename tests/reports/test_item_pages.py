@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.exams.services import RuleData, set_audience
 from app.extensions import db
 from tests import factories

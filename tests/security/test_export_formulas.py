@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from werkzeug.routing.converters import AnyConverter
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.core.spreadsheets.formulas import FORMULA_STARTS, neutralise
 from tests.core.test_route_permissions import Visitor
 from tests.security.hostile import FORMULA_CORPUS, poison

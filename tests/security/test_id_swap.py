@@ -12,11 +12,11 @@ may (200), so the ids are real and the refusals here mean something.
 
 from flask import url_for
 
-from app.accounts.roles import Role
 from app.accounts.sessions import start_session
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
+from app.core.roles import Role
 from app.extensions import db
 from tests import factories
 from tests.core.test_csrf import database_state

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from app.accounts.roles import Role
 from app.core.integers import MAX_INT, whole_number
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
+from app.core.roles import Role
 from app.extensions import db
 from tests import factories
 from tests.conftest import POSTGRES_URL

@@ -8,8 +8,8 @@ poisoned here or explained as technical.
 
 from flask import url_for
 
-from app.accounts.roles import Role
 from app.core.permissions import BUILTIN_PUBLIC_ENDPOINTS, access_of
+from app.core.roles import Role
 from tests.banks.test_pages_xss import dangers
 from tests.core.test_route_permissions import Visitor
 from tests.security.hostile import JSON_TEXT_FIELDS, SPECIAL, TECHNICAL, TEXT_FIELDS, poison, text_columns

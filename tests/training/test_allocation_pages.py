@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.extensions import db
 from app.training import plans
 from app.training.models import BatchMember, TrainingPlan, Unavailability

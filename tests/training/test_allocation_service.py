@@ -6,10 +6,10 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station
 from app.training import allocation, plans

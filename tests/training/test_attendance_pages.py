@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from app.training.attendance import record_roll
 from app.training.models import Attendance, AttendanceWaiver, CheckinCode

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
+from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.extensions import db
 from app.training.models import Attendance, CheckinCode, TrainingSession

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from app.training.models import Batch, TrainingPlan, TrainingSession

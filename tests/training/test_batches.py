@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.extensions import db
 from app.training import batches
 from app.training.models import Attendance, Batch, Seat

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from icalendar import Calendar
 
-from app.accounts.roles import Role
+from app.core.roles import Role
 from app.training import calendars
 from tests import factories
 

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.errors import DomainError, Forbidden
+from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.exams.models import Attempt
 from app.extensions import db

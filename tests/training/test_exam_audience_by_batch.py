@@ -4,10 +4,10 @@ published batches on the candidates page, the members may start, others may not.
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.exams.audience import NOT_IN_AUDIENCE, audience_users, refusal
 from app.extensions import db
 from tests import factories

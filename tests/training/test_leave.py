@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.extensions import db
 from app.training import leave
 from app.training.models import Unavailability

@@ -6,11 +6,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.errors import DomainError, Forbidden
+from app.core.roles import Role
 from app.extensions import db
 from app.training import makeup
 from app.training.attendance import absentees, record_roll

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
+from app.core.roles import Role
 from app.extensions import db
 from app.training.models import Attendance, Batch
 from tests import factories

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.accounts.roles import Role
 from app.core.errors import DomainError
+from app.core.roles import Role
 from app.extensions import db
 from app.training.models import Attendance, Seat, Unavailability
 from app.training.seating import seat_batch

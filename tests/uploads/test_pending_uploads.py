@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.accounts.roles import Role
 from app.core.errors import NotFound
+from app.core.roles import Role
 from app.extensions import db
 from app.uploads.models import PendingUpload
 from app.uploads.services import UploadExpired, consume_upload, find_upload, keep_upload, sweep_uploads

@@ -1,7 +1,6 @@
 """GET /staff and /staff/<staff_no>: who works where, in which team and position, with which roles."""
 
 from app.accounts.models import User, UserRole
-from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
 from app.api import openapi as spec
 from app.api import params
@@ -11,6 +10,7 @@ from app.api.errors import ApiNotFound
 from app.api.scopes import STAFF_READ
 from app.api.serializers import REF, nullable, obj, page_of, ref
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.extensions import db
 from app.training.models import BatchMember
 

@@ -13,7 +13,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks import browsing, editing, permissions
 from app.banks.exporting import number_text
 from app.banks.forms import (
@@ -36,6 +35,7 @@ from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.redirects import safe_next
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 

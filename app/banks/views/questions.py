@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks import browsing, editing, permissions
 from app.banks.diffs import version_diff
 from app.banks.drafts import QuestionType
@@ -21,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.extensions import db
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.roles import Role
 from app.banks import browsing, permissions
 from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import FORMATS, content_disposition, export_bank
@@ -47,6 +46,7 @@ from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from app.uploads.services import consume_upload, find_upload, keep_upload

@@ -17,7 +17,6 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks.browsing import course_choices
 from app.banks.forms import DIFFICULTY_LABELS, type_labels
 from app.banks.models import Bank, Question, QuestionVersion, Topic, question_topics
@@ -30,6 +29,7 @@ from app.core.forms import add_domain_error
 from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.exams import assembly, permissions, services
 from app.exams.attempts import plan_paper

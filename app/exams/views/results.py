@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks.registry import kind_of
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.exams import marking, permissions
 from app.exams.attempts import grant_extra_time, open_attempt, remaining_seconds
 from app.exams.grading import as_graded, regrades_of

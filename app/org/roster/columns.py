@@ -8,8 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from app.accounts.roles import Role
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.core.spreadsheets import Issue
 
 

@@ -7,9 +7,9 @@ from datetime import date
 
 from app.accounts.actors import Actor
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.accounts.services import normalise_staff_no
 from app.core.i18n import lazy_gettext as _l
+from app.core.roles import Role
 from app.core.spreadsheets import Issue, SpreadsheetError, Table, read_table
 from app.extensions import db
 from app.org.models import Station, Team

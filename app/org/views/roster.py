@@ -10,12 +10,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.roles import ROLE_LABELS, Role
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
+from app.core.roles import ROLE_LABELS, Role
 from app.extensions import db
 from app.org import permissions
 from app.org.roster import (

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts import services as accounts
 from app.accounts import sessions
 from app.accounts.models import User
-from app.accounts.roles import ROLE_LABELS, Role
 from app.accounts.staff import StaffData, create_staff, update_staff
 from app.audit.actions import LABELS as ACTION_LABELS
 from app.core.clock import utcnow
@@ -21,6 +20,7 @@ from app.core.forms import add_domain_error
 from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
+from app.core.roles import ROLE_LABELS, Role
 from app.extensions import db
 from app.org import permissions, services
 from app.org.forms import (

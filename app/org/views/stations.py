@@ -4,12 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.extensions import db
 from app.org import permissions, services
 from app.org.forms import KIND_LABELS, ActionForm, StationFilterForm, StationForm, TeamForm

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.i18n import html_lang
 from app.core.integers import whole_number
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.courses.models import Course
 from app.exams.views.loading import viewable_exam
 from app.extensions import db

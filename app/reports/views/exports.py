@@ -8,10 +8,10 @@ from flask import abort
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.core.clock import utcnow
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.exams.models import Exam
 from app.extensions import db
 from app.reports import exports, permissions, tables

@@ -10,12 +10,12 @@ from flask import abort, current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.roles import Role
 from app.banks import permissions as bank_permissions
 from app.banks.answers import letter
 from app.banks.forms import type_labels
 from app.banks.models import Question
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.exams import permissions as exam_permissions
 from app.exams.attempts import open_attempt
 from app.exams.views.loading import viewable_exam

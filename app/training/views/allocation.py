@@ -12,7 +12,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.accounts.services import find_by_staff_no, normalise_staff_no
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -20,6 +19,7 @@ from app.core.forms import add_domain_error
 from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station, Team
 from app.training import batches as batch_services

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.accounts.services import find_by_staff_no
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -23,6 +22,7 @@ from app.core.forms import add_domain_error
 from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Course
 from app.extensions import db, limiter

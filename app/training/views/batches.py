@@ -14,7 +14,6 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from app.accounts.models import User
-from app.accounts.roles import Role
 from app.banks.exporting import content_disposition
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -22,6 +21,7 @@ from app.core.forms import add_domain_error
 from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.roles import Role
 from app.courses.catalog import ensure_courses
 from app.courses.lessons import active_trainers
 from app.courses.models import Course
