@@ -67,10 +67,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.audit_page import bp as audit_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.admin import bp as api_clients_bp
     from app.api.views import bp as api_bp
-    from app.audit.views import bp as audit_bp
     from app.banks.views import bp as banks_bp
     from app.courses.views import bp as courses_bp
     from app.evaluation.views import bp as evaluation_bp

@@ -1,4 +1,8 @@
-"""The admin's audit log page: filter, page through and open events. Read-only."""
+"""The admin's audit log page: filter, page through and open events. Read-only.
+
+It lives in accounts, not audit, because it names the people (actors and target users): audit sits below
+accounts, so accounts may write audit rows and read them back, audit never reads accounts.
+"""
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
@@ -7,10 +11,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import String, cast, or_
 
+from app.accounts.audit_forms import AuditFilterForm
 from app.accounts.models import User
 from app.accounts.services import normalise_staff_no
 from app.audit.actions import LABELS
-from app.audit.forms import AuditFilterForm
 from app.audit.models import AuditEvent
 from app.core.integers import whole_number
 from app.core.permissions import allow
