@@ -56,7 +56,7 @@ def demo_command() -> None:
 
 
 def register(app) -> None:
-    from app.accounts.cli import create_admin
+    from app.org.admin_cli import create_admin
 
     app.cli.add_command(create_admin)
     app.cli.add_command(backup_command)

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from app.accounts import services as account_services
 from app.accounts.actors import SYSTEM
 from app.accounts.passwords import hash_password
-from app.accounts.staff import StaffData, create_staff
 from app.banks.services import find_bank
 from app.banks.shipped import ShippedBank, load_shipped_bank
 from app.core.roles import ROLE_LABELS, Role
@@ -27,6 +26,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
+from app.org.staff import StaffData, create_staff
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105  # the demo accounts' published password, README
 DEMO_IP = "demo"

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from app.accounts.actors import Actor
 from app.accounts.models import User
-from app.accounts.staff import StaffData, create_staff_many, update_staff
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError
@@ -17,6 +16,7 @@ from app.extensions import db
 from app.org.models import Station, Team
 from app.org.roster.preview import CREATE, UPDATE, RosterPreview, RowPlan, keeps_team, preview_roster
 from app.org.services import create_station, create_team, find_station
+from app.org.staff import StaffData, create_staff_many, update_staff
 
 
 class RosterRejected(DomainError):

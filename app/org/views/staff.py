@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts import services as accounts
 from app.accounts import sessions
 from app.accounts.models import User
-from app.accounts.staff import StaffData, create_staff, update_staff
 from app.audit.actions import LABELS as ACTION_LABELS
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -32,6 +31,7 @@ from app.org.forms import (
     team_choices,
 )
 from app.org.models import Station, Team
+from app.org.staff import StaffData, create_staff, update_staff
 from app.org.views import bp
 from app.org.views.actions import perform
 

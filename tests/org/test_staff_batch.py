@@ -6,12 +6,12 @@ import pytest
 
 from app.accounts.actors import SYSTEM
 from app.accounts.models import User
-from app.accounts.staff import StaffData, create_staff_many
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import Conflict, DomainError
 from app.core.roles import Role
 from app.extensions import db
+from app.org.staff import StaffData, create_staff_many
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -1,4 +1,6 @@
-"""Creating and editing staff records; used by the staff pages, the roster import and the CLI."""
+"""Creating and editing staff records (people with their station and team); used by the staff pages, the roster
+import and the CLI. In org, not accounts, because a staff record names stations and teams.
+"""
 
 from collections import Counter
 from dataclasses import dataclass, field

@@ -1,4 +1,7 @@
-"""`flask create-admin`: the first administrator, or a way back in when every admin is locked out."""
+"""`flask create-admin`: the first administrator, or a way back in when every admin is locked out.
+
+In org, not accounts, because an administrator is created as a staff record (app.org.staff).
+"""
 
 import os
 
@@ -31,13 +34,13 @@ def create_admin(staff_no: str, name: str) -> None:
     The password is asked twice (hidden), or read from the ADMIN_PASSWORD environment variable.
     """
     from app.accounts import passwords, services, sessions
-    from app.accounts.staff import StaffData, create_staff
     from app.audit import actions
     from app.audit.services import record
     from app.core.clock import utcnow
     from app.core.errors import DomainError
     from app.core.roles import Role
     from app.extensions import db
+    from app.org.staff import StaffData, create_staff
 
     normalised = services.normalise_staff_no(staff_no)
     name = name.strip()
