@@ -30,11 +30,9 @@ Decisions:
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import quote
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -50,6 +48,7 @@ from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.table import COLUMNS
 from app.banks.models import Bank, Question, QuestionExternalId
 from app.banks.services import draft_of
+from app.core.downloads import safe_filename
 from app.core.spreadsheets.formulas import is_dangerous, neutralise, unneutralise  # noqa: F401 (re-exported)
 from app.extensions import db
 
@@ -292,24 +291,3 @@ def export_bank(actor: Actor, bank: Bank, fmt: str, *, include_retired: bool = F
            details={"format": fmt, "questions": len(drafts), "retired_included": include_retired})
     filename = f"{bank.course.code}-{bank.name}-{now:%Y%m%d}.{'txt' if fmt == 'gift' else fmt}"
     return Export(data=data, mimetype=MIMETYPES[fmt], filename=safe_filename(filename), count=len(drafts))
-
-
-# --- Download headers ---------------------------------------------------------------------------
-
-_UNSAFE_IN_FILENAMES = re.compile(r'[\\/:*?"<>|;\x00-\x1f\x7f]+')
-
-
-def safe_filename(name: str) -> str:
-    """A file name every system accepts: no path separators, quotes, controls or reserved characters."""
-    name = unicodedata.normalize("NFC", name)
-    name = _UNSAFE_IN_FILENAMES.sub("_", name).strip(" .")
-    return name[:150] or "export"
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the real (Chinese) name as RFC 5987 `filename*`."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("_.") or "export"
-    if "." in filename and not fallback.endswith(filename.rsplit(".", 1)[1]):
-        fallback = f"{fallback}.{filename.rsplit('.', 1)[1]}"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -2,7 +2,7 @@
 images its `图片` column names, read safely.
 
 The ZIP directory is checked before anything is decompressed, with the same rules as an XLSX upload
-(app.core.spreadsheets.xlsx_reader): entry count from the end record, names (no absolute paths, `..`,
+(app.core.zip_safety): entry count from the end record, names (no absolute paths, `..`,
 backslashes, drive letters or NUL), no encryption, only stored or deflated entries, declared sizes and
 compression ratio. Each entry is then read no further than its declared size (zipfile stops there and
 checks the CRC), so a directory that lies about sizes cannot inflate memory.
@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 from app.banks.answers import IMAGE_EXTENSIONS
 from app.core.i18n import lazy_gettext as _l
+from app.core.images import image_type
 from app.core.spreadsheets import Issue
-from app.core.spreadsheets.xlsx_reader import _bad_name
+from app.core.zip_safety import Verdict, ZipLimits, directory_verdict, end_record_verdict
 
 MAX_ENTRIES = 1_000
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # sum of the declared sizes of all entries
@@ -33,25 +34,7 @@ RATIO_MIN_BYTES = 1024 * 1024
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 TABLE_EXTENSIONS = (".csv", ".xlsx")
 
-_EOCD = b"PK\x05\x06"
 _CLUTTER_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
-
-# (signature test, content type), from the first bytes of the file.
-IMAGE_TYPES = (
-    (lambda head: head.startswith(b"\x89PNG\r\n\x1a\n"), "image/png"),
-    (lambda head: head.startswith(b"\xff\xd8\xff"), "image/jpeg"),
-    (lambda head: head.startswith((b"GIF87a", b"GIF89a")), "image/gif"),
-    (lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP", "image/webp"),
-)
-
-
-def image_type(data: bytes) -> str | None:
-    """The content type the bytes' signature shows (PNG, JPEG, GIF or WebP), or None."""
-    head = data[:16]
-    for matches, content_type in IMAGE_TYPES:
-        if matches(head):
-            return content_type
-    return None
 
 
 @dataclass(frozen=True)
@@ -104,40 +87,27 @@ def read_zip(data: bytes) -> ZippedBank:
     return bank
 
 
-def _check_end_record(data: bytes) -> Issue | None:
-    """The entry count from the end record, before zipfile parses the whole directory."""
-    end = data.rfind(_EOCD, max(0, len(data) - (22 + 65_535)))
-    if end < 0 or len(data) < end + 22:
+def _issue(verdict: Verdict | None) -> Issue | None:
+    """The checks of app.core.zip_safety, told in this upload's words."""
+    if verdict is None:
+        return None
+    if verdict == Verdict.NOT_A_ZIP:
         return _not_a_zip()
-    entries = int.from_bytes(data[end + 10:end + 12], "little")
-    directory_size = int.from_bytes(data[end + 12:end + 16], "little")
-    if entries == 0:
+    if verdict == Verdict.EMPTY:
         return Issue(_l("The ZIP file is empty."))
-    if entries > MAX_ENTRIES or directory_size > MAX_ENTRIES * (46 + 1024):
+    if verdict == Verdict.TOO_MANY:
         return Issue(_l("The ZIP file holds more than %(max)d files.", max=MAX_ENTRIES))
-    return None
+    if verdict == Verdict.ENCRYPTED:
+        return Issue(_l("The ZIP file is password-protected. Pack it again without a password."))
+    return _refused()
+
+
+def _check_end_record(data: bytes) -> Issue | None:
+    return _issue(end_record_verdict(data, MAX_ENTRIES))
 
 
 def _check_directory(infos: list[zipfile.ZipInfo]) -> Issue | None:
-    if len(infos) > MAX_ENTRIES:
-        return Issue(_l("The ZIP file holds more than %(max)d files.", max=MAX_ENTRIES))
-    names = [info.filename for info in infos]
-    if len(set(names)) != len(names) or any(_bad_name(name) for name in names):
-        return _refused()
-    total = 0
-    for info in infos:
-        total += info.file_size
-        if info.flag_bits & 0x1:
-            return Issue(_l("The ZIP file is password-protected. Pack it again without a password."))
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            return _refused()
-        if info.file_size > RATIO_MIN_BYTES and (
-            info.compress_size == 0 or info.file_size / info.compress_size > MAX_RATIO
-        ):
-            return _refused()
-    if total > MAX_UNCOMPRESSED_BYTES:
-        return _refused()
-    return None
+    return _issue(directory_verdict(infos, ZipLimits(MAX_ENTRIES, MAX_UNCOMPRESSED_BYTES, MAX_RATIO, RATIO_MIN_BYTES)))
 
 
 def _is_clutter(path: str) -> bool:

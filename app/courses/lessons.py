@@ -17,9 +17,9 @@ from app.accounts.actors import Actor
 from app.accounts.models import User, UserRole
 from app.audit import actions
 from app.audit.services import record
-from app.banks.zipped import image_type
 from app.core.errors import DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.images import image_type
 from app.core.roles import Role
 from app.courses.models import Course, Lesson, LessonAttachment, LessonProgress
 from app.extensions import db

@@ -47,7 +47,7 @@ class Lesson(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, shown through app.banks.rendering
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, shown through app.core.markdown
     minutes: Mapped[int] = mapped_column(default=10)  # estimated reading time
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

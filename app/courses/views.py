@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.banks.exporting import content_disposition
-from app.banks.rendering import render_markdown
 from app.core.clock import utcnow
+from app.core.downloads import content_disposition
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
+from app.core.markdown import render_markdown
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
 from app.core.roles import Role

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app.banks.registry import QuestionView, ReviewView, kind_of, money
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
+from app.core.images import IMAGE_TYPES
 from app.exams.attempts import open_attempt
 from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, refusal, visible_exams
 from app.exams.grading import as_graded, regrades_of
@@ -29,7 +30,6 @@ MAX_FIELDS = 200
 MAX_CHANGES = 2000
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 20000
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def image_data_url(version) -> str | None:

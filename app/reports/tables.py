@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app
 from sqlalchemy.orm import Session
 
-from app.banks.exporting import content_disposition, safe_filename
+from app.core.downloads import content_disposition, safe_filename
 from app.core.spreadsheets.formulas import MAYBE_DANGEROUS, neutralise
 from app.extensions import db
 from app.reports.xlsx_stream import serial, write_sheet

@@ -21,7 +21,6 @@ from app.banks.answers import BLANK
 from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import (
     HEADER,
-    content_disposition,
     export_bank,
     gift_supports,
     neutralise,
@@ -34,6 +33,7 @@ from app.banks.formats.gift import parse_gift
 from app.banks.formats.table import parse_table
 from app.banks.models import Question
 from app.banks.services import add_questions, create_bank, draft_of, set_status
+from app.core.downloads import content_disposition
 from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db

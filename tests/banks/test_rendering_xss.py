@@ -185,7 +185,7 @@ def test_html_special_characters_in_text_are_escaped_not_dropped(render):
 
 @pytest.mark.parametrize("source", ["//evil.example/x.png", "/\\evil.example/x.png", "https://evil.example/x.png"])
 def test_an_image_from_another_host_loses_its_source(source):
-    from app.banks.rendering import render_markdown
+    from app.core.markdown import render_markdown
 
     assert "evil" not in str(render_markdown(f'<img src="{source}" alt="x">'))
     assert 'src="/images/1"' in str(render_markdown('<img src="/images/1" alt="x">'))
@@ -193,7 +193,7 @@ def test_an_image_from_another_host_loses_its_source(source):
 
 def test_only_image_data_urls_are_allowed_in_img():
     """rendering.URL_SCHEMES allows any data: URL; in <img> a data:text/html URL is not executed, but it
-    should be narrowed to data:image/… (noted for app/banks/rendering.py)."""
+    should be narrowed to data:image/… (noted for app/core/markdown.py)."""
     version = versions_with('<img src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">')[0]
     collector = Collector()
     collector.feed(str(kind_of(version.type).present(version).stem_html))

@@ -9,7 +9,8 @@ from app.accounts.actors import SYSTEM
 from app.banks import zipped
 from app.banks.importing import BankImportRejected, import_bank, preview_import, read_bank_file
 from app.banks.models import Image, QuestionVersion
-from app.banks.zipped import image_type, read_zip
+from app.banks.zipped import read_zip
+from app.core.images import image_type
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from tests.banks.test_importing import ROWS, counts, csv_bytes, png, row_with_image, zip_bytes

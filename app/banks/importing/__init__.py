@@ -40,7 +40,7 @@ Decisions:
 - The letter rule (app.banks.letters): a question whose explanation, text or options name options by
   letter or point at other options keeps its options in the order written; the preview says which.
   A short answer without a reference answer is imported with a note.
-- Text is stored as written (Markdown or Moodle HTML), sanitised when shown (app.banks.rendering);
+- Text is stored as written (Markdown or Moodle HTML), sanitised when shown (app.core.markdown);
   at import NUL and other control characters (except tab and newline) are removed and line endings
   become "\\n", and the draft is checked again afterwards (a stem of control characters is empty).
 - Images come only with a ZIP; a row naming an image that is not in it is an error on that row. Images

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from app.banks.checks import Problem, check_draft
 from app.banks.drafts import Draft, QuestionType
-from app.banks.rendering import render_markdown
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, MultiplePolicy, QuestionView, ReviewView, money
+from app.core.markdown import render_markdown
 
 
 def points_of(version) -> Decimal:

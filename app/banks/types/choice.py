@@ -7,7 +7,6 @@ from markupsafe import Markup, escape
 
 from app.banks.drafts import QuestionType
 from app.banks.letters import letter_legend
-from app.banks.rendering import render_inline
 from app.banks.types.base import (
     QuestionKind,
     correct_indexes,
@@ -19,6 +18,7 @@ from app.banks.types.base import (
 )
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, OptionView, QuestionView, ReviewOption, ReviewView, money
 from app.core.i18n import lazy_gettext as _l
+from app.core.markdown import render_inline
 
 
 class _ChoiceKind(QuestionKind):

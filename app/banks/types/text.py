@@ -7,10 +7,10 @@ from dataclasses import replace
 
 from app.banks.answers import BLANK
 from app.banks.drafts import QuestionType
-from app.banks.rendering import render_markdown
 from app.banks.types.base import QuestionKind, form_values, points_of
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, QuestionView, ReviewView, money
 from app.core.i18n import lazy_gettext as _l
+from app.core.markdown import render_markdown
 
 _SPACES = re.compile(r"\s+")
 

@@ -18,12 +18,11 @@ from app.banks.views import bp
 from app.banks.views.loading import image_url, managed_bank, managed_question
 from app.core.clock import utcnow
 from app.core.errors import DomainError
+from app.core.images import IMAGE_TYPES
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.roles import Role
 from app.extensions import db
-
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def _render_form(form, bank, question=None):

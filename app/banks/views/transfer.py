@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.banks import browsing, permissions
 from app.banks.drafts import Draft, QuestionType
-from app.banks.exporting import FORMATS, content_disposition, export_bank
+from app.banks.exporting import FORMATS, export_bank
 from app.banks.forms import (
     EXPORT_FORMATS,
     ImportConfirmForm,
@@ -43,6 +43,7 @@ from app.banks.services import find_bank
 from app.banks.views import bp
 from app.banks.views.loading import managed_bank
 from app.core.clock import utcnow
+from app.core.downloads import content_disposition
 from app.core.errors import DomainError
 from app.core.net import client_ip
 from app.core.permissions import allow

@@ -28,8 +28,6 @@ from app.exams.saving import storable
 from app.exams.views import bp
 from app.extensions import db
 
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-
 
 class PracticeForm(FlaskForm):
     course_id = SelectField(_l("Course"), coerce=int, validators=[InputRequired()])

@@ -14,8 +14,8 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from app.accounts.models import User
-from app.banks.exporting import content_disposition
 from app.core.clock import utcnow
+from app.core.downloads import content_disposition
 from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.integers import whole_number
