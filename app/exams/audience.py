@@ -2,16 +2,17 @@
 and for a make-up exam (补考) the original exam's result.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import false, func, or_, select
 
 from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
+from app.core.refusals import Refusal
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.results import Result, result_of, results_of
 from app.extensions import db
+from app.training.eligibility import attendance_refusal
 
 
 def audience_clause(exam: Exam):
@@ -66,12 +67,6 @@ def needing_makeup(users: list[User], original: Exam) -> list[User]:
     return [user for user in users if _needs_makeup(found.get((user.id, original.id)))]
 
 
-@dataclass(frozen=True)
-class Refusal:
-    code: str
-    message: object  # lazy translation
-
-
 NOT_PUBLISHED = Refusal("not_published", _l("This exam is not open to candidates."))
 NOT_YET_OPEN = Refusal("not_yet_open", _l("This exam has not opened yet."))
 CLOSED = Refusal("closed", _l("This exam has closed."))
@@ -106,8 +101,6 @@ def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
             return NO_MAKEUP_NEEDED
     elif not in_audience(user, exam):
         return NOT_IN_AUDIENCE
-    from app.training.eligibility import attendance_refusal  # training imports Refusal from here
-
     short = attendance_refusal(user, exam.course, now)
     if short is not None:
         return short

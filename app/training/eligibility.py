@@ -18,8 +18,8 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
+from app.core.refusals import Refusal
 from app.courses.models import Course
-from app.exams.audience import Refusal
 from app.extensions import db
 from app.training.attendance import is_held, session_label
 from app.training.models import ATTENDED, Attendance, AttendanceWaiver, Batch, Seat, TrainingSession
