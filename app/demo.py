@@ -23,6 +23,16 @@ from app.banks.shipped import ShippedBank, load_shipped_bank
 from app.core.roles import ROLE_LABELS, Role
 from app.courses.catalog import ensure_courses
 from app.courses.models import Course
+from app.demo_data import (
+    BANK_OWNER,
+    DEMO_ROOM,
+    DEMO_ROOM_CAPACITY,
+    DEMO_SHARE,
+    DEMO_TIMETABLE,
+    STAFF_ACCOUNTS,
+    STATIONS,
+    demo_bank_name,
+)
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
@@ -32,18 +42,10 @@ DEMO_PASSWORD = "Demo@2026"  # nosec B105  # the demo accounts' published passwo
 DEMO_IP = "demo"
 URL = "http://127.0.0.1:5000/"
 
-# (name, kind); a branch toll point (收费点) is smaller than a station but has the same teams.
-STATIONS = (("东郊收费站", "station"), ("西郊收费站", "station"), ("北环收费点", "point"))
 TEAMS = ("一班", "二班", "三班")
 COLLECTORS_PER_TEAM = 10
 POSITION_COLLECTOR = "收费员"
 POSITION_TEAM_LEADER = "班长"
-
-STAFF_ACCOUNTS = (
-    ("admin", "系统管理员", Role.ADMIN, "系统管理员"),
-    ("hr01", "周慧敏", Role.HR, "人事培训专员"),
-    ("trainer01", "郑国强", Role.TRAINER, "主讲人员"),
-)
 
 # 30 surnames × 30 given names; collector i gets SURNAMES[i % 30] and a given name shifted by
 # 11 per round of 30, so the 90 names are distinct and the same on every machine.
@@ -140,12 +142,6 @@ def collectors(run: DemoRun) -> None:
 
 
 QUESTION_BANKS = Path(__file__).resolve().parents[1] / "question_banks"
-BANK_OWNER = "trainer01"
-
-
-def demo_bank_name(course, stem: str) -> str:
-    """法规 course, law.csv → "相关法律、法规知识题库"; another file of the course → "…题库（stem）"."""
-    return f"{course.name}题库" if stem == course.code else f"{course.name}题库（{stem}）"
 
 
 def question_banks(run: DemoRun) -> None:
@@ -290,12 +286,6 @@ def exams(run: DemoRun) -> None:
 
 
 DEMO_PLAN = "2026年度收费人员岗位培训"
-# Two batches, so at most half of a station may be away at once (a third would need three batches).
-DEMO_SHARE = (1, 2)
-DEMO_ROOM = "培训中心一号教室"
-DEMO_ROOM_CAPACITY = 50
-# (day offset in the batch, slot, course): law takes a full day, the other three half a day each.
-DEMO_TIMETABLE = ((0, "full", "law"), (1, "am", "integrity"), (1, "pm", "etiquette"), (2, "am", "procedures"))
 
 
 def demo_batch_starts(now: datetime) -> list[date]:

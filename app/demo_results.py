@@ -83,7 +83,7 @@ def _sit(user, exam, ability: float, when: datetime, rng: random.Random) -> bool
 
 def past_results(run) -> None:
     from app.banks.services import find_bank
-    from app.demo import (
+    from app.demo_data import (
         BANK_OWNER,
         DEMO_ROOM,
         DEMO_ROOM_CAPACITY,

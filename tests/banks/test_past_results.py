@@ -15,7 +15,7 @@ from app.banks.registry import kind_of
 from app.banks.services import draft_of, revise_question
 from app.core.clock import utcnow
 from app.courses.models import Course
-from app.demo import demo_bank_name
+from app.demo_data import demo_bank_name
 from app.extensions import db
 from tests.migration_scripts import migration
 
