@@ -42,6 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.register(app)
     security_headers.register(app)
 
+    from app.courses import naming
+
+    naming.register(app)
+
     from app.cli import register as register_cli
 
     register_cli(app)

@@ -39,6 +39,7 @@ from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import optional_whole_number, whole_number
+from app.courses.naming import course_name
 
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
 DIFFICULTY_LABELS = {
@@ -70,11 +71,7 @@ def difficulty_choices(empty_label) -> list[SelectChoice]:
 
 
 def course_choices(courses) -> list[SelectChoice]:
-    from flask_babel import get_locale
-
-    english = str(get_locale()).startswith("en")
-    return [SelectChoice(course.code, (course.name_en or course.name) if english else course.name)
-            for course in courses]
+    return [SelectChoice(course.code, course_name(course)) for course in courses]
 
 
 # --- Banks --------------------------------------------------------------------------------------

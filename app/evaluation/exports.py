@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
+from app.courses.naming import course_name
 from app.evaluation.figures import group_figures
 from app.evaluation.forms import COURSE_STATE_LABELS, OUTCOME_LABELS, RATING_LABELS
 from app.evaluation.models import Evaluation
 from app.reports.exports import NAME, STAFF_NO, STATION, TEAM, Report
 from app.reports.tables import NUMBER, TEXT, Column, local, zone
 from app.training.models import Batch
-from app.training.seating import course_name
 
 ATTENDANCE = Column("attendance", _l("Attendance (per cent)"), NUMBER, width=12, number_format="0.00")
 ATTENDANCE_MET = Column("attendance_met", _l("Attendance minimum met"), TEXT, width=12)

@@ -7,9 +7,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from app.core.i18n import lazy_gettext as _l
+from app.courses.naming import course_name
 from app.evaluation.review import MAX_REASON
 from app.evaluation.schemes import MAX_NOTE
-from app.training.seating import course_name
 
 RATING_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Satisfactory"), "fail": _l("Unsatisfactory")}
 OUTCOME_LABELS = {

@@ -19,6 +19,7 @@ from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
 from app.core.roles import Role
 from app.courses.models import Course
+from app.courses.naming import course_name
 from app.evaluation import computing, exports, review, schemes
 from app.evaluation.figures import group_figures
 from app.evaluation.forms import (
@@ -38,7 +39,6 @@ from app.evaluation.permissions import can_evaluate
 from app.extensions import db
 from app.reports.views.exports import send
 from app.training.models import Batch, BatchMember
-from app.training.seating import course_name
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
 EVALUATORS = (Role.HR, Role.ADMIN)

@@ -20,9 +20,9 @@ from app.accounts.models import User
 from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError, Forbidden
-from app.core.i18n import html_lang
 from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
+from app.courses.naming import course_name
 from app.extensions import db
 from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, Seat, TrainingSession
 from app.training.permissions import can_plan, can_take_attendance
@@ -49,11 +49,6 @@ STATUS_WORDS = {
 SLOT_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "full": _l("Full day")}
 
 
-def course_label(course: Course) -> str:
-    """The course name in the page's language."""
-    return course.name_en if html_lang() == "en" and course.name_en else course.name
-
-
 def local_time(moment: datetime) -> str:
     """HH:MM in the configured zone, for messages."""
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%H:%M")
@@ -62,7 +57,7 @@ def local_time(moment: datetime) -> str:
 def session_label(session: TrainingSession) -> str:
     """'2026-03-02 Morning, Laws and regulations (Room 1)' for lists in messages."""
     return _("%(day)s %(slot)s, %(course)s (%(room)s)", day=session.day.isoformat(),
-             slot=SLOT_LABELS[session.slot], course=course_label(session.course), room=session.room)
+             slot=SLOT_LABELS[session.slot], course=course_name(session.course), room=session.room)
 
 
 def session_start(session: TrainingSession) -> datetime:

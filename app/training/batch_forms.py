@@ -8,8 +8,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import whole_number
+from app.courses.naming import course_name
 from app.training.batches import MAX_NAME
-from app.training.seating import course_name, slot_name
+from app.training.seating import slot_name
 from app.training.sessions import MAX_ROOM
 from app.training.slots import parse_slots
 

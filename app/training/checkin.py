@@ -17,8 +17,9 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
+from app.courses.naming import course_name
 from app.extensions import db
-from app.training.attendance import STATUS_WORDS, course_label, local_time, session_start
+from app.training.attendance import STATUS_WORDS, local_time, session_start
 from app.training.models import Attendance, CheckinCode, Seat, TrainingSession
 from app.training.permissions import can_take_attendance
 from app.training.roll_window import window_of
@@ -96,7 +97,7 @@ def check_in(user, text: str, *, now: datetime) -> Attendance:
     if chosen is None:
         session = db.session.get(TrainingSession, candidates[0].session_id)
         raise DomainError(_l("This code is for %(course)s, %(room)s; you are not seated in that session.",
-                             course=course_label(session.course), room=session.room), field="code")
+                             course=course_name(session.course), room=session.room), field="code")
     session = db.session.get(TrainingSession, chosen.session_id)
     window = window_of(session)
     phase = window.phase(now)

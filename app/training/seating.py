@@ -8,10 +8,10 @@ valid, because attendance refers to them; seats with attendance are never droppe
 
 from collections import defaultdict
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.core.errors import Conflict
+from app.courses.naming import course_name
 from app.extensions import db
 from app.training.models import Attendance, Batch, Seat, TrainingSession, Unavailability
 from app.training.slots import overlaps
@@ -21,11 +21,6 @@ def session_label(session: TrainingSession) -> str:
     """'第1期 · 相关法律、法规知识 · 2026-05-04 上午' — how messages name a session."""
     return _("%(batch)s · %(course)s · %(day)s %(slot)s", batch=session.batch.name, course=course_name(session.course),
              day=session.day.isoformat(), slot=slot_name(session.slot))
-
-
-def course_name(course) -> str:
-    """The course in the reader's language (the Chinese name unless English is chosen and known)."""
-    return course.name_en if str(get_locale() or "") == "en" and course.name_en else course.name
 
 
 def slot_name(slot: str) -> str:

@@ -19,6 +19,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.core.integers import whole_number, whole_number_or_none
 from app.core.permissions import ANY_USER, allow
 from app.courses.models import Course
+from app.courses.naming import course_name
 from app.exams import mistakes as book
 from app.exams import practice as service
 from app.exams.attempts import has_open_attempt
@@ -36,9 +37,9 @@ class PracticeForm(FlaskForm):
     wrong_only = BooleanField(_l("Only questions I got wrong before"))
 
     def fill_choices(self, summaries, topics) -> None:
-        self.course_id.choices = [(s.course.id, _course_name(s.course)) for s in summaries]
+        self.course_id.choices = [(s.course.id, course_name(s.course)) for s in summaries]
         self.type.choices = [("", _("Any type"))] + [(value, str(label)) for value, label in type_labels().items()]
-        groups = {_course_name(s.course): [(str(t.id), t.name) for t in topics.get(s.course.id, [])]
+        groups = {course_name(s.course): [(str(t.id), t.name) for t in topics.get(s.course.id, [])]
                   for s in summaries if topics.get(s.course.id)}
         self.topic_id.choices = {"": [("", _("Any topic"))], **groups}
 
@@ -47,12 +48,6 @@ class PracticeForm(FlaskForm):
         return service.PracticeFilter(course_id=self.course_id.data, type=self.type.data or None,
                                       topic_id=whole_number_or_none(topic),
                                       wrong_only=bool(self.wrong_only.data))
-
-
-def _course_name(course: Course) -> str:
-    from app.core.i18n import html_lang
-
-    return course.name_en if html_lang() == "en" and course.name_en else course.name
 
 
 def _grace():
@@ -186,4 +181,4 @@ def mistakes():
         chosen = None
     groups = book.mistake_book(current_user, now=utcnow(), course_id=chosen)
     return render_template("exams/practice/mistakes.html", groups=groups, courses=courses, chosen=chosen,
-                           image_url=image_data_url, course_name=_course_name)
+                           image_url=image_data_url, course_name=course_name)

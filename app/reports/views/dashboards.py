@@ -15,13 +15,13 @@ from app.core.integers import whole_number
 from app.core.permissions import allow
 from app.core.roles import Role
 from app.courses.models import Course
+from app.courses.naming import course_name as course_label
 from app.exams.views.loading import viewable_exam
 from app.extensions import db
 from app.org.models import Station
 from app.reports import dashboards as figures
 from app.reports.dashboard_forms import DashboardFilterForm
 from app.reports.views import bp
-from app.training.attendance import course_label
 from app.training.models import Batch, TrainingPlan
 
 FILTER_FIELDS = ("plan", "batch", "course", "station", "date_from", "date_to")

@@ -25,9 +25,10 @@ from app.core.permissions import ANY_USER, allow
 from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Course
+from app.courses.naming import course_name as course_label
 from app.extensions import db, limiter
 from app.training import attendance, checkin, eligibility, makeup
-from app.training.attendance import SLOT_LABELS, STATUS_LABELS, course_label
+from app.training.attendance import SLOT_LABELS, STATUS_LABELS
 from app.training.attendance_forms import ActionForm, CheckinForm, MakeupForm, RollForm, WaiverForm
 from app.training.models import ATTENDANCE_STATES, AttendanceWaiver, Batch, TrainingSession
 from app.training.permissions import can_plan, can_take_attendance
