@@ -290,7 +290,7 @@ DEMO_PLAN = "2026年度收费人员岗位培训"
 
 def demo_batch_starts(now: datetime) -> list[date]:
     """Next Monday and the Monday a week later (local dates), so the demo sessions lie ahead."""
-    from app.training.slots import local_today
+    from app.core.localtime import local_today
 
     today = local_today(now)
     first = today + timedelta(days=7 - today.weekday())

@@ -12,13 +12,13 @@ import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts import services as account_services
 from app.core.errors import DomainError
+from app.core.localtime import local_to_utc, local_today
 from app.courses.catalog import ensure_courses
 from app.extensions import db
 
@@ -31,11 +31,6 @@ PAST_RULES = {
 }
 ABSENT_SHARE = 0.04  # of each session's seats: absent (and so refused the exam of that course)
 LATE_SHARE = 0.06
-
-
-def _local(day, clock: time) -> datetime:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    return datetime.combine(day, clock, tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
 def _rules(course, bank):
@@ -98,7 +93,6 @@ def past_results(run) -> None:
     from app.org import services as org_services
     from app.training import attendance, batches, plans, sessions
     from app.training.models import TrainingPlan
-    from app.training.slots import local_today
 
     if db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == PAST_PLAN)) is not None:
         return
@@ -139,7 +133,7 @@ def past_results(run) -> None:
             # Taken at the start of the session, inside its attendance window.
             attendance.record_roll(trainer, session, entries, now=attendance.session_start(session), ip="demo")
 
-    exam_opens = _local(made[-1].ends_on + timedelta(days=1), time(9))
+    exam_opens = local_to_utc(made[-1].ends_on + timedelta(days=1), time(9))
     closes = exam_opens + timedelta(days=7)
     exams = {}
     for code, course in courses.items():

@@ -5,10 +5,9 @@ accounts, so accounts may write audit rows and read them back, audit never reads
 """
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import String, cast, or_
 
 from app.accounts.audit_forms import AuditFilterForm
@@ -17,6 +16,7 @@ from app.accounts.services import normalise_staff_no
 from app.audit.actions import LABELS
 from app.audit.models import AuditEvent
 from app.core.integers import whole_number
+from app.core.localtime import local_to_utc
 from app.core.permissions import allow
 from app.core.roles import Role
 from app.extensions import db
@@ -27,16 +27,12 @@ PER_PAGE = 50
 FILTER_FIELDS = ("action", "actor", "target", "ip", "date_from", "date_to", "q")
 
 
-def _local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
-
-
 def _like_texts(text: str) -> set[str]:
     """JSON may store non-ASCII text escaped (\\u5f20), so search for both spellings."""
     return {text, json.dumps(text)[1:-1]}
 
 
-def events_query(filters: dict, zone: ZoneInfo):
+def events_query(filters: dict):
     """SELECT of the events matching `filters` (as AuditFilterForm.filters() returns), newest first."""
     statement = db.select(AuditEvent)
     if filters.get("action"):
@@ -57,10 +53,10 @@ def events_query(filters: dict, zone: ZoneInfo):
     if filters.get("ip"):
         statement = statement.where(AuditEvent.ip.startswith(filters["ip"], autoescape=True))
     if filters.get("date_from"):
-        statement = statement.where(AuditEvent.at >= _local_midnight_utc(filters["date_from"], zone))
+        statement = statement.where(AuditEvent.at >= local_to_utc(filters["date_from"]))
     if filters.get("date_to"):
         statement = statement.where(
-            AuditEvent.at < _local_midnight_utc(filters["date_to"] + timedelta(days=1), zone)
+            AuditEvent.at < local_to_utc(filters["date_to"] + timedelta(days=1))
         )
     if filters.get("q"):
         details = cast(AuditEvent.details, String)
@@ -124,8 +120,7 @@ def events():
     submitted = any(request.args.get(name) for name in FILTER_FIELDS)
     valid = form.validate() if submitted else True
     filters = form.filters() if valid else {}
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    page = db.paginate(events_query(filters, zone), page=request.args.get("page", 1, type=whole_number) or 1, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    page = db.paginate(events_query(filters), page=request.args.get("page", 1, type=whole_number) or 1, per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
     # Links to other pages keep the filters (the raw query string minus `page`).
     link_args = {key: value for key, value in request.args.items() if key in FILTER_FIELDS and value}
     return render_template(

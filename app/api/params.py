@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 
 from app.api.errors import InvalidParameter
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import MAX_INT, whole_number_or_none
+from app.core.localtime import local_zone
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -76,7 +76,7 @@ def moment(name: str, *, end: bool = False) -> datetime | None:
     value = request.args.get(name)
     if value is None:
         return None
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)

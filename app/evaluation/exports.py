@@ -12,13 +12,14 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from app.core.i18n import lazy_gettext as _l
+from app.core.localtime import local_zone
 from app.courses.models import Course
 from app.courses.naming import course_name
 from app.evaluation.figures import group_figures
 from app.evaluation.forms import COURSE_STATE_LABELS, OUTCOME_LABELS, RATING_LABELS
 from app.evaluation.models import Evaluation
 from app.reports.exports import NAME, STAFF_NO, STATION, TEAM, Report
-from app.reports.tables import NUMBER, TEXT, Column, local, zone
+from app.reports.tables import NUMBER, TEXT, Column, local
 from app.training.models import Batch
 
 ATTENDANCE = Column("attendance", _l("Attendance (per cent)"), NUMBER, width=12, number_format="0.00")
@@ -95,7 +96,7 @@ def summary_rows(evaluations: list[Evaluation]) -> list[tuple]:
 
 
 def _stamp(batch: Batch, signed_off: bool, now: datetime) -> dict:
-    return {"batch": batch.name, "date": local(now, zone()).strftime("%Y%m%d"),
+    return {"batch": batch.name, "date": local(now, local_zone()).strftime("%Y%m%d"),
             "draft": "" if signed_off else _("(draft)")}
 
 

@@ -7,9 +7,7 @@ forms hand the services aware UTC datetimes, and show stored UTC times back in t
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -33,6 +31,7 @@ from app.banks.forms import DIFFICULTY_LABELS, course_choices, type_choices
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import optional_whole_number, whole_number
+from app.core.localtime import local_zone
 from app.exams.services import FROZEN_FIELDS, ExamSettings, RuleData
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -49,22 +48,18 @@ MAX_RULES = 30
 SEPARATORS = re.compile(r"[\s,，;；、]+")
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def to_utc(local: datetime | None) -> datetime | None:
     """A wall-clock time typed in the configured zone, as an aware UTC datetime."""
     if local is None:
         return None
-    return local.replace(tzinfo=zone()).astimezone(UTC)
+    return local.replace(tzinfo=local_zone()).astimezone(UTC)
 
 
 def to_local(value: datetime | None) -> datetime | None:
     """A stored UTC time as the naive wall-clock time a datetime-local input shows."""
     if value is None:
         return None
-    return value.astimezone(zone()).replace(tzinfo=None, second=0, microsecond=0)
+    return value.astimezone(local_zone()).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def split_tokens(text: str | None) -> list[str]:

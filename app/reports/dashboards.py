@@ -18,14 +18,13 @@ A trainer's dashboards cover only the exams they own and the sessions they lectu
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Float, Select, and_, case, cast, func, literal, select
 
 from app.accounts.models import User
+from app.core.localtime import local_to_utc
 from app.core.models import UTCDateTime
 from app.core.roles import Role
 from app.courses.models import Course
@@ -127,25 +126,16 @@ class TrendPoint:
         return _percent(self.passed, self.results)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def day_start(day: date) -> datetime:
-    """Local midnight of `day` as an aware UTC datetime."""
-    return datetime.combine(day, time(0), _zone()).astimezone(UTC)
-
-
 def _members_since(filters: Filters) -> tuple[Select | None, datetime | None]:
     """(ids of the people the plan/batch filter keeps, the first day their results count from)."""
     if filters.batch_id is not None:
         starts_on = db.session.scalar(select(Batch.starts_on).where(Batch.id == filters.batch_id))
         members = select(BatchMember.user_id).where(BatchMember.batch_id == filters.batch_id)
-        return members, day_start(starts_on) if starts_on else None
+        return members, local_to_utc(starts_on) if starts_on else None
     if filters.plan_id is not None:
         starts_on = db.session.scalar(select(func.min(Batch.starts_on)).where(Batch.plan_id == filters.plan_id))
         members = select(BatchMember.user_id).where(BatchMember.plan_id == filters.plan_id)
-        return members, day_start(starts_on) if starts_on else None
+        return members, local_to_utc(starts_on) if starts_on else None
     return None, None
 
 
@@ -176,11 +166,11 @@ def _best_results(filters: Filters, exam_id: int | None = None):
     if members is not None:
         query = query.where(counted.c.user_id.in_(members))
     if filters.date_from is not None:
-        since = max(filter(None, (since, day_start(filters.date_from))))
+        since = max(filter(None, (since, local_to_utc(filters.date_from))))
     if since is not None:
         query = query.where(counted.c.last_at >= since)
     if filters.date_to is not None:
-        query = query.where(counted.c.last_at < day_start(filters.date_to + timedelta(days=1)))
+        query = query.where(counted.c.last_at < local_to_utc(filters.date_to + timedelta(days=1)))
     return query.subquery("best")
 
 
@@ -268,7 +258,7 @@ def batch_trend(filters: Filters) -> list[TrendPoint]:
     if not known:
         return []
     best = _best_results(filters)
-    first_day = case({batch_id: literal(day_start(starts_on), UTCDateTime())
+    first_day = case({batch_id: literal(local_to_utc(starts_on), UTCDateTime())
                       for batch_id, (_name, starts_on) in known.items()}, value=BatchMember.batch_id)
     rows = db.session.execute(
         select(BatchMember.batch_id, func.count(), func.sum(best.c.passed), func.avg(best.c.percent))

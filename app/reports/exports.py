@@ -26,6 +26,7 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.i18n import html_lang
 from app.core.i18n import lazy_gettext as _l
+from app.core.localtime import local_zone
 from app.core.roles import Role
 from app.courses.models import Course
 from app.exams.models import Attempt, AudienceEntry, Exam
@@ -34,7 +35,7 @@ from app.exams.policies import score_released
 from app.exams.results import counted_number, percent_of, results_of
 from app.extensions import db
 from app.org.models import Station, Team
-from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query, zone
+from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query
 from app.training.models import Batch, BatchMember, TrainingSession
 
 YIELD_PER = 2_000
@@ -99,7 +100,7 @@ def _status(status: str, score) -> str:
 
 
 def _today_text(now: datetime) -> str:
-    return local(now, zone()).strftime("%Y%m%d")
+    return local(now, local_zone()).strftime("%Y%m%d")
 
 
 # --- Results --------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def _batch_for(exam: Exam, batches, admitted_via: dict[int, set[int]]) -> Batch 
     for batch, _courses, _codes in batches:
         if batch.id in admitted_via.get(exam.id, set()):
             return batch
-    opened = local(exam.opens_at, zone()).date()
+    opened = local(exam.opens_at, local_zone()).date()
     found = None
     for batch, course_ids, codes in batches:
         teaches = exam.course_id in course_ids and (codes is None or exam.course.code in codes)

@@ -39,12 +39,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from math import isfinite
-from zoneinfo import ZoneInfo
 
-from flask import Response, current_app
+from flask import Response
 from sqlalchemy.orm import Session
 
 from app.core.downloads import content_disposition, safe_filename
+from app.core.localtime import local_zone
 from app.core.spreadsheets.formulas import MAYBE_DANGEROUS, neutralise
 from app.extensions import db
 from app.reports.xlsx_stream import serial, write_sheet
@@ -76,10 +76,6 @@ class Column:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown column kind {self.kind!r}")
-
-
-def zone() -> tzinfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 def safe_text(value) -> str:
@@ -173,7 +169,7 @@ def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[
 
     The headers and the zone are read when this is called (in the view); the rows are read as the
     response is sent, when the request's context is gone (see `stream_query`)."""
-    return _csv_chunks([safe_text(str(column.header)) for column in columns], _csv_converter(columns, zone()), rows)
+    return _csv_chunks([safe_text(str(column.header)) for column in columns], _csv_converter(columns, local_zone()), rows)
 
 
 def _csv_chunks(header: list[str], convert, rows: Iterable[Sequence]) -> Iterator[bytes]:
@@ -219,7 +215,7 @@ def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence], target, *, t
     A path is written only if the whole file could be (a failing row source leaves nothing behind)."""
     formats = [column.number_format if column.kind == NUMBER else _DATE_FORMATS.get(column.kind)
                for column in columns]
-    return write_sheet(target, _xlsx_rows(columns, rows, zone()), title=sheet_title(title),
+    return write_sheet(target, _xlsx_rows(columns, rows, local_zone()), title=sheet_title(title),
                        header=[safe_text(str(column.header)) for column in columns],
                        widths=[_width(column) for column in columns], formats=formats)
 

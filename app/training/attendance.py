@@ -10,9 +10,7 @@ flagged (due_rolls) to their lecturer and the training office until the roll is 
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
@@ -21,6 +19,7 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
+from app.core.localtime import in_local_zone
 from app.courses.models import Course
 from app.courses.naming import course_name
 from app.extensions import db
@@ -51,7 +50,7 @@ SLOT_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "full": _l("Full day"
 
 def local_time(moment: datetime) -> str:
     """HH:MM in the configured zone, for messages."""
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%H:%M")
+    return in_local_zone(moment).strftime("%H:%M")
 
 
 def session_label(session: TrainingSession) -> str:

@@ -9,11 +9,11 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.localtime import local_today
 from app.extensions import db
 from app.training import seating
 from app.training.models import Attendance, Batch, TrainingSession
 from app.training.seating import session_label
-from app.training.slots import local_today
 
 MAX_NAME = 100
 STATUS_LABELS = {

@@ -12,11 +12,11 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
+from app.core.localtime import local_today
 from app.extensions import db
 from app.training.attendance import batch_courses
 from app.training.models import Batch, BatchMember, Seat
 from app.training.permissions import can_plan
-from app.training.slots import local_today
 
 MAX_NAME = 100
 

@@ -10,13 +10,13 @@ past) gets its attendance — until then its seats are unrecorded, which counts 
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, or_
 
+from app.core.localtime import in_local_zone, local_today
 from app.training.models import SLOTS, TrainingSession
-from app.training.slots import local_today, utc_bounds
+from app.training.slots import utc_bounds
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Window:
 
     def text(self) -> str:
         """'2026-03-02 08:00–13:00' in the configured zone (both dates when it spans midnight)."""
-        zone = ZoneInfo(current_app.config["TIMEZONE"])
-        opens, closes = self.opens.astimezone(zone), self.closes.astimezone(zone)
+        opens, closes = in_local_zone(self.opens), in_local_zone(self.closes)
         if opens.date() == closes.date():
             return f"{opens:%Y-%m-%d %H:%M}–{closes:%H:%M}"
         return f"{opens:%Y-%m-%d %H:%M} – {closes:%Y-%m-%d %H:%M}"
@@ -55,7 +54,7 @@ def lecturer_deadline(session: TrainingSession) -> datetime:
 
 def local_text(moment: datetime) -> str:
     """'2026-03-09 12:00' in the configured zone, for messages."""
-    return f"{moment.astimezone(ZoneInfo(current_app.config['TIMEZONE'])):%Y-%m-%d %H:%M}"
+    return f"{in_local_zone(moment):%Y-%m-%d %H:%M}"
 
 
 def has_started(session: TrainingSession, now: datetime) -> bool:

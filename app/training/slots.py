@@ -2,9 +2,10 @@
 end in UTC for calendars, check-in lateness and attendance."""
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from app.core.localtime import local_zone
 
 
 def parse_slots(text: str) -> dict[str, tuple[time, time]]:
@@ -27,7 +28,7 @@ def overlaps(day_a: date, slot_a: str, day_b: date, slot_b: str) -> bool:
 
 def local_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
     """Start and end of a slot as aware datetimes in the configured zone."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     start, end = parse_slots(current_app.config["TRAINING_SLOTS"])[slot]
     return datetime.combine(day, start, zone), datetime.combine(day, end, zone)
 
@@ -35,7 +36,3 @@ def local_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
 def utc_bounds(day: date, slot: str) -> tuple[datetime, datetime]:
     start, end = local_bounds(day, slot)
     return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def local_today(now: datetime) -> date:
-    return now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()

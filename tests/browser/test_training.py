@@ -21,7 +21,7 @@ def _log_in(page, live_server, staff_no):
 
 def _today(live_server):
     from app.core.clock import utcnow
-    from app.training.slots import local_today
+    from app.core.localtime import local_today
 
     with live_server.app.app_context():
         return local_today(utcnow())

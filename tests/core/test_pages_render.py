@@ -85,8 +85,8 @@ def _batch_with_a_session_today(users, org):
     """A plan over the first station with a published batch whose law session (lectured by the trainer, the
     collector seated) is today, so the roll call and check-in code pages show everything."""
     from app.core.clock import utcnow
+    from app.core.localtime import local_today
     from app.training.models import TrainingPlan
-    from app.training.slots import local_today
     from tests import factories
 
     now = utcnow()

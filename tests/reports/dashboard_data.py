@@ -18,13 +18,12 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from app.core.clock import utcnow
+from app.core.localtime import local_to_utc, local_today
 from app.core.roles import Role
 from app.courses.catalog import ensure_courses, find_course
 from app.exams.models import Attempt, Exam
 from app.extensions import db
-from app.reports.dashboards import day_start
 from app.training.models import Attendance, TrainingPlan
-from app.training.slots import local_today
 from tests import factories
 
 NOON = timedelta(hours=12)
@@ -72,7 +71,7 @@ def build(users=None, org=None):
     integrity = make_exam(trainer_b, "integrity", title="廉洁考试", pass_mark=30, now=now)
     # Local noon, so the day filters see the same days at any hour (e2's first try is two hours earlier).
     today = local_today(now)
-    day_ago, three_days_ago = day_start(today - timedelta(days=1)) + NOON, day_start(today - timedelta(days=3)) + NOON
+    day_ago, three_days_ago = local_to_utc(today - timedelta(days=1)) + NOON, local_to_utc(today - timedelta(days=3)) + NOON
     for name, score in (("e1", 95), ("e3", 40), ("e4", 60), ("w1", 100), ("w2", 30)):
         sit(law, people[name], score, at=day_ago)
     sit(law, people["e2"], 55, at=day_ago - timedelta(hours=2))

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.localtime import local_today
 from app.core.roles import Role
 from app.extensions import db
 from app.training.attendance import record_roll
 from app.training.models import Attendance, AttendanceWaiver, CheckinCode
-from app.training.slots import local_today
 from tests import factories
 from tests.training.test_checkin import local
 

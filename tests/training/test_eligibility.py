@@ -11,6 +11,7 @@ from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.errors import DomainError, Forbidden
+from app.core.localtime import local_today
 from app.core.roles import Role
 from app.courses.catalog import find_course
 from app.exams.models import Attempt
@@ -18,7 +19,6 @@ from app.extensions import db
 from app.training import eligibility
 from app.training.attendance import record_roll
 from app.training.models import Attendance, AttendanceWaiver
-from app.training.slots import local_today
 from tests import factories
 from tests.exams import take_helpers
 from tests.training.test_checkin import local

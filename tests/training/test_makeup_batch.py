@@ -10,12 +10,12 @@ from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
 from app.core.errors import DomainError, Forbidden
+from app.core.localtime import local_today
 from app.core.roles import Role
 from app.extensions import db
 from app.training import makeup
 from app.training.attendance import absentees, record_roll
 from app.training.models import Batch
-from app.training.slots import local_today
 from tests import factories
 from tests.training.test_checkin import local
 
