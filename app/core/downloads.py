@@ -1,7 +1,9 @@
 """Names of downloaded files: a file name every system accepts, and the `Content-Disposition` header that
 carries it. Exports, calendars and lesson attachments are named in Chinese, so the header gives an ASCII
-fallback (`filename="…"`, never empty: Werkzeug's `send_file` would write `filename=.ics` for `第一期.ics`)
-and the real name as RFC 5987 `filename*`, on every download, ASCII or not."""
+fallback that keeps a name and the extension (`第一期.ics` → `filename="export.ics"`) and the real name as
+RFC 5987 `filename*`, on every download, ASCII or not. Werkzeug's `send_file(download_name=…)` writes the same
+`filename*`, but its fallback for that name is the bare extension (`filename=.ics`, a hidden file on some
+systems) and it leaves `filename*` out for ASCII names, so downloads use this header (tests/core/test_downloads.py)."""
 
 import re
 import unicodedata
@@ -21,6 +23,10 @@ def content_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback and the real (Chinese) name as RFC 5987 `filename*`."""
     fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", fallback).strip("_.") or "export"
-    if "." in filename and not fallback.endswith(filename.rsplit(".", 1)[1]):
-        fallback = f"{fallback}.{filename.rsplit('.', 1)[1]}"
+    if "." in filename:
+        extension = filename.rsplit(".", 1)[1]
+        if fallback == extension:  # nothing of the name but its extension was ASCII: 第一期.ics
+            fallback = "export"
+        if not fallback.endswith(extension):
+            fallback = f"{fallback}.{extension}"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
