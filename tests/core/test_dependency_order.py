@@ -173,3 +173,16 @@ def test_checker_catches_a_cycle_between_top_level_modules_and_a_package_importi
         "cycle app.demo ⇄ app.demo_results: app/demo.py:1 imports app.demo_results, "
         "app/demo_results.py:2 imports app.demo",
     ]
+
+
+def test_checker_catches_a_longer_cycle_between_top_level_modules(tmp_path):
+    app = _plant(tmp_path, {
+        "cli.py": "from app import demo\n",
+        "demo.py": "import app.demo_results\n",
+        "demo_results.py": "from app.cli import register\n",
+        "models.py": "from app import demo\n",
+    })
+    assert violations(app) == [
+        "cycle app.cli ⇄ app.demo ⇄ app.demo_results: app/cli.py:1 imports app.demo, "
+        "app/demo.py:1 imports app.demo_results, app/demo_results.py:1 imports app.cli",
+    ]
