@@ -137,6 +137,18 @@ def test_progress_keeps_the_first_read_and_counts_finished_lessons(users, law):
     assert lessons.progress_of(collector, law) == lessons.Progress(finished=2, total=2)
 
 
+def test_progress_by_course_agrees_with_progress_of_each_course(users, law):
+    collector = users[Role.COLLECTOR]
+    first = _lesson(users[Role.TRAINER], law)
+    _lesson(users[Role.TRAINER], law, title="第二课")
+    lessons.mark_finished(collector, first, NOW)
+    courses = [law, find_course("integrity")]
+    assert lessons.progress_by_course(collector, courses) == {
+        course.id: lessons.progress_of(collector, course) for course in courses
+    }
+    assert lessons.progress_by_course(collector, courses)[law.id] == lessons.Progress(finished=1, total=2)
+
+
 def _write(folder: Path, code: str, name: str, text: str) -> None:
     (folder / code).mkdir(parents=True, exist_ok=True)
     (folder / code / name).write_text(text, encoding="utf-8")
