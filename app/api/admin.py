@@ -22,7 +22,7 @@ bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients", templat
 @allow(Role.ADMIN)
 def index():
     return render_template("api/clients.html", clients=clients.all_clients(), scope_labels=SCOPES,
-                           revoke_form=RevokeForm(), fresh=login_is_fresh())
+                           fresh=login_is_fresh())
 
 
 @bp.route("/new", methods=["GET", "POST"])
