@@ -279,6 +279,15 @@ def progress_of(user: User, course: Course) -> Progress:
     return Progress(finished=finished, total=total)
 
 
+def attachment_counts(course: Course) -> dict[int, int]:
+    """Attachments per lesson of the course, counted in one query: the course page would otherwise load every
+    lesson's attachments, file contents included, to count them."""
+    return dict(db.session.execute(
+        db.select(LessonAttachment.lesson_id, db.func.count(LessonAttachment.id))
+        .join(Lesson, Lesson.id == LessonAttachment.lesson_id).where(Lesson.course_id == course.id)
+        .group_by(LessonAttachment.lesson_id)).all())
+
+
 def progress_by_course(user: User, courses: list[Course]) -> dict[int, Progress]:
     """`progress_of` for several courses in two queries (the course list would otherwise ask twice per course)."""
     ids = [course.id for course in courses]

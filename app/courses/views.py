@@ -80,6 +80,7 @@ def course(course_code: str):
     return render_template("courses/course.html", course=course,
                            progress=services.progress_of(current_user, course),
                            marks=services.progress_by_lesson(current_user, course),
+                           attachment_counts=services.attachment_counts(course),
                            may_edit=can_edit_course(current_user, course),
                            may_set_lecturers=can_set_lecturers(current_user), action_form=ActionForm())
 

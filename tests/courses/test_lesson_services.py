@@ -106,6 +106,15 @@ def test_other_files_are_refused_with_a_clear_message_and_nothing_is_stored(user
     assert db.session.scalar(db.select(db.func.count(LessonAttachment.id))) == 0
 
 
+def test_attachments_are_counted_per_lesson_of_the_course(users, law):
+    trainer = users[Role.TRAINER]
+    first, second = _lesson(trainer, law), _lesson(trainer, law, title="第二课")
+    lessons.add_attachment(trainer, first, "讲义.pdf", PDF, now=NOW, ip="t")
+    lessons.add_attachment(trainer, first, "图.png", PNG, now=NOW, ip="t")
+    assert lessons.attachment_counts(law) == {first.id: 2}
+    assert lessons.attachment_counts(law).get(second.id, 0) == 0
+
+
 def test_lecturers_are_active_trainers_only(users, law):
     hr = users[Role.HR]
     trainer = users[Role.TRAINER]
