@@ -9,11 +9,11 @@ from app.api.forms import ClientForm, RevokeForm
 from app.api.models import ApiClient
 from app.api.scopes import SCOPES
 from app.core.clock import utcnow
-from app.core.errors import DomainError
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
 from app.core.roles import Role
-from app.extensions import db
+from app.core.writes import commit_or_report
 
 bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients", template_folder="templates")
 
@@ -22,7 +22,7 @@ bp = Blueprint("api_clients", __name__, url_prefix="/admin/api-clients", templat
 @allow(Role.ADMIN)
 def index():
     return render_template("api/clients.html", clients=clients.all_clients(), scope_labels=SCOPES,
-                           revoke_form=RevokeForm(), fresh=login_is_fresh())
+                           fresh=login_is_fresh())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -31,14 +31,10 @@ def new():
     """POST creates the client and shows its token on this response only (never stored, never again)."""
     form = ClientForm()
     if form.validate_on_submit():
-        try:
-            client, token = clients.create_client(current_user, form.name.data, form.scopes.data,
-                                                  ip=client_ip(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error.message))
-        else:
-            db.session.commit()
+        created = commit_or_report(lambda: clients.create_client(current_user, form.name.data, form.scopes.data,
+                                                                 ip=client_ip(), now=utcnow()), form=form)
+        if created:
+            client, token = created.value
             return render_template("api/client_created.html", client=client, token=token, scope_labels=SCOPES)
     return render_template("api/client_form.html", form=form)
 
@@ -46,15 +42,9 @@ def new():
 @bp.post("/<int:client_id>/revoke")
 @allow(Role.ADMIN, fresh=True)
 def revoke(client_id: int):
-    client = db.get_or_404(ApiClient, client_id)
+    client = load_or_404(ApiClient, client_id)
     if not RevokeForm().validate_on_submit():
         abort(400)
-    try:
-        clients.revoke_client(current_user, client, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "warning")
-    else:
-        db.session.commit()
+    if commit_or_report(lambda: clients.revoke_client(current_user, client, ip=client_ip(), now=utcnow())):
         flash(_("%(name)s was revoked; its token stops working at once.", name=client.name), "success")
     return redirect(url_for("api_clients.index"))

@@ -279,6 +279,30 @@ def progress_of(user: User, course: Course) -> Progress:
     return Progress(finished=finished, total=total)
 
 
+def attachment_counts(course: Course) -> dict[int, int]:
+    """Attachments per lesson of the course, counted in one query: the course page would otherwise load every
+    lesson's attachments, file contents included, to count them."""
+    return dict(db.session.execute(
+        db.select(LessonAttachment.lesson_id, db.func.count(LessonAttachment.id))
+        .join(Lesson, Lesson.id == LessonAttachment.lesson_id).where(Lesson.course_id == course.id)
+        .group_by(LessonAttachment.lesson_id)).all())
+
+
+def progress_by_course(user: User, courses: list[Course]) -> dict[int, Progress]:
+    """`progress_of` for several courses in two queries (the course list would otherwise ask twice per course)."""
+    ids = [course.id for course in courses]
+    totals = dict(db.session.execute(
+        db.select(Lesson.course_id, db.func.count(Lesson.id)).where(Lesson.course_id.in_(ids))
+        .group_by(Lesson.course_id)).all())
+    finished = dict(db.session.execute(
+        db.select(Lesson.course_id, db.func.count(LessonProgress.id))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(Lesson.course_id.in_(ids), LessonProgress.user_id == user.id, LessonProgress.finished_at.is_not(None))
+        .group_by(Lesson.course_id)).all())
+    return {course_id: Progress(finished=finished.get(course_id, 0), total=totals.get(course_id, 0))
+            for course_id in ids}
+
+
 def progress_by_lesson(user: User, course: Course) -> dict[int, LessonProgress]:
     return {progress.lesson_id: progress for progress in db.session.scalars(
         db.select(LessonProgress).join(Lesson, Lesson.id == LessonProgress.lesson_id)

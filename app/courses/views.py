@@ -1,27 +1,28 @@
 """Course pages: the four courses, their lessons (self-study material) with attachments and the reader's
 progress; lecturers (and administrators) write lessons; administrators and HR choose the lecturers.
 
-Each view: parse → load (404) → check (403) → call the service → commit once → flash and redirect.
+Each view: parse → load (404) → check (403) → call the service through commit_or_report (commit once, or roll
+back and report) → flash and redirect.
 Reading pages never change anything: progress is recorded by the "Mark as finished" button (POST).
 """
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.core.clock import utcnow
 from app.core.downloads import content_disposition
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
+from app.core.loading import require
 from app.core.markdown import render_markdown
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
-from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses import lessons as services
 from app.courses.forms import ActionForm, AttachmentForm, LecturersForm, LessonForm
 from app.courses.models import Course, Lesson, LessonAttachment
-from app.courses.permissions import can_edit_course, can_set_lecturers
+from app.courses.permissions import LECTURER_CHOOSERS, LESSON_WRITERS, can_edit_course, can_set_lecturers
 from app.extensions import db
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -49,9 +50,9 @@ def load_attachment(course: Course, attachment_id: int) -> LessonAttachment:
 
 
 def editable_course(course_code: str) -> Course:
+    """The course whose lessons the current user may write (404, then 403)."""
     course = load_course(course_code)
-    if not can_edit_course(current_user, course):
-        abort(403)
+    require(can_edit_course(current_user, course))
     return course
 
 
@@ -65,8 +66,10 @@ def _check_action_form() -> None:
 @bp.get("/courses")
 @allow(ANY_USER)
 def index():
-    courses = db.session.scalars(db.select(Course).order_by(Course.position, Course.id)).all()
-    rows = [(course, services.progress_of(current_user, course)) for course in courses]
+    courses = db.session.scalars(db.select(Course).options(selectinload(Course.lecturers))
+                                 .order_by(Course.position, Course.id)).all()
+    progress = services.progress_by_course(current_user, courses)
+    rows = [(course, progress[course.id]) for course in courses]
     return render_template("courses/index.html", rows=rows, may_set_lecturers=can_set_lecturers(current_user))
 
 
@@ -77,6 +80,7 @@ def course(course_code: str):
     return render_template("courses/course.html", course=course,
                            progress=services.progress_of(current_user, course),
                            marks=services.progress_by_lesson(current_user, course),
+                           attachment_counts=services.attachment_counts(course),
                            may_edit=can_edit_course(current_user, course),
                            may_set_lecturers=can_set_lecturers(current_user), action_form=ActionForm())
 
@@ -124,6 +128,14 @@ def attachment(course_code: str, attachment_id: int):
 
 # --- Writing ---------------------------------------------------------------------------------------
 
+def _save_lesson(course: Course, lesson: Lesson | None, form: LessonForm) -> tuple[Lesson, bool]:
+    """Create the lesson, or update it; returns it and whether anything changed."""
+    title, body = form.title.data, form.body.data or ""
+    if lesson is None:
+        return services.create_lesson(current_user, course, title, body, now=utcnow(), ip=client_ip()), True
+    return lesson, services.update_lesson(current_user, lesson, title, body, now=utcnow(), ip=client_ip())
+
+
 def _lesson_form_page(course: Course, lesson: Lesson | None):
     form = LessonForm(obj=lesson)
     preview = None
@@ -131,19 +143,9 @@ def _lesson_form_page(course: Course, lesson: Lesson | None):
         if request.form.get("action") == "preview":
             preview = render_markdown(form.body.data or "")
         else:
-            try:
-                if lesson is None:
-                    lesson = services.create_lesson(current_user, course, form.title.data, form.body.data or "",
-                                                    now=utcnow(), ip=client_ip())
-                    changed = True
-                else:
-                    changed = services.update_lesson(current_user, lesson, form.title.data, form.body.data or "",
-                                                     now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                add_domain_error(form, error)
-            else:
-                db.session.commit()
+            saved = commit_or_report(lambda: _save_lesson(course, lesson, form), form=form)
+            if saved:
+                lesson, changed = saved.value
                 if changed:
                     flash(_("Lesson %(title)s was saved.", title=lesson.title), "success")
                 else:
@@ -153,20 +155,20 @@ def _lesson_form_page(course: Course, lesson: Lesson | None):
 
 
 @bp.route("/courses/<course_code>/lessons/new", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def new_lesson(course_code: str):
     return _lesson_form_page(editable_course(course_code), None)
 
 
 @bp.route("/courses/<course_code>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def edit_lesson(course_code: str, lesson_id: int):
     course = editable_course(course_code)
     return _lesson_form_page(course, load_lesson(course, lesson_id))
 
 
 @bp.post("/courses/<course_code>/lessons/<int:lesson_id>/delete")
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def delete_lesson(course_code: str, lesson_id: int):
     course = editable_course(course_code)
     lesson = load_lesson(course, lesson_id)
@@ -179,7 +181,7 @@ def delete_lesson(course_code: str, lesson_id: int):
 
 
 @bp.post("/courses/<course_code>/lessons/<int:lesson_id>/move")
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def move_lesson(course_code: str, lesson_id: int):
     course = editable_course(course_code)
     lesson = load_lesson(course, lesson_id)
@@ -193,7 +195,7 @@ def move_lesson(course_code: str, lesson_id: int):
 
 
 @bp.post("/courses/<course_code>/lessons/<int:lesson_id>/attachments")
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def upload_attachment(course_code: str, lesson_id: int):
     course = editable_course(course_code)
     lesson = load_lesson(course, lesson_id)
@@ -207,20 +209,15 @@ def upload_attachment(course_code: str, lesson_id: int):
         return back
     upload = form.file.data
     data = upload.read(services.MAX_ATTACHMENT_BYTES + 1)
-    try:
-        added = services.add_attachment(current_user, lesson, upload.filename or "", data, now=utcnow(),
-                                        ip=client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return back
-    db.session.commit()
-    flash(_("%(name)s was attached.", name=added.filename), "success")
+    added = commit_or_report(lambda: services.add_attachment(current_user, lesson, upload.filename or "", data,
+                                                             now=utcnow(), ip=client_ip()))
+    if added:
+        flash(_("%(name)s was attached.", name=added.value.filename), "success")
     return back
 
 
 @bp.post("/courses/<course_code>/attachments/<int:attachment_id>/delete")
-@allow(Role.ADMIN, Role.TRAINER)
+@allow(*LESSON_WRITERS)
 def delete_attachment(course_code: str, attachment_id: int):
     course = editable_course(course_code)
     attachment = load_attachment(course, attachment_id)
@@ -233,7 +230,7 @@ def delete_attachment(course_code: str, attachment_id: int):
 
 
 @bp.route("/courses/<course_code>/lecturers", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.HR)
+@allow(*LECTURER_CHOOSERS)
 def lecturers(course_code: str):
     course = load_course(course_code)
     trainers = services.active_trainers()
@@ -241,16 +238,12 @@ def lecturers(course_code: str):
     listed = trainers + [lecturer for lecturer in course.lecturers if lecturer not in trainers]
     form = LecturersForm(trainers=listed, data={"lecturers": [lecturer.id for lecturer in course.lecturers]})
     if form.validate_on_submit():
-        chosen = [db.session.get(User, user_id) for user_id in form.lecturers.data or ()]
-        try:
-            changed = services.set_lecturers(current_user, course, [user for user in chosen if user is not None],
-                                             now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
+        chosen = [db.session.get(User, user_id) for user_id in form.lecturers.data or ()]  # listed: no query
+        saved = commit_or_report(lambda: services.set_lecturers(current_user, course,
+                                                                [user for user in chosen if user is not None],
+                                                                now=utcnow(), ip=client_ip()), form=form)
+        if saved:
+            if saved.value:
                 flash(_("The lecturers of %(name)s were saved.", name=course.name), "success")
             else:
                 flash(_("Nothing was changed."), "info")

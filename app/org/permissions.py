@@ -6,6 +6,11 @@ use them to decide which buttons and fields to show.
 
 from app.core.roles import Role
 
+# Who may open the staff pages and the roster import, and who manages stations and teams: the routes'
+# @allow and the functions below read the same tuple, so the rule is written once.
+STAFF_MANAGERS = (Role.ADMIN, Role.HR)
+ORG_MANAGERS = (Role.ADMIN, Role.HR)
+
 
 def _is_signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "active", False))
@@ -13,7 +18,7 @@ def _is_signed_in(user) -> bool:
 
 def can_manage_staff(user) -> bool:
     """Admins and HR list, create, edit, deactivate and reactivate staff."""
-    return _is_signed_in(user) and user.has_role(Role.ADMIN, Role.HR)
+    return _is_signed_in(user) and user.has_role(*STAFF_MANAGERS)
 
 
 def can_manage_user(user, target) -> bool:
@@ -43,7 +48,7 @@ def can_change_active(user, target) -> bool:
 
 def can_manage_org(user) -> bool:
     """Admins and HR create, rename, deactivate and reactivate stations and teams."""
-    return _is_signed_in(user) and user.has_role(Role.ADMIN, Role.HR)
+    return _is_signed_in(user) and user.has_role(*ORG_MANAGERS)
 
 
 def can_see_staff_history(user) -> bool:

@@ -210,6 +210,15 @@ def exams_using(question: Question) -> list[Exam]:
                                    .order_by(Exam.opens_at.desc(), Exam.id.desc())))
 
 
+def exams_in_progress(user, exams: list[Exam]) -> set[int]:
+    """Ids of `exams` in which `user` has an attempt in progress (one query, not one per exam): the analysis
+    shows keys, so it stays hidden from them until they submit."""
+    if not exams:
+        return set()
+    return set(db.session.scalars(select(Attempt.exam_id).where(
+        Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.exam_id.in_([e.id for e in exams]))))
+
+
 def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) -> QuestionItemAnalysis:
     """The question in each of `exams` (the caller passes those the reader may see) and pooled over them.
 

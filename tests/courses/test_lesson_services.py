@@ -106,6 +106,15 @@ def test_other_files_are_refused_with_a_clear_message_and_nothing_is_stored(user
     assert db.session.scalar(db.select(db.func.count(LessonAttachment.id))) == 0
 
 
+def test_attachments_are_counted_per_lesson_of_the_course(users, law):
+    trainer = users[Role.TRAINER]
+    first, second = _lesson(trainer, law), _lesson(trainer, law, title="第二课")
+    lessons.add_attachment(trainer, first, "讲义.pdf", PDF, now=NOW, ip="t")
+    lessons.add_attachment(trainer, first, "图.png", PNG, now=NOW, ip="t")
+    assert lessons.attachment_counts(law) == {first.id: 2}
+    assert lessons.attachment_counts(law).get(second.id, 0) == 0
+
+
 def test_lecturers_are_active_trainers_only(users, law):
     hr = users[Role.HR]
     trainer = users[Role.TRAINER]
@@ -135,6 +144,18 @@ def test_progress_keeps_the_first_read_and_counts_finished_lessons(users, law):
     assert lessons.progress_of(users[Role.HR], law).finished == 0
     lessons.mark_finished(collector, second, NOW)
     assert lessons.progress_of(collector, law) == lessons.Progress(finished=2, total=2)
+
+
+def test_progress_by_course_agrees_with_progress_of_each_course(users, law):
+    collector = users[Role.COLLECTOR]
+    first = _lesson(users[Role.TRAINER], law)
+    _lesson(users[Role.TRAINER], law, title="第二课")
+    lessons.mark_finished(collector, first, NOW)
+    courses = [law, find_course("integrity")]
+    assert lessons.progress_by_course(collector, courses) == {
+        course.id: lessons.progress_of(collector, course) for course in courses
+    }
+    assert lessons.progress_by_course(collector, courses)[law.id] == lessons.Progress(finished=1, total=2)
 
 
 def _write(folder: Path, code: str, name: str, text: str) -> None:

@@ -4,9 +4,8 @@ from flask import abort, flash, redirect
 from flask_login import current_user
 
 from app.core.clock import utcnow
-from app.core.errors import DomainError
 from app.core.net import client_ip
-from app.extensions import db
+from app.core.writes import commit_or_report
 from app.org.forms import ActionForm
 
 
@@ -15,12 +14,6 @@ def perform(operation, target, *, success: str, back: str):
     flash the outcome (the refusal's message, or `success`) and go back to `back`."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        operation(current_user, target, ip=client_ip(), now=utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(lambda: operation(current_user, target, ip=client_ip(), now=utcnow())):
         flash(success, "success")
     return redirect(back)

@@ -13,11 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
-from app.core.roles import ROLE_LABELS, Role
+from app.core.roles import ROLE_LABELS
 from app.extensions import db
 from app.org import permissions
+from app.org.permissions import STAFF_MANAGERS
 from app.org.roster import (
     ACTION_LABELS,
     FIELD_LABELS,
@@ -73,7 +75,7 @@ def _render_upload(form, status: int = 200):
 
 
 @bp.route("/staff/import", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def roster_import():
     form = RosterUploadForm()
     if not form.validate_on_submit():
@@ -91,7 +93,7 @@ def roster_import():
 
 
 @bp.get("/staff/import/<token>")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def roster_preview(token: str):
     """The preview of a stored upload again (after a password confirmation, or a reload)."""
     upload = find_upload(token, kind=UPLOAD_KIND, owner=current_user, now=utcnow())
@@ -100,7 +102,7 @@ def roster_preview(token: str):
 
 
 @bp.post("/staff/import/<token>")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def roster_confirm(token: str):
     form = RosterConfirmForm()
     if not form.validate_on_submit():
@@ -133,7 +135,7 @@ def roster_confirm(token: str):
 
 
 @bp.post("/staff/import/<token>/discard")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def roster_discard(token: str):
     form = RosterConfirmForm()
     if not form.validate_on_submit():
@@ -145,9 +147,9 @@ def roster_discard(token: str):
 
 
 @bp.get("/staff/import/results/<int:event_id>")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def roster_result(event_id: int):
-    event = db.get_or_404(AuditEvent, event_id)
+    event = load_or_404(AuditEvent, event_id)
     if event.action != actions.ROSTER_IMPORTED:
         abort(404)
     return render_template("org/roster_result.html", event=event, details=event.details)

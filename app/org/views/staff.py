@@ -1,10 +1,11 @@
 """Routes of the org blueprint: staff (admin and HR).
 
-Each view: parse the form → load with db.get_or_404 → check permission → call the service →
-commit once → flash and redirect. A DomainError goes onto the form field it names, after a rollback.
+Each view: parse the form → load with load_or_404 (which also asks the object-level permission) → call the
+service through commit_or_report (commit once; a DomainError goes onto the form field it names, after a
+rollback) → flash and redirect.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -14,12 +15,12 @@ from app.accounts import sessions
 from app.accounts.models import User
 from app.audit.actions import LABELS as ACTION_LABELS
 from app.core.clock import utcnow
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
 from app.core.integers import whole_number
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import allow, login_is_fresh
 from app.core.roles import ROLE_LABELS, Role
+from app.core.writes import commit_or_report
 from app.extensions import db
 from app.org import permissions, services
 from app.org.forms import (
@@ -31,6 +32,7 @@ from app.org.forms import (
     team_choices,
 )
 from app.org.models import Station, Team
+from app.org.permissions import STAFF_MANAGERS
 from app.org.staff import StaffData, create_staff, update_staff
 from app.org.views import bp
 from app.org.views.actions import perform
@@ -79,7 +81,7 @@ def _render_form(form, user: User | None):
 
 
 @bp.get("/staff")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_list():
     form = StaffFilterForm(formdata=request.args)
     form.station.choices = station_choices(services.all_stations(), empty_label=_("All stations"))
@@ -108,7 +110,7 @@ def staff_list():
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_new():
     form = StaffCreateForm(stations=services.assignable_stations(), teams=services.assignable_teams())
     if not permissions.can_change_roles(current_user):
@@ -120,27 +122,24 @@ def staff_new():
                   "warning")
             return redirect(url_for("accounts.confirm_password", next=url_for("org.staff_new")))
         try:
-            user = create_staff(current_user, data, ip=client_ip(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
+            added = commit_or_report(lambda: create_staff(current_user, data, ip=client_ip(), now=utcnow()),
+                                     form=form)
         except IntegrityError:  # another request took the same staff number a moment ago
             db.session.rollback()
             form.staff_no.errors = [*form.staff_no.errors,
                                     _("Staff number %(no)s is already in use.", no=data.staff_no)]
         else:
-            db.session.commit()
-            flash(_("%(name)s (%(no)s) was added.", name=user.name, no=user.staff_no), "success")
-            return redirect(url_for("org.staff_detail", user_id=user.id))
+            if added:
+                user = added.value
+                flash(_("%(name)s (%(no)s) was added.", name=user.name, no=user.staff_no), "success")
+                return redirect(url_for("org.staff_detail", user_id=user.id))
     return _render_form(form, None)
 
 
 @bp.get("/staff/<int:user_id>")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_detail(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not permissions.can_manage_staff(current_user):
-        abort(403)
+    user = load_or_404(User, user_id)
     history = services.staff_history(user) if permissions.can_see_staff_history(current_user) else None
     return render_template(
         "org/staff_detail.html", user=user, form=ActionForm(), role_labels=ROLE_LABELS, perms=permissions,
@@ -149,11 +148,9 @@ def staff_detail(user_id: int):
 
 
 @bp.route("/staff/<int:user_id>/edit", methods=["GET", "POST"])
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_edit(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not permissions.can_manage_user(current_user, user):
-        abort(403)
+    user = load_or_404(User, user_id, allowed=permissions.can_manage_user)
     form = StaffEditForm(
         stations=services.assignable_stations(keep=user.station),
         teams=services.assignable_teams(keep=user.team),
@@ -170,14 +167,10 @@ def staff_edit(user_id: int):
             flash(_("Changing roles needs a recent login. Confirm your password, then make the change again."),
                   "warning")
             return redirect(url_for("accounts.confirm_password", next=url_for("org.staff_edit", user_id=user.id)))
-        try:
-            changed = update_staff(current_user, user, data, ip=client_ip(), now=utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
+        saved = commit_or_report(lambda: update_staff(current_user, user, data, ip=client_ip(), now=utcnow()),
+                                 form=form)
+        if saved:
+            if saved.value:
                 flash(_("Changes to %(name)s (%(no)s) were saved.", name=user.name, no=user.staff_no), "success")
             else:
                 flash(_("Nothing was changed."), "info")
@@ -186,22 +179,18 @@ def staff_edit(user_id: int):
 
 
 @bp.post("/staff/<int:user_id>/deactivate")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_deactivate(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not permissions.can_manage_user(current_user, user):
-        abort(403)
+    user = load_or_404(User, user_id, allowed=permissions.can_manage_user)
     return perform(accounts.deactivate, user, back=url_for("org.staff_detail", user_id=user_id),
                    success=_("%(name)s (%(no)s) was deactivated and logged out on every device.",
                              name=user.name, no=user.staff_no))
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
-@allow(Role.ADMIN, Role.HR)
+@allow(*STAFF_MANAGERS)
 def staff_reactivate(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not permissions.can_manage_user(current_user, user):
-        abort(403)
+    user = load_or_404(User, user_id, allowed=permissions.can_manage_user)
     return perform(accounts.reactivate, user, back=url_for("org.staff_detail", user_id=user_id),
                    success=_("%(name)s (%(no)s) was reactivated.", name=user.name, no=user.staff_no))
 
@@ -210,9 +199,7 @@ def staff_reactivate(user_id: int):
 @allow(Role.ADMIN, fresh=True)
 def staff_issue_password(user_id: int):
     """GET asks for confirmation; POST issues the password and shows it on this response only."""
-    user = db.get_or_404(User, user_id)
-    if not permissions.can_issue_password(current_user, user):
-        abort(403)
+    user = load_or_404(User, user_id, allowed=permissions.can_issue_password)
     form = ActionForm()
     if form.validate_on_submit():
         temporary = accounts.issue_temporary_password(current_user, user, ip=client_ip(), now=utcnow())

@@ -9,12 +9,14 @@ from flask_login import current_user
 
 from app.accounts.models import User
 from app.core.clock import utcnow
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.roles import Role
 from app.exams.models import Exam
 from app.extensions import db
 from app.reports import exports, permissions, tables
+from app.reports.permissions import RESULT_EXPORTERS
 from app.reports.views import bp
 
 
@@ -30,22 +32,18 @@ def send(report: exports.Report, fmt: str):
 @bp.get("/reports/exams/<int:exam_id>/results.<any(csv, xlsx):fmt>")
 @allow(Role.ADMIN, Role.HR, Role.TRAINER, fresh=True)
 def exam_results(exam_id: int, fmt: str):
-    exam = db.get_or_404(Exam, exam_id)
-    if not permissions.can_export_exam_results(current_user, exam):
-        abort(403)
+    exam = load_or_404(Exam, exam_id, allowed=permissions.can_export_exam_results)
     return send(exports.exam_results(current_user, exam, now=utcnow()), fmt)
 
 
 @bp.get("/reports/results.<any(csv, xlsx):fmt>")
-@allow(Role.ADMIN, Role.HR, fresh=True)
+@allow(*RESULT_EXPORTERS, fresh=True)
 def all_results(fmt: str):
-    if not permissions.can_export_all_results(current_user):
-        abort(403)
     return send(exports.all_results(now=utcnow()), fmt)
 
 
 @bp.get("/reports/staff/<int:user_id>/transcript.<any(csv, xlsx):fmt>")
-@allow(Role.ADMIN, Role.HR, Role.COLLECTOR, fresh=True)
+@allow(*RESULT_EXPORTERS, Role.COLLECTOR, fresh=True)
 def transcript(user_id: int, fmt: str):
     person = db.get_or_404(User, user_id)
     if not permissions.can_export_transcript(current_user, person):

@@ -6,36 +6,32 @@ until they submit (as on the exam's results pages). A flagged question links to 
 who manage its bank) and to the exam's regrade page (for those who may grade the exam).
 """
 
-from flask import abort, current_app, render_template
+from flask import current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.banks import permissions as bank_permissions
 from app.banks.answers import letter
 from app.banks.forms import type_labels
 from app.banks.models import Question
+from app.core.loading import load_or_404, require
 from app.core.permissions import allow
-from app.core.roles import Role
 from app.exams import permissions as exam_permissions
-from app.exams.attempts import open_attempt
 from app.exams.views.loading import viewable_exam
 from app.exams.views.results import sitting_notice
 from app.extensions import db
 from app.reports import item_stats
-from app.reports.item_analysis import TRUE_FALSE, ItemRow, analyse_exam, analyse_question, exams_using
+from app.reports.item_analysis import (
+    TRUE_FALSE,
+    ItemRow,
+    analyse_exam,
+    analyse_question,
+    exams_in_progress,
+    exams_using,
+)
+from app.reports.permissions import ITEM_READERS, may_read_question
 from app.reports.views import bp
-
-READERS = (Role.ADMIN, Role.TRAINER, Role.HR)
-
-
-def may_read_question(user, question: Question, exams) -> bool:
-    """The question's analysis: HR and administrators; a trainer who manages its bank or may view one of the
-    exams that used it (they then see only those exams)."""
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
-        return False
-    if user.has_role(Role.ADMIN, Role.HR) or bank_permissions.can_manage_bank(user, question.bank):
-        return True
-    return any(exam_permissions.can_view_exam(user, exam) for exam in exams)
 
 
 def _min_sample() -> int:
@@ -77,7 +73,8 @@ def _editable(question_ids) -> set[int]:
     ids = set(question_ids)
     if not ids:
         return set()
-    questions = db.session.scalars(db.select(Question).where(Question.id.in_(ids))).all()
+    questions = db.session.scalars(db.select(Question).where(Question.id.in_(ids))
+                                   .options(selectinload(Question.bank))).all()
     return {q.id for q in questions if bank_permissions.can_manage_bank(current_user, q.bank)}
 
 
@@ -87,7 +84,7 @@ def _shared() -> dict:
 
 
 @bp.get("/reports/exams/<int:exam_id>/items")
-@allow(*READERS)
+@allow(*ITEM_READERS)
 def exam_items(exam_id: int):
     exam = viewable_exam(exam_id)
     notice = sitting_notice(exam)
@@ -100,14 +97,13 @@ def exam_items(exam_id: int):
 
 
 @bp.get("/reports/questions/<int:question_id>/items")
-@allow(*READERS)
+@allow(*ITEM_READERS)
 def question_items(question_id: int):
-    question = db.get_or_404(Question, question_id)
+    question = load_or_404(Question, question_id)
     exams = exams_using(question)
-    if not may_read_question(current_user, question, exams):
-        abort(403)
-    visible = [exam for exam in exams
-               if exam_permissions.can_view_exam(current_user, exam) and open_attempt(current_user, exam) is None]
+    require(may_read_question(current_user, question, exams))
+    sitting = exams_in_progress(current_user, exams)
+    visible = [exam for exam in exams if exam_permissions.can_view_exam(current_user, exam) and exam.id not in sitting]
     result = analyse_question(question, visible, min_sample=_min_sample())
     return render_template("reports/items/question.html", **_shared(), question=question, result=result,
                            hidden=len(exams) - len(visible),
