@@ -27,6 +27,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
+from app.training.states import Slot
 
 DEMO_PASSWORD = "Demo@2026"  # nosec B105  # the demo accounts' published password, README
 DEMO_IP = "demo"
@@ -295,7 +296,8 @@ DEMO_SHARE = (1, 2)
 DEMO_ROOM = "培训中心一号教室"
 DEMO_ROOM_CAPACITY = 50
 # (day offset in the batch, slot, course): law takes a full day, the other three half a day each.
-DEMO_TIMETABLE = ((0, "full", "law"), (1, "am", "integrity"), (1, "pm", "etiquette"), (2, "am", "procedures"))
+DEMO_TIMETABLE = ((0, Slot.FULL, "law"), (1, Slot.AM, "integrity"), (1, Slot.PM, "etiquette"),
+                  (2, Slot.AM, "procedures"))
 
 
 def demo_batch_starts(now: datetime) -> list[date]:

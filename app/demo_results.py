@@ -99,6 +99,7 @@ def past_results(run) -> None:
     from app.training import attendance, batches, plans, sessions
     from app.training.models import TrainingPlan
     from app.training.slots import local_today
+    from app.training.states import AttendanceState
 
     if db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == PAST_PLAN)) is not None:
         return
@@ -134,7 +135,8 @@ def past_results(run) -> None:
             entries = {}
             for user in attendance.seat_holders(session):
                 draw = rng.random()
-                status = "absent" if draw < ABSENT_SHARE else "late" if draw < ABSENT_SHARE + LATE_SHARE else "present"
+                status = (AttendanceState.ABSENT if draw < ABSENT_SHARE else AttendanceState.LATE
+                          if draw < ABSENT_SHARE + LATE_SHARE else AttendanceState.PRESENT)
                 entries[user.id] = (status, "")
             # Taken at the start of the session, inside its attendance window.
             attendance.record_roll(trainer, session, entries, now=attendance.session_start(session), ip="demo")

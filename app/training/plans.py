@@ -27,10 +27,10 @@ from app.extensions import db
 from app.org.models import Station, Team
 from app.training import allocation
 from app.training.models import Batch, BatchMember, TrainingPlan, Unavailability, plan_stations, plan_teams
+from app.training.states import SEATED, BatchState
 
 MAX_NAME = 100
 MAX_DENOMINATOR = 100_000
-SEATED_STATES = ("scheduled", "running")
 SHOWN_UNPLACED = 30
 
 
@@ -115,7 +115,7 @@ def update_plan(actor, plan: TrainingPlan, *, name: str, share: Fraction, statio
     new_scope = ({s.id for s in stations}, {t.id for t in teams})
     old_scope = ({s.id for s in plan.stations}, {t.id for t in plan.teams})
     if new_scope != old_scope:
-        started = next((b for b in plan.batches if b.status != "planning"), None)
+        started = next((b for b in plan.batches if b.status != BatchState.PLANNING), None)
         if started is not None:
             raise Conflict(_l("Batch %(batch)s is no longer in planning, so the staff in scope cannot change.",
                               batch=started.name), field="stations")
@@ -279,7 +279,7 @@ def describe_all(scope: Scope, violations) -> list[str]:
 def _check_plannable(plan: TrainingPlan) -> None:
     if len(plan.batches) < 2:
         raise DomainError(_l("Add at least two batches to the plan before proposing an allocation."))
-    started = next((b for b in plan.batches if b.status != "planning"), None)
+    started = next((b for b in plan.batches if b.status != BatchState.PLANNING), None)
     if started is not None:
         raise Conflict(_l("Batch %(batch)s is no longer in planning, so a new allocation cannot be applied. "
                           "Move people by hand instead.", batch=started.name))
@@ -337,10 +337,10 @@ def check_move(plan: TrainingPlan, user: User, batch: Batch, scope: Scope | None
     if user.station_id is None:
         return [_("%(person)s has no station; set their station before placing them.", person=person_label(user))]
     problems = []
-    if batch.status == "finished":
+    if batch.status == BatchState.FINISHED:
         problems.append(_("Batch %(batch)s has finished; nobody can join it.", batch=batch.name))
     member = scope.members.get(user.id)
-    if member is not None and member.batch_id != batch.id and member.batch.status == "finished":
+    if member is not None and member.batch_id != batch.id and member.batch.status == BatchState.FINISHED:
         problems.append(_("%(person)s was trained in batch %(batch)s, which has finished.",
                           person=person_label(user), batch=member.batch.name))
     before = current_assignment(scope)
@@ -398,7 +398,7 @@ def move(actor, plan: TrainingPlan, user: User, batch: Batch, *, now: datetime, 
     from app.training.seating import seat_batch
 
     for changed in {source, batch} - {None}:
-        if changed.status in SEATED_STATES:
+        if changed.status in SEATED:
             seat_batch(changed)
     record(actions.MEMBER_MOVED, actor=actor, ip=ip, now=now, target=member,
            details={"plan": plan.id, "staff_no": user.staff_no, "from": source.name if source else None,
