@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from app.core.clock import utcnow
 from app.core.loading import load_or_404
@@ -110,7 +111,8 @@ def edit_scheme():
 @bp.get("/evaluation")
 @allow(*EVALUATORS)
 def index():
-    batches = list(db.session.scalars(db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())))
+    batches = list(db.session.scalars(db.select(Batch).options(joinedload(Batch.plan))
+                                      .order_by(Batch.starts_on.desc(), Batch.id.desc())))
     members = dict(db.session.execute(db.select(BatchMember.batch_id, func.count()).group_by(BatchMember.batch_id)).all())
     evaluated = dict(db.session.execute(db.select(Evaluation.batch_id, func.count()).group_by(Evaluation.batch_id)).all())
     signed = {s.batch_id: s for s in db.session.scalars(db.select(EvaluationSignoff))}

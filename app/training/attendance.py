@@ -94,12 +94,20 @@ def records_of(session: TrainingSession) -> dict[int, Attendance]:
 
 def counts(session: TrainingSession) -> dict[str, int]:
     """present/late/absent/excused/unrecorded among the seat holders."""
-    seated = {user.id for user in seat_holders(session)}
-    result = dict.fromkeys((*AttendanceState, "unrecorded"), 0)
-    recorded = records_of(session)
-    for user_id in seated:
-        row = recorded.get(user_id)
-        result[row.status if row else "unrecorded"] += 1
+    return counts_by_session([session])[session.id]
+
+
+def counts_by_session(sessions) -> dict[int, dict[str, int]]:
+    """session id → counts(session), for a whole batch in one query (a record without a seat is not counted)."""
+    result = {session.id: dict.fromkeys((*AttendanceState, "unrecorded"), 0) for session in sessions}
+    if not result:
+        return result
+    rows = db.session.execute(
+        select(Seat.session_id, Attendance.status, func.count())
+        .outerjoin(Attendance, and_(Attendance.session_id == Seat.session_id, Attendance.user_id == Seat.user_id))
+        .where(Seat.session_id.in_(list(result))).group_by(Seat.session_id, Attendance.status))
+    for session_id, status, count in rows:
+        result[session_id][status or "unrecorded"] += count
     return result
 
 

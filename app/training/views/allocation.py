@@ -11,6 +11,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
 from app.accounts.services import find_by_staff_no, normalise_staff_no
@@ -46,8 +47,9 @@ def _check_action_form() -> None:
 @bp.get("/training/plans")
 @allow(*PLANNERS)
 def plans():
-    plans = db.session.scalars(db.select(TrainingPlan).order_by(TrainingPlan.created_at.desc(),
-                                                                TrainingPlan.id.desc())).all()
+    # The batches in one more query (the page shows how many each plan has), not one per plan.
+    plans = db.session.scalars(db.select(TrainingPlan).options(selectinload(TrainingPlan.batches))
+                               .order_by(TrainingPlan.created_at.desc(), TrainingPlan.id.desc())).all()
     counts = services.plan_counts(plans)
     rows = [(plan, *counts[plan.id]) for plan in plans]
     return render_template("training/plans.html", rows=rows, share_text=services.share_text)

@@ -190,7 +190,8 @@ def checkin_page():
 def batch_attendance(batch_id: int):
     batch = load_or_404(Batch, batch_id)
     now = utcnow()
-    rows = [(session, attendance.counts(session), attendance.is_held(session, now),
+    counts = attendance.counts_by_session(batch.sessions)
+    rows = [(session, counts[session.id], attendance.is_held(session, now),
              can_take_attendance(current_user, session)) for session in batch.sessions]
     courses = {course.code: course for course in attendance.batch_courses(batch)}
     due = {entry.session.id: entry for entry in attendance.due_rolls(now, batch_id=batch.id)}

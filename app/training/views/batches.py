@@ -12,6 +12,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.banks.exporting import content_disposition
@@ -64,7 +65,7 @@ def session_times(batch_sessions) -> dict[int, tuple]:
 @allow(*SCHEDULE_READERS)
 def batches():
     status = request.args.get("status", "")
-    query = db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())
+    query = db.select(Batch).options(joinedload(Batch.plan)).order_by(Batch.starts_on.desc(), Batch.id.desc())
     if status in set(BatchState):
         query = query.where(Batch.status == status)
     else:
