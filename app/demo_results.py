@@ -96,7 +96,7 @@ def past_results(run) -> None:
     from app.evaluation import computing, review
     from app.exams.services import ExamSettings, close, create_exam, create_makeup, publish, set_audience, set_blueprint
     from app.org import services as org_services
-    from app.training import attendance, batches, plans, sessions
+    from app.training import attendance, batches, plan_allocation, plans, sessions
     from app.training.models import TrainingPlan
     from app.training.slots import local_today
     from app.training.states import AttendanceState
@@ -126,7 +126,7 @@ def past_results(run) -> None:
                                  room=DEMO_ROOM, capacity=DEMO_ROOM_CAPACITY, lecturer=trainer, now=run.now,
                                  ip="demo")
         made.append(batch)
-    if plans.propose(hr, plan, now=run.now, ip="demo").assignment is None:
+    if plan_allocation.propose(hr, plan, now=run.now, ip="demo").assignment is None:
         return
     for batch in made:
         for action in ("publish", "start", "finish"):

@@ -26,7 +26,9 @@ from app.extensions import db
 from app.org.models import Station, Team
 from app.training import batches as batch_services
 from app.training import leave as leave_services
-from app.training import plans as services
+from app.training import plan_allocation
+from app.training import plans as plan_services
+from app.training.allocation_table import allocation_table, teams_in_order
 from app.training.models import Batch, TrainingPlan, Unavailability
 from app.training.permissions import PLANNERS
 from app.training.plan_forms import ActionForm, LeaveForm, MoveForm, PlanForm
@@ -50,9 +52,9 @@ def plans():
     # The batches in one more query (the page shows how many each plan has), not one per plan.
     plans = db.session.scalars(db.select(TrainingPlan).options(selectinload(TrainingPlan.batches))
                                .order_by(TrainingPlan.created_at.desc(), TrainingPlan.id.desc())).all()
-    counts = services.plan_counts(plans)
+    counts = plan_services.plan_counts(plans)
     rows = [(plan, *counts[plan.id]) for plan in plans]
-    return render_template("training/plans.html", rows=rows, share_text=services.share_text)
+    return render_template("training/plans.html", rows=rows, share_text=plan_services.share_text)
 
 
 def _choices(plan: TrainingPlan | None) -> tuple[list[Station], list[Team]]:
@@ -68,7 +70,7 @@ def _choices(plan: TrainingPlan | None) -> tuple[list[Station], list[Team]]:
 def _plan_form_page(plan: TrainingPlan | None):
     stations, teams = _choices(plan)
     if plan is None:
-        share = services.default_share()
+        share = plan_services.default_share()
         data = {"share": f"{share.numerator}/{share.denominator}"}
     else:
         data = {"name": plan.name, "share": f"{plan.share_numerator}/{plan.share_denominator}",
@@ -80,10 +82,10 @@ def _plan_form_page(plan: TrainingPlan | None):
         values = {"name": form.name.data, "share": form.parsed_share, "stations": chosen_stations,
                   "teams": chosen_teams, "now": utcnow(), "ip": client_ip()}
         if plan is None:
-            done = commit_or_report(lambda: services.create_plan(current_user, **values), form=form)
+            done = commit_or_report(lambda: plan_services.create_plan(current_user, **values), form=form)
             saved, changed = done.value, True
         else:
-            done = commit_or_report(lambda: services.update_plan(current_user, plan, **values), form=form)
+            done = commit_or_report(lambda: plan_services.update_plan(current_user, plan, **values), form=form)
             saved, changed = plan, done.value
         if done:
             flash(_("Plan %(name)s was saved.", name=saved.name) if changed else _("Nothing was changed."),
@@ -118,22 +120,22 @@ def _filters() -> dict:
 
 
 def _plan_page(plan: TrainingPlan, *, refusals=(), move_errors=None, status: int = 200):
-    scope = services.load_scope(plan)
-    table = services.allocation_table(plan, scope)
+    scope = plan_allocation.load_scope(plan)
+    table = allocation_table(plan, scope)
     filters = _filters()
-    pagination = db.paginate(services.scope_query(plan, station_id=filters.get("station"),
+    pagination = db.paginate(plan_services.scope_query(plan, station_id=filters.get("station"),
                                                   team_id=filters.get("team")),
                              page=filters.get("page", 1), per_page=MEMBERS_PER_PAGE, error_out=False)
     people = scope.problem.people
     station_ids, team_ids = {p.station for p in people}, {p.team for p in people if p.team is not None}
     stations = list(db.session.scalars(db.select(Station).where(Station.id.in_(station_ids))
                                        .order_by(Station.name, Station.id))) if station_ids else []
-    teams = services.teams_in_order(team_ids)
+    teams = teams_in_order(team_ids)
     return render_template(
         "training/plan.html", plan=plan, table=table, scope_size=len(scope.ids), pagination=pagination,
         members=scope.members, filters=filters, filter_args={k: v for k, v in filters.items() if k != "page"},
         stations=stations, teams=teams, refusals=list(refusals), move_errors=move_errors or {},
-        share_text=services.share_text, action_form=ActionForm(), status_labels=batch_services.STATUS_LABELS,
+        share_text=plan_services.share_text, action_form=ActionForm(), status_labels=batch_services.STATUS_LABELS,
         pending=[b for b in plan.batches if b.status != BatchState.PLANNING],
     ), status
 
@@ -150,14 +152,14 @@ def propose_allocation(plan_id: int):
     plan = load_or_404(TrainingPlan, plan_id)
     _check_action_form()
     try:
-        result = services.propose(current_user, plan, now=utcnow(), ip=client_ip())
+        result = plan_allocation.propose(current_user, plan, now=utcnow(), ip=client_ip())
     except DomainError as error:
         db.session.rollback()
         return _plan_page(plan, refusals=[str(error.message)], status=error.status_code)
     if result.assignment is None:
         db.session.rollback()
-        scope = services.load_scope(plan)
-        return _plan_page(plan, refusals=services.describe_all(scope, result.refusals), status=409)
+        scope = plan_allocation.load_scope(plan)
+        return _plan_page(plan, refusals=plan_allocation.describe_all(scope, result.refusals), status=409)
     db.session.commit()
     placed = len(result.assignment)
     flash(ngettext("The allocation was applied: %(num)d person placed.",
@@ -183,7 +185,7 @@ def check_move(plan_id: int):
     if not request.args.get("user_id", type=whole_number) or not request.args.get("batch_id", type=whole_number):
         return jsonify(ok=False, problems=[_("Choose a person and a batch.")])
     user, batch = _person_and_batch(plan, request.args)
-    problems = services.check_move(plan, user, batch)
+    problems = plan_allocation.check_move(plan, user, batch)
     return jsonify(ok=not problems, problems=problems)
 
 
@@ -195,13 +197,13 @@ def move_member(plan_id: int):
         abort(400)
     user, batch = _person_and_batch(plan, request.form)
     try:
-        services.move(current_user, plan, user, batch, now=utcnow(), ip=client_ip())
+        plan_allocation.move(current_user, plan, user, batch, now=utcnow(), ip=client_ip())
     except DomainError as error:
         db.session.rollback()
         message = str(error.message)
         return _plan_page(plan, refusals=[message], move_errors={user.id: [message]}, status=error.status_code)
     db.session.commit()
-    flash(_("%(person)s is now in batch %(batch)s.", person=services.person_label(user), batch=batch.name),
+    flash(_("%(person)s is now in batch %(batch)s.", person=plan_allocation.person_label(user), batch=batch.name),
           "success")
     return redirect(url_for("training.plan", plan_id=plan.id, **_filters(), _anchor=f"member-{user.id}"))
 
@@ -223,10 +225,10 @@ def leave():
                 reason=form.reason.data or "", now=utcnow(), ip=client_ip()), form=form)
             if done:
                 affected = done.value
-                flash(_("Leave of %(person)s was recorded.", person=services.person_label(user)), "success")
+                flash(_("Leave of %(person)s was recorded.", person=plan_allocation.person_label(user)), "success")
                 if affected:
                     flash(_("%(person)s is already in batch %(batches)s during this leave: move them to another "
-                            "batch on the plan page.", person=services.person_label(user),
+                            "batch on the plan page.", person=plan_allocation.person_label(user),
                             batches=", ".join(b.name for b in affected)), "warning")
                 return redirect(url_for("training.leave", q=user.staff_no))
     query = normalise_staff_no(request.args.get("q", ""))
@@ -247,6 +249,6 @@ def remove_leave():
     user = db.session.get(User, row.user_id)
     leave_services.remove_unavailability(current_user, row, now=utcnow(), ip=client_ip())
     db.session.commit()
-    flash(_("Leave of %(person)s from %(start)s to %(end)s was removed.", person=services.person_label(user),
+    flash(_("Leave of %(person)s from %(start)s to %(end)s was removed.", person=plan_allocation.person_label(user),
             start=row.starts_on.isoformat(), end=row.ends_on.isoformat()), "success")
     return redirect(url_for("training.leave", q=request.form.get("q") or None))
