@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.clock import utcnow
-from app.core.i18n import lazy_gettext as _l
 from app.core.permissions import ANY_USER, allow
 from app.extensions import db
 from app.training import calendars
+from app.training.attendance import STATUS_LABELS as ATTENDANCE_LABELS
 from app.training.batches import STATUS_LABELS
 from app.training.models import Attendance, Batch, BatchMember
 from app.training.slots import local_bounds
@@ -19,12 +19,6 @@ from app.training.states import ATTENDED, AttendanceState, BatchState
 from app.training.views import bp
 from app.training.views.batches import ics_response
 
-ATTENDANCE_LABELS = {
-    AttendanceState.PRESENT: _l("Present"),
-    AttendanceState.LATE: _l("Late"),
-    AttendanceState.ABSENT: _l("Absent"),
-    AttendanceState.EXCUSED: _l("Excused"),
-}
 ATTENDANCE_STYLES = {AttendanceState.PRESENT: "success", AttendanceState.LATE: "warning",
                      AttendanceState.ABSENT: "danger", AttendanceState.EXCUSED: "secondary"}
 
