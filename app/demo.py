@@ -303,7 +303,7 @@ def training(run: DemoRun) -> None:
     already there is left alone."""
     from fractions import Fraction
 
-    from app.training import batches, plans, sessions
+    from app.training import batches, plan_allocation, plans, sessions
     from app.training.models import TrainingPlan
 
     if db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == DEMO_PLAN)) is not None:
@@ -326,7 +326,7 @@ def training(run: DemoRun) -> None:
                                  room=DEMO_ROOM, capacity=DEMO_ROOM_CAPACITY, lecturer=lecturer, now=run.now,
                                  ip=DEMO_IP)
         made.append(batch)
-    result = plans.propose(hr, plan, now=run.now, ip=DEMO_IP)
+    result = plan_allocation.propose(hr, plan, now=run.now, ip=DEMO_IP)
     if result.assignment is None:
         run.notes.append(_("The demo staff could not be allocated to the demo batches."))
         return

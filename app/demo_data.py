@@ -3,6 +3,7 @@ banks' owner and names, the training room and timetable. A module of its own so 
 it rather than each other."""
 
 from app.core.roles import Role
+from app.training.states import Slot
 
 # (name, kind); a branch toll point (收费点) is smaller than a station but has the same teams.
 STATIONS = (("东郊收费站", "station"), ("西郊收费站", "station"), ("北环收费点", "point"))
@@ -26,4 +27,4 @@ DEMO_SHARE = (1, 2)
 DEMO_ROOM = "培训中心一号教室"
 DEMO_ROOM_CAPACITY = 50
 # (day offset in the batch, slot, course): law takes a full day, the other three half a day each.
-DEMO_TIMETABLE = ((0, "full", "law"), (1, "am", "integrity"), (1, "pm", "etiquette"), (2, "am", "procedures"))
+DEMO_TIMETABLE = ((0, Slot.FULL, "law"), (1, Slot.AM, "integrity"), (1, Slot.PM, "etiquette"), (2, Slot.AM, "procedures"))

@@ -91,8 +91,9 @@ def past_results(run) -> None:
     from app.evaluation import computing, review
     from app.exams.services import ExamSettings, close, create_exam, create_makeup, publish, set_audience, set_blueprint
     from app.org import services as org_services
-    from app.training import attendance, batches, plans, sessions
+    from app.training import attendance, batches, plan_allocation, plans, sessions
     from app.training.models import TrainingPlan
+    from app.training.states import AttendanceState
 
     if db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == PAST_PLAN)) is not None:
         return
@@ -119,7 +120,7 @@ def past_results(run) -> None:
                                  room=DEMO_ROOM, capacity=DEMO_ROOM_CAPACITY, lecturer=trainer, now=run.now,
                                  ip="demo")
         made.append(batch)
-    if plans.propose(hr, plan, now=run.now, ip="demo").assignment is None:
+    if plan_allocation.propose(hr, plan, now=run.now, ip="demo").assignment is None:
         return
     for batch in made:
         for action in ("publish", "start", "finish"):
@@ -128,7 +129,8 @@ def past_results(run) -> None:
             entries = {}
             for user in attendance.seat_holders(session):
                 draw = rng.random()
-                status = "absent" if draw < ABSENT_SHARE else "late" if draw < ABSENT_SHARE + LATE_SHARE else "present"
+                status = (AttendanceState.ABSENT if draw < ABSENT_SHARE else AttendanceState.LATE
+                          if draw < ABSENT_SHARE + LATE_SHARE else AttendanceState.PRESENT)
                 entries[user.id] = (status, "")
             # Taken at the start of the session, inside its attendance window.
             attendance.record_roll(trainer, session, entries, now=attendance.session_start(session), ip="demo")

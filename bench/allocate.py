@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.training.allocation import BatchSpec, Person, Problem, check, counts, solve, station_limit  # noqa: E402
+from app.training.allocation import BatchSpec, Person, Problem, check, counts, station_limit  # noqa: E402
+from app.training.allocation_solver import solve  # noqa: E402
 from bench.databases import fresh_app  # noqa: E402
 
 
@@ -83,10 +84,10 @@ def stored_plan(problem: Problem) -> int:
 
 
 def timed_proposal(url: str | None, problem: Problem) -> dict:
-    """Seconds for plans.propose (load + solve + write) and the commit, on a fresh database."""
+    """Seconds for plan_allocation.propose (load + solve + write) and the commit, on a fresh database."""
     from app.accounts.actors import SYSTEM
     from app.extensions import db
-    from app.training import plans
+    from app.training import plan_allocation
     from app.training.models import BatchMember, TrainingPlan
 
     with tempfile.TemporaryDirectory() as folder:
@@ -95,7 +96,7 @@ def timed_proposal(url: str | None, problem: Problem) -> dict:
             plan_id = stored_plan(problem)
             plan = db.session.get(TrainingPlan, plan_id)
             started = time.perf_counter()
-            result = plans.propose(SYSTEM, plan, now=datetime.now(UTC), ip="bench")
+            result = plan_allocation.propose(SYSTEM, plan, now=datetime.now(UTC), ip="bench")
             db.session.commit()
             seconds = time.perf_counter() - started
             stored = db.session.scalar(db.select(db.func.count()).select_from(BatchMember))

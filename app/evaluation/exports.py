@@ -18,6 +18,7 @@ from app.courses.naming import course_name
 from app.evaluation.figures import group_figures
 from app.evaluation.forms import COURSE_STATE_LABELS, OUTCOME_LABELS, RATING_LABELS
 from app.evaluation.models import Evaluation
+from app.evaluation.states import CourseStatus
 from app.reports.exports import NAME, STAFF_NO, STATION, TEAM, Report
 from app.reports.tables import NUMBER, TEXT, Column, local
 from app.training.models import Batch
@@ -67,7 +68,7 @@ def roster_rows(evaluations: list[Evaluation], courses: list[Course]) -> list[tu
         person = evaluation.user
         results = [evaluation.courses.get(course.code) for course in courses]
         notes = "; ".join(_course_note(course, result) for course, result in zip(courses, results, strict=True)
-                          if result and result["status"] != "passed")
+                          if result and result["status"] != CourseStatus.PASSED)
         overridden = evaluation.override_outcome is not None
         rows.append((
             person.staff_no, person.name, person.station.name if person.station else "",

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from app.evaluation.models import Evaluation
 from app.evaluation.scoring import CENT
+from app.evaluation.states import Rating
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def group_figures(evaluations: list[Evaluation], kind: str) -> list[GroupFigures
     rows = []
     for key, members in groups.items():
         mean = (sum((e.total for e in members), Decimal(0)) / len(members)).quantize(CENT, ROUND_HALF_UP)
-        rows.append((key, labels[key], len(members), mean, sum(1 for e in members if e.rating != "fail")))
+        rows.append((key, labels[key], len(members), mean, sum(1 for e in members if e.rating != Rating.FAIL)))
     rows.sort(key=lambda row: (-row[3], row[1]))
     ranked, rank, previous = [], 0, None
     for position, (key, label, people, mean, passed) in enumerate(rows, start=1):

@@ -10,32 +10,34 @@ from app.core.i18n import lazy_gettext as _l
 from app.courses.naming import course_name
 from app.evaluation.review import MAX_REASON
 from app.evaluation.schemes import MAX_NOTE
+from app.evaluation.states import AttendanceMode, CourseStatus, MakeupRule, Outcome, Rating
 
-RATING_LABELS = {"excellent": _l("Excellent"), "good": _l("Good"), "pass": _l("Satisfactory"), "fail": _l("Unsatisfactory")}
+RATING_LABELS = {Rating.EXCELLENT: _l("Excellent"), Rating.GOOD: _l("Good"), Rating.PASS: _l("Satisfactory"),
+                 Rating.FAIL: _l("Unsatisfactory")}
 OUTCOME_LABELS = {
-    "employment_review": _l("Continued-employment review"),
-    "position_review": _l("Position-change review"),
-    "makeup_required": _l("Make-up exam required"),
-    "award": _l("Eligible for awards and merit"),
-    "none": _l("No action"),
-    "pending": _l("Waiting for grading"),
+    Outcome.EMPLOYMENT_REVIEW: _l("Continued-employment review"),
+    Outcome.POSITION_REVIEW: _l("Position-change review"),
+    Outcome.MAKEUP_REQUIRED: _l("Make-up exam required"),
+    Outcome.AWARD: _l("Eligible for awards and merit"),
+    Outcome.NONE: _l("No action"),
+    Outcome.PENDING: _l("Waiting for grading"),
 }
 COURSE_STATE_LABELS = {
-    "passed": _l("Passed"),
-    "passed_makeup": _l("Passed at make-up"),
-    "failed": _l("Failed"),
-    "failed_makeup": _l("Failed make-up"),
-    "missing": _l("Not sat"),
-    "pending": _l("Waiting for grading"),
+    CourseStatus.PASSED: _l("Passed"),
+    CourseStatus.PASSED_MAKEUP: _l("Passed at make-up"),
+    CourseStatus.FAILED: _l("Failed"),
+    CourseStatus.FAILED_MAKEUP: _l("Failed make-up"),
+    CourseStatus.MISSING: _l("Not sat"),
+    CourseStatus.PENDING: _l("Waiting for grading"),
 }
 ATTENDANCE_MODE_LABELS = {
-    "minimum": _l("A minimum attendance (needed for awards)"),
-    "weight": _l("A weight in the total"),
-    "none": _l("Does not count"),
+    AttendanceMode.MINIMUM: _l("A minimum attendance (needed for awards)"),
+    AttendanceMode.WEIGHT: _l("A weight in the total"),
+    AttendanceMode.NONE: _l("Does not count"),
 }
 MAKEUP_RULE_LABELS = {
-    "cap": _l("Counted at most at the make-up exam's pass mark"),
-    "full": _l("Counted as scored"),
+    MakeupRule.CAP: _l("Counted at most at the make-up exam's pass mark"),
+    MakeupRule.FULL: _l("Counted as scored"),
 }
 PERCENT = [InputRequired(), NumberRange(min=0, max=100)]
 
@@ -68,7 +70,7 @@ def scheme_form_class(courses):
 
 class OverrideForm(FlaskForm):
     outcome = SelectField(_l("Outcome"), choices=[SelectChoice(code, label) for code, label in OUTCOME_LABELS.items()
-                                                  if code != "pending"])
+                                                  if code != Outcome.PENDING])
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=MAX_REASON)])
 
 

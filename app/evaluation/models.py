@@ -13,15 +13,16 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.states import one_of
-from app.evaluation.scoring import ATTENDANCE_MODES, MAKEUP_RULES, OUTCOMES, RATINGS, Rules
+from app.evaluation.scoring import Rules
+from app.evaluation.states import AttendanceMode, MakeupRule, Outcome, Rating
 from app.extensions import db
 
 
 class EvaluationScheme(db.Model):
     __tablename__ = "evaluation_schemes"
     __table_args__ = (
-        CheckConstraint(one_of("attendance_mode", ATTENDANCE_MODES), name="known_attendance_mode"),
-        CheckConstraint(one_of("makeup_rule", MAKEUP_RULES), name="known_makeup_rule"),
+        CheckConstraint(one_of("attendance_mode", AttendanceMode), name="known_attendance_mode"),
+        CheckConstraint(one_of("makeup_rule", MakeupRule), name="known_makeup_rule"),
         CheckConstraint("pass_min <= good_min AND good_min <= excellent_min", name="rating_order"),
         CheckConstraint("review_periods >= 1", name="review_periods_positive"),
     )
@@ -29,14 +30,14 @@ class EvaluationScheme(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(unique=True)
     weights: Mapped[dict] = mapped_column(JSON)  # course code → weight as a decimal string
-    attendance_mode: Mapped[str] = mapped_column(String(16), default="minimum")
+    attendance_mode: Mapped[str] = mapped_column(String(16), default=AttendanceMode.MINIMUM)
     attendance_weight: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     attendance_minimum: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(100))
     excellent_min: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     good_min: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     pass_min: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     award_min: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    makeup_rule: Mapped[str] = mapped_column(String(8), default="cap")
+    makeup_rule: Mapped[str] = mapped_column(String(8), default=MakeupRule.CAP)
     review_periods: Mapped[int] = mapped_column(default=2)
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime]
@@ -61,9 +62,9 @@ class Evaluation(db.Model):
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("batch_id", "user_id"),
-        CheckConstraint(one_of("rating", RATINGS), name="known_rating"),
-        CheckConstraint(one_of("outcome", OUTCOMES), name="known_outcome"),
-        CheckConstraint(f"override_outcome IS NULL OR {one_of('override_outcome', OUTCOMES)}",
+        CheckConstraint(one_of("rating", Rating), name="known_rating"),
+        CheckConstraint(one_of("outcome", Outcome), name="known_outcome"),
+        CheckConstraint(f"override_outcome IS NULL OR {one_of('override_outcome', Outcome)}",
                         name="known_override"),
     )
 

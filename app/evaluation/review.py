@@ -9,7 +9,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.evaluation.computing import ensure_open, signoff_of
 from app.evaluation.models import Evaluation, EvaluationSignoff
-from app.evaluation.scoring import OUTCOMES
+from app.evaluation.states import Outcome
 from app.extensions import db
 from app.training.models import Batch
 
@@ -30,7 +30,7 @@ def override(actor, evaluation: Evaluation, outcome: str | None, reason: str, *,
              ip: str) -> None:
     """Set HR's outcome for one person (None: back to the computed outcome)."""
     ensure_open(evaluation.batch)
-    if outcome is not None and outcome not in OUTCOMES or outcome == "pending":
+    if outcome is not None and outcome not in set(Outcome) or outcome == Outcome.PENDING:
         raise DomainError(_l("Choose an outcome."), field="outcome")
     reason = _reason(reason)
     old = evaluation.final_outcome
@@ -49,7 +49,7 @@ def sign_off(actor, batch: Batch, *, now: datetime, ip: str) -> EvaluationSignof
     evaluations = list(db.session.scalars(db.select(Evaluation).where(Evaluation.batch_id == batch.id)))
     if not evaluations:
         raise Conflict(_l("Compute the evaluations before signing them off."))
-    pending = sum(1 for e in evaluations if e.final_outcome == "pending")
+    pending = sum(1 for e in evaluations if e.final_outcome == Outcome.PENDING)
     if pending:
         raise Conflict(_l("%(count)d people still have answers waiting to be graded; grade them and "
                           "recompute before signing off.", count=pending))

@@ -14,7 +14,7 @@ from app.audit.services import record
 from app.core.errors import DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.evaluation.models import EvaluationScheme
-from app.evaluation.scoring import ATTENDANCE_MODES, MAKEUP_RULES
+from app.evaluation.states import AttendanceMode, MakeupRule
 from app.extensions import db
 
 DEFAULT_WEIGHTS = {"law": Decimal(40), "integrity": Decimal(20), "etiquette": Decimal(20),
@@ -25,14 +25,14 @@ MAX_NOTE = 500
 @dataclass(frozen=True)
 class SchemeData:
     weights: dict[str, Decimal]
-    attendance_mode: str = "minimum"
+    attendance_mode: AttendanceMode = AttendanceMode.MINIMUM
     attendance_weight: Decimal = Decimal(0)
     attendance_minimum: Decimal = Decimal(100)
     excellent_min: Decimal = Decimal(90)
     good_min: Decimal = Decimal(80)
     pass_min: Decimal = Decimal(60)
     award_min: Decimal = Decimal(90)
-    makeup_rule: str = "cap"
+    makeup_rule: MakeupRule = MakeupRule.CAP
     review_periods: int = 2
     note: str = ""
 
@@ -71,11 +71,11 @@ def _check(data: SchemeData) -> None:
     if not data.weights or any(weight < 0 for weight in data.weights.values()):
         raise DomainError(_l("Every course weight must be 0 or more."), field="weights")
     total = sum(data.weights.values(), Decimal(0))
-    if data.attendance_mode not in ATTENDANCE_MODES:
+    if data.attendance_mode not in set(AttendanceMode):
         raise DomainError(_l("Choose how attendance counts."), field="attendance_mode")
-    if data.makeup_rule not in MAKEUP_RULES:
+    if data.makeup_rule not in set(MakeupRule):
         raise DomainError(_l("Choose how make-up scores count."), field="makeup_rule")
-    if data.attendance_mode == "weight":
+    if data.attendance_mode == AttendanceMode.WEIGHT:
         if data.attendance_weight <= 0:
             raise DomainError(_l("Give attendance a weight above 0, or choose another way for it to count."),
                               field="attendance_weight")

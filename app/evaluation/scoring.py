@@ -24,14 +24,11 @@ The rules, stated once (the scheme page shows them in words):
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.evaluation.states import AttendanceMode, CourseStatus, MakeupRule, Outcome, Rating
+
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
-RATINGS = ("excellent", "good", "pass", "fail")
-OUTCOMES = ("employment_review", "position_review", "makeup_required", "award", "none", "pending")
-COURSE_STATES = ("passed", "passed_makeup", "failed", "failed_makeup", "missing", "pending")
-MAKEUP_RULES = ("cap", "full")
-ATTENDANCE_MODES = ("none", "minimum", "weight")
 
 
 def percent(score: Decimal, maximum: Decimal) -> Decimal:
@@ -46,14 +43,14 @@ class Rules:
     """The figures of one scheme version (see EvaluationScheme)."""
 
     weights: dict[str, Decimal]  # course code → weight (percent points)
-    attendance_mode: str = "minimum"
+    attendance_mode: AttendanceMode = AttendanceMode.MINIMUM
     attendance_weight: Decimal = Decimal(0)
     attendance_minimum: Decimal = Decimal(100)  # percent of sessions attended
     excellent_min: Decimal = Decimal(90)
     good_min: Decimal = Decimal(80)
     pass_min: Decimal = Decimal(60)
     award_min: Decimal = Decimal(90)
-    makeup_rule: str = "cap"
+    makeup_rule: MakeupRule = MakeupRule.CAP
     review_periods: int = 2
 
 
@@ -73,7 +70,7 @@ class Sitting:
 @dataclass(frozen=True)
 class CourseResult:
     code: str
-    status: str
+    status: CourseStatus
     regular: Decimal | None  # best regular percentage
     makeup: Decimal | None  # best make-up percentage, as scored
     counted: Decimal
@@ -93,10 +90,10 @@ class Result:
     attendance: Decimal | None
     attendance_met: bool
     total: Decimal
-    rating: str
+    rating: Rating
     failed: bool  # the period counts as failed (for the continued-employment rule)
-    outcome: str
-    reasons: list[str] = field(default_factory=list)  # outcome codes that applied, first = outcome
+    outcome: Outcome
+    reasons: list[Outcome] = field(default_factory=list)  # outcome codes that applied, first = outcome
 
 
 def _best(sittings: list[Sitting]) -> Sitting | None:
@@ -104,7 +101,7 @@ def _best(sittings: list[Sitting]) -> Sitting | None:
     return max(graded, key=lambda s: (s.percent, s.passed is True)) if graded else None
 
 
-def course_result(code: str, sittings: list[Sitting], makeup_rule: str) -> CourseResult:
+def course_result(code: str, sittings: list[Sitting], makeup_rule: MakeupRule) -> CourseResult:
     regular = _best([s for s in sittings if not s.makeup])
     makeup = _best([s for s in sittings if s.makeup])
     regular_pending = any(s.percent is None or s.waiting for s in sittings if not s.makeup)
@@ -112,29 +109,29 @@ def course_result(code: str, sittings: list[Sitting], makeup_rule: str) -> Cours
     regular_pct = regular.percent if regular else None
     makeup_pct = makeup.percent if makeup else None
     if regular is not None and regular.passed:
-        return CourseResult(code, "passed", regular_pct, makeup_pct, regular_pct, regular.attempt_id)
+        return CourseResult(code, CourseStatus.PASSED, regular_pct, makeup_pct, regular_pct, regular.attempt_id)
     if regular_pending or makeup_pending:
-        return CourseResult(code, "pending", regular_pct, makeup_pct, regular_pct or Decimal(0))
+        return CourseResult(code, CourseStatus.PENDING, regular_pct, makeup_pct, regular_pct or Decimal(0))
     if makeup is not None:
-        ruled = min(makeup.percent, makeup.pass_percent) if makeup_rule == "cap" else makeup.percent
+        ruled = min(makeup.percent, makeup.pass_percent) if makeup_rule == MakeupRule.CAP else makeup.percent
         use_makeup = regular_pct is None or ruled >= regular_pct
         counted = ruled if use_makeup else regular_pct
         source = makeup.attempt_id if use_makeup else regular.attempt_id
-        status = "passed_makeup" if makeup.passed else "failed_makeup"
+        status = CourseStatus.PASSED_MAKEUP if makeup.passed else CourseStatus.FAILED_MAKEUP
         return CourseResult(code, status, regular_pct, makeup_pct, counted, source)
     if regular is not None:
-        return CourseResult(code, "failed", regular_pct, None, regular_pct, regular.attempt_id)
-    return CourseResult(code, "missing", None, None, Decimal(0))
+        return CourseResult(code, CourseStatus.FAILED, regular_pct, None, regular_pct, regular.attempt_id)
+    return CourseResult(code, CourseStatus.MISSING, None, None, Decimal(0))
 
 
-def rating_of(total: Decimal, rules: Rules) -> str:
+def rating_of(total: Decimal, rules: Rules) -> Rating:
     if total >= rules.excellent_min:
-        return "excellent"
+        return Rating.EXCELLENT
     if total >= rules.good_min:
-        return "good"
+        return Rating.GOOD
     if total >= rules.pass_min:
-        return "pass"
-    return "fail"
+        return Rating.PASS
+    return Rating.FAIL
 
 
 def evaluate(rules: Rules, sittings: dict[str, list[Sitting]], attendance: Decimal | None,
@@ -145,25 +142,25 @@ def evaluate(rules: Rules, sittings: dict[str, list[Sitting]], attendance: Decim
     courses = {code: course_result(code, sittings.get(code, []), rules.makeup_rule) for code in rules.weights}
     weighted = sum((rules.weights[code] * result.counted for code, result in courses.items()), Decimal(0))
     weight = sum(rules.weights.values(), Decimal(0))
-    if rules.attendance_mode == "weight" and attendance is not None and rules.attendance_weight:
+    if rules.attendance_mode == AttendanceMode.WEIGHT and attendance is not None and rules.attendance_weight:
         weighted += rules.attendance_weight * attendance
         weight += rules.attendance_weight
     total = (weighted / weight).quantize(CENT, ROUND_HALF_UP) if weight else Decimal(0)
     rating = rating_of(total, rules)
-    attendance_met = (rules.attendance_mode != "minimum" or attendance is None
+    attendance_met = (rules.attendance_mode != AttendanceMode.MINIMUM or attendance is None
                       or attendance >= rules.attendance_minimum)
     states = {result.status for result in courses.values()}
-    failed = rating == "fail" or "failed_makeup" in states
+    failed = rating == Rating.FAIL or CourseStatus.FAILED_MAKEUP in states
     reasons = []
-    if "pending" in states:
-        reasons.append("pending")
+    if CourseStatus.PENDING in states:
+        reasons.append(Outcome.PENDING)
     if failed and failed_before >= rules.review_periods - 1:
-        reasons.append("employment_review")
-    if "failed_makeup" in states:
-        reasons.append("position_review")
-    if states & {"failed", "missing"}:
-        reasons.append("makeup_required")
-    if total >= rules.award_min and states == {"passed"} and attendance_met:
-        reasons.append("award")
-    outcome = reasons[0] if reasons else "none"
+        reasons.append(Outcome.EMPLOYMENT_REVIEW)
+    if CourseStatus.FAILED_MAKEUP in states:
+        reasons.append(Outcome.POSITION_REVIEW)
+    if states & {CourseStatus.FAILED, CourseStatus.MISSING}:
+        reasons.append(Outcome.MAKEUP_REQUIRED)
+    if total >= rules.award_min and states == {CourseStatus.PASSED} and attendance_met:
+        reasons.append(Outcome.AWARD)
+    outcome = reasons[0] if reasons else Outcome.NONE
     return Result(courses, attendance, attendance_met, total, rating, failed, outcome, reasons)

@@ -2,7 +2,8 @@
 sheet (compute, team and station figures, override, sign off, reopen; printable; the roster and the team and
 station summary as CSV or XLSX, audited, after a fresh login) and a person's own evaluations after sign-off.
 
-Each view: load (404) → check (403) → call the service → commit once → flash and redirect.
+Each view: load (404) → call the service and commit once (`commit_or_report`) → flash and redirect; every page
+but one's own is for `EVALUATORS`, which `@allow` checks.
 """
 
 from decimal import Decimal
@@ -11,13 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from app.core.clock import utcnow
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
-from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses.models import Course
 from app.courses.naming import course_name
 from app.evaluation import computing, exports, review, schemes
@@ -35,13 +36,20 @@ from app.evaluation.forms import (
     weight_field_name,
 )
 from app.evaluation.models import Evaluation, EvaluationSignoff
-from app.evaluation.permissions import can_evaluate
+from app.evaluation.permissions import EVALUATORS
+from app.evaluation.states import AttendanceMode, CourseStatus, MakeupRule, Outcome, Rating
 from app.extensions import db
 from app.reports.views.exports import send
 from app.training.models import Batch, BatchMember
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
-EVALUATORS = (Role.HR, Role.ADMIN)
+
+
+@bp.record_once
+def _states_in_templates(state) -> None:
+    """Templates compare with the members (`result.status != CourseStatus.PASSED`), never the bare values."""
+    state.app.jinja_env.globals.update(Rating=Rating, Outcome=Outcome, CourseStatus=CourseStatus,
+                                       AttendanceMode=AttendanceMode, MakeupRule=MakeupRule)
 
 
 @bp.app_context_processor
@@ -54,22 +62,11 @@ def _courses() -> list[Course]:
     return list(db.session.scalars(db.select(Course).order_by(Course.position, Course.code)))
 
 
-def _evaluator() -> None:
-    if not can_evaluate(current_user):
-        abort(403)
-
-
-def _batch(batch_id: int) -> Batch:
-    _evaluator()
-    return db.get_or_404(Batch, batch_id)
-
-
 # --- The scheme ------------------------------------------------------------------------------------
 
 @bp.get("/evaluation/scheme")
 @allow(*EVALUATORS)
 def scheme():
-    _evaluator()
     return render_template("evaluation/scheme.html", data=schemes.current_data(), current=schemes.current_scheme(),
                            history=schemes.history(), courses={c.code: c for c in _courses()},
                            course_name=course_name, attendance_modes=ATTENDANCE_MODE_LABELS,
@@ -80,7 +77,6 @@ def scheme():
 @allow(*EVALUATORS, fresh=True)
 def edit_scheme():
     """A new version of the scheme; a change of the rules behind awards and dismissals needs a fresh login."""
-    _evaluator()
     courses = _courses()
     data = schemes.current_data()
     form_class = scheme_form_class(courses)
@@ -93,23 +89,16 @@ def edit_scheme():
         form = form_class()
     if form.validate_on_submit():
         weights = {c.code: form[weight_field_name(c.code)].data for c in courses}
-        try:
-            saved = schemes.save_scheme(current_user, schemes.SchemeData(
-                weights={code: weight for code, weight in weights.items() if weight},
-                attendance_mode=form.attendance_mode.data, attendance_weight=form.attendance_weight.data,
-                attendance_minimum=form.attendance_minimum.data, excellent_min=form.excellent_min.data,
-                good_min=form.good_min.data, pass_min=form.pass_min.data, award_min=form.award_min.data,
-                makeup_rule=form.makeup_rule.data, review_periods=form.review_periods.data,
-                note=form.note.data or ""), now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "weights":
-                form.form_errors.append(str(error.message))
-            else:
-                add_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Scheme version %(version)d saved. Recompute a batch to apply it.", version=saved.version),
+        # A refusal of the weights names no field of the form, so it is shown for the form as a whole.
+        saved = commit_or_report(lambda: schemes.save_scheme(current_user, schemes.SchemeData(
+            weights={code: weight for code, weight in weights.items() if weight},
+            attendance_mode=form.attendance_mode.data, attendance_weight=form.attendance_weight.data,
+            attendance_minimum=form.attendance_minimum.data, excellent_min=form.excellent_min.data,
+            good_min=form.good_min.data, pass_min=form.pass_min.data, award_min=form.award_min.data,
+            makeup_rule=form.makeup_rule.data, review_periods=form.review_periods.data,
+            note=form.note.data or ""), now=utcnow(), ip=client_ip()), form=form)
+        if saved:
+            flash(_("Scheme version %(version)d saved. Recompute a batch to apply it.", version=saved.value.version),
                   "success")
             return redirect(url_for("evaluation.scheme"))
     status = 400 if request.method == "POST" else 200
@@ -122,8 +111,8 @@ def edit_scheme():
 @bp.get("/evaluation")
 @allow(*EVALUATORS)
 def index():
-    _evaluator()
-    batches = list(db.session.scalars(db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())))
+    batches = list(db.session.scalars(db.select(Batch).options(joinedload(Batch.plan))
+                                      .order_by(Batch.starts_on.desc(), Batch.id.desc())))
     members = dict(db.session.execute(db.select(BatchMember.batch_id, func.count()).group_by(BatchMember.batch_id)).all())
     evaluated = dict(db.session.execute(db.select(Evaluation.batch_id, func.count()).group_by(Evaluation.batch_id)).all())
     signed = {s.batch_id: s for s in db.session.scalars(db.select(EvaluationSignoff))}
@@ -144,7 +133,7 @@ def _scheme_codes(evaluations: list[Evaluation]) -> list[str]:
 @bp.get("/evaluation/batches/<int:batch_id>")
 @allow(*EVALUATORS)
 def batch_sheet(batch_id: int):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     evaluations = batch_evaluations(batch)
     codes = _scheme_codes(evaluations)
     by_code = {c.code: c for c in _courses()}
@@ -163,13 +152,7 @@ def batch_sheet(batch_id: int):
 def _act(batch: Batch, action, success: str):
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(action):
         flash(success, "success")
     return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
 
@@ -177,7 +160,7 @@ def _act(batch: Batch, action, success: str):
 @bp.post("/evaluation/batches/<int:batch_id>/compute")
 @allow(*EVALUATORS)
 def compute(batch_id: int):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     return _act(batch, lambda: computing.compute_batch(current_user, batch, now=utcnow(), ip=client_ip()),
                 _("Evaluations computed for %(batch)s.", batch=batch.name))
 
@@ -185,7 +168,7 @@ def compute(batch_id: int):
 @bp.post("/evaluation/batches/<int:batch_id>/sign-off")
 @allow(*EVALUATORS, fresh=True)
 def sign_off(batch_id: int):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     return _act(batch, lambda: review.sign_off(current_user, batch, now=utcnow(), ip=client_ip()),
                 _("Evaluations of %(batch)s signed off; they are now locked and visible to the people concerned.",
                   batch=batch.name))
@@ -194,18 +177,12 @@ def sign_off(batch_id: int):
 @bp.post("/evaluation/batches/<int:batch_id>/reopen")
 @allow(*EVALUATORS, fresh=True)
 def reopen(batch_id: int):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     form = ReopenForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for reopening."), "danger")
         return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
-    try:
-        review.reopen(current_user, batch, form.reason.data, now=utcnow(), ip=client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(lambda: review.reopen(current_user, batch, form.reason.data, now=utcnow(), ip=client_ip())):
         flash(_("Evaluations of %(batch)s reopened.", batch=batch.name), "success")
     return redirect(url_for("evaluation.batch_sheet", batch_id=batch.id))
 
@@ -213,21 +190,14 @@ def reopen(batch_id: int):
 @bp.route("/evaluation/evaluations/<int:evaluation_id>/override", methods=["GET", "POST"])
 @allow(*EVALUATORS, fresh=True)
 def override(evaluation_id: int):
-    _evaluator()
-    evaluation = db.get_or_404(Evaluation, evaluation_id)
+    evaluation = load_or_404(Evaluation, evaluation_id)
     form = OverrideForm(data=None if request.method == "POST" else {"outcome": evaluation.final_outcome,
                                                                     "reason": evaluation.override_reason})
-    if form.validate_on_submit():
-        try:
-            review.override(current_user, evaluation, form.outcome.data, form.reason.data, now=utcnow(),
-                            ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Outcome of %(name)s saved.", name=evaluation.user.name), "success")
-            return redirect(url_for("evaluation.batch_sheet", batch_id=evaluation.batch_id))
+    if form.validate_on_submit() and commit_or_report(
+            lambda: review.override(current_user, evaluation, form.outcome.data, form.reason.data, now=utcnow(),
+                                    ip=client_ip()), form=form):
+        flash(_("Outcome of %(name)s saved.", name=evaluation.user.name), "success")
+        return redirect(url_for("evaluation.batch_sheet", batch_id=evaluation.batch_id))
     status = 400 if request.method == "POST" else 200
     return render_template("evaluation/override.html", form=form, evaluation=evaluation,
                            signoff=computing.signoff_of(evaluation.batch)), status
@@ -238,7 +208,7 @@ def override(evaluation_id: int):
 @bp.get("/evaluation/batches/<int:batch_id>/roster.<any(csv, xlsx):fmt>")
 @allow(*EVALUATORS, fresh=True)
 def roster_file(batch_id: int, fmt: str):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     evaluations = batch_evaluations(batch)
     by_code = {c.code: c for c in _courses()}
     courses = [by_code[code] for code in _scheme_codes(evaluations) if code in by_code]
@@ -250,7 +220,7 @@ def roster_file(batch_id: int, fmt: str):
 @bp.get("/evaluation/batches/<int:batch_id>/summary.<any(csv, xlsx):fmt>")
 @allow(*EVALUATORS, fresh=True)
 def summary_file(batch_id: int, fmt: str):
-    batch = _batch(batch_id)
+    batch = load_or_404(Batch, batch_id)
     report = exports.batch_summary(batch, batch_evaluations(batch), signed_off=computing.signoff_of(batch) is not None,
                                    now=utcnow())
     return send(report, fmt)

@@ -32,8 +32,9 @@ from app.exams.models import Exam, exam_owners
 from app.exams.results import counted_results
 from app.extensions import db
 from app.org.models import Station, Team
-from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, BatchMember, Seat, TrainingSession
+from app.training.models import Attendance, Batch, BatchMember, Seat, TrainingSession
 from app.training.roll_window import ended_by
+from app.training.states import ATTENDED, AttendanceState, BatchState
 
 BIN_COUNT = 10  # 0–9 %, 10–19 %, …, 90–100 %
 
@@ -296,7 +297,7 @@ class AttendanceRate:
 
 def _attendance_scope(query: Select, filters: Filters, now: datetime) -> Select:
     """Ended sessions of published batches, narrowed by the filters (User is the seat holder)."""
-    query = query.where(Batch.status != "planning", ended_by(now))
+    query = query.where(Batch.status != BatchState.PLANNING, ended_by(now))
     if filters.batch_id is not None:
         query = query.where(TrainingSession.batch_id == filters.batch_id)
     elif filters.plan_id is not None:
@@ -325,7 +326,7 @@ def _attendance_counts(filters: Filters, key, now: datetime) -> tuple[dict[int |
         .group_by(key, Attendance.status), filters, now)
     counts: dict[int | None, dict[str, int]] = {}
     for group, status, count in db.session.execute(recorded):
-        counts.setdefault(group, dict.fromkeys(ATTENDANCE_STATES, 0))[status] = count
+        counts.setdefault(group, dict.fromkeys(AttendanceState, 0))[status] = count
     unrecorded = _attendance_scope(
         select(key, func.count())
         .select_from(Seat)
@@ -337,7 +338,7 @@ def _attendance_counts(filters: Filters, key, now: datetime) -> tuple[dict[int |
         .group_by(key), filters, now)
     missing = dict(db.session.execute(unrecorded).all())
     for group in missing:
-        counts.setdefault(group, dict.fromkeys(ATTENDANCE_STATES, 0))
+        counts.setdefault(group, dict.fromkeys(AttendanceState, 0))
     return counts, missing
 
 

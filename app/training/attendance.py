@@ -23,29 +23,30 @@ from app.core.localtime import in_local_zone
 from app.courses.models import Course
 from app.courses.naming import course_name
 from app.extensions import db
-from app.training.models import ATTENDANCE_STATES, ATTENDED, Attendance, Batch, Seat, TrainingSession
+from app.training.models import Attendance, Batch, Seat, TrainingSession
 from app.training.permissions import can_plan, can_take_attendance
 from app.training.roll_window import ended_by, lecturer_deadline, local_text, window_of
 from app.training.slots import utc_bounds
+from app.training.states import ATTENDED, AttendanceState, BatchState, RecordedVia, Slot
 
 MAX_NOTE = 500
 MIN_LATE_REASON = 5
 MAX_LATE_REASON = 500
 
 STATUS_LABELS = {
-    "present": _l("Present"),
-    "late": _l("Late"),
-    "absent": _l("Absent"),
-    "excused": _l("Excused"),
+    AttendanceState.PRESENT: _l("Present"),
+    AttendanceState.LATE: _l("Late"),
+    AttendanceState.ABSENT: _l("Absent"),
+    AttendanceState.EXCUSED: _l("Excused"),
 }
 # The same states inside a sentence ("You are already recorded as present at 09:02").
 STATUS_WORDS = {
-    "present": _l("present"),
-    "late": _l("late"),
-    "absent": _l("absent"),
-    "excused": _l("excused"),
+    AttendanceState.PRESENT: _l("present"),
+    AttendanceState.LATE: _l("late"),
+    AttendanceState.ABSENT: _l("absent"),
+    AttendanceState.EXCUSED: _l("excused"),
 }
-SLOT_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "full": _l("Full day")}
+SLOT_LABELS = {Slot.AM: _l("Morning"), Slot.PM: _l("Afternoon"), Slot.FULL: _l("Full day")}
 
 
 def local_time(moment: datetime) -> str:
@@ -87,12 +88,20 @@ def records_of(session: TrainingSession) -> dict[int, Attendance]:
 
 def counts(session: TrainingSession) -> dict[str, int]:
     """present/late/absent/excused/unrecorded among the seat holders."""
-    seated = {user.id for user in seat_holders(session)}
-    result = dict.fromkeys((*ATTENDANCE_STATES, "unrecorded"), 0)
-    recorded = records_of(session)
-    for user_id in seated:
-        row = recorded.get(user_id)
-        result[row.status if row else "unrecorded"] += 1
+    return counts_by_session([session])[session.id]
+
+
+def counts_by_session(sessions) -> dict[int, dict[str, int]]:
+    """session id → counts(session), for a whole batch in one query (a record without a seat is not counted)."""
+    result = {session.id: dict.fromkeys((*AttendanceState, "unrecorded"), 0) for session in sessions}
+    if not result:
+        return result
+    rows = db.session.execute(
+        select(Seat.session_id, Attendance.status, func.count())
+        .outerjoin(Attendance, and_(Attendance.session_id == Seat.session_id, Attendance.user_id == Seat.user_id))
+        .where(Seat.session_id.in_(list(result))).group_by(Seat.session_id, Attendance.status))
+    for session_id, status, count in rows:
+        result[session_id][status or "unrecorded"] += count
     return result
 
 
@@ -146,7 +155,7 @@ def record_roll(actor, session: TrainingSession, entries: dict[int, tuple[str, s
         raise DomainError(_l("%(staff)s has no seat in this session; only seat holders can be recorded.",
                              staff=", ".join(sorted(names))))
     for user_id, (status, note) in entries.items():
-        if status not in ATTENDANCE_STATES:
+        if status not in set(AttendanceState):
             raise DomainError(_l("%(staff)s: choose present, late, absent or excused.",
                                  staff=holders[user_id].staff_no))
         if len((note or "").strip()) > MAX_NOTE:
@@ -166,7 +175,7 @@ def record_roll(actor, session: TrainingSession, entries: dict[int, tuple[str, s
         if row is None:
             row = Attendance(session_id=session.id, user_id=user_id)
             db.session.add(row)
-        row.status, row.note, row.via = status, note, "roll"
+        row.status, row.note, row.via = status, note, RecordedVia.ROLL
         row.recorded_at, row.recorded_by_id = now, actor.id
         changes.append(change)
     if changes:
@@ -278,7 +287,7 @@ def due_rolls(now: datetime, *, lecturer_id: int | None = None, batch_id: int | 
         select(TrainingSession, missing.c.seated, missing.c.unrecorded)
         .join(missing, missing.c.session_id == TrainingSession.id)
         .join(Batch, Batch.id == TrainingSession.batch_id)
-        .where(missing.c.unrecorded > 0, Batch.status != "planning", ended_by(now))
+        .where(missing.c.unrecorded > 0, Batch.status != BatchState.PLANNING, ended_by(now))
         .order_by(TrainingSession.day.desc(), TrainingSession.slot, TrainingSession.id)
     )
     if lecturer_id is not None:

@@ -13,6 +13,7 @@ from app.training.batches import MAX_NAME
 from app.training.seating import slot_name
 from app.training.sessions import MAX_ROOM
 from app.training.slots import parse_slots
+from app.training.states import Slot
 
 
 class BatchForm(FlaskForm):
@@ -25,7 +26,7 @@ class BatchForm(FlaskForm):
 def slot_choices() -> list[tuple[str, str]]:
     slots = parse_slots(current_app.config["TRAINING_SLOTS"])
     return [(slot, f"{slot_name(slot)} {start:%H:%M}–{end:%H:%M}") for slot, (start, end) in
-            ((name, slots[name]) for name in ("am", "pm", "full"))]
+            ((name, slots[name]) for name in Slot)]
 
 
 class SessionForm(FlaskForm):

@@ -14,13 +14,14 @@ from app.extensions import db
 from app.training import seating
 from app.training.models import Attendance, Batch, TrainingSession
 from app.training.seating import session_label
+from app.training.states import BatchState
 
 MAX_NAME = 100
 STATUS_LABELS = {
-    "planning": _l("Planning"),
-    "scheduled": _l("Published"),
-    "running": _l("Running"),
-    "finished": _l("Finished"),
+    BatchState.PLANNING: _l("Planning"),
+    BatchState.SCHEDULED: _l("Published"),
+    BatchState.RUNNING: _l("Running"),
+    BatchState.FINISHED: _l("Finished"),
 }
 ACTION_LABELS = {
     "publish": _l("Publish"),
@@ -30,10 +31,10 @@ ACTION_LABELS = {
 }
 # action → (from, to)
 TRANSITIONS = {
-    "publish": ("planning", "scheduled"),
-    "unpublish": ("scheduled", "planning"),
-    "start": ("scheduled", "running"),
-    "finish": ("running", "finished"),
+    "publish": (BatchState.PLANNING, BatchState.SCHEDULED),
+    "unpublish": (BatchState.SCHEDULED, BatchState.PLANNING),
+    "start": (BatchState.SCHEDULED, BatchState.RUNNING),
+    "finish": (BatchState.RUNNING, BatchState.FINISHED),
 }
 
 
@@ -71,7 +72,7 @@ def create_batch(actor, *, name: str, starts_on: date, ends_on: date, capacity: 
                  now: datetime, ip: str) -> Batch:
     name = _clean(name, starts_on, ends_on, capacity)
     batch = Batch(name=name, starts_on=starts_on, ends_on=ends_on, capacity=capacity, plan=plan,
-                  status="planning", created_at=now, created_by_id=getattr(actor, "id", None))
+                  status=BatchState.PLANNING, created_at=now, created_by_id=getattr(actor, "id", None))
     db.session.add(batch)
     db.session.flush()
     record(actions.BATCH_CREATED, actor=actor, ip=ip, now=now, target=batch, details=_details(batch))
@@ -82,7 +83,7 @@ def update_batch(actor, batch: Batch, *, name: str, starts_on: date, ends_on: da
                  now: datetime, ip: str) -> bool:
     """Rename, move or resize a batch; False when nothing changed. Sessions must stay inside its dates."""
     name = _clean(name, starts_on, ends_on, capacity, batch)
-    if batch.status == "finished" and (starts_on, ends_on) != (batch.starts_on, batch.ends_on):
+    if batch.status == BatchState.FINISHED and (starts_on, ends_on) != (batch.starts_on, batch.ends_on):
         raise DomainError(_("Batch %(batch)s is finished; its dates can no longer change.", batch=batch.name))
     for session in batch.sessions:
         if not starts_on <= session.day <= ends_on:
@@ -107,7 +108,7 @@ def has_attendance(batch: Batch) -> bool:
 
 
 def delete_batch(actor, batch: Batch, now: datetime, ip: str) -> None:
-    if batch.status != "planning":
+    if batch.status != BatchState.PLANNING:
         raise DomainError(_("Only a batch in planning can be deleted; %(batch)s is %(status)s.", batch=batch.name,
                             status=str(STATUS_LABELS[batch.status])))
     if has_attendance(batch):

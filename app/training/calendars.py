@@ -11,6 +11,7 @@ from app.core.clock import utcnow
 from app.extensions import db
 from app.training.models import Batch, Seat, TrainingSession
 from app.training.slots import utc_bounds
+from app.training.states import BatchState
 
 PRODID = "-//toll-training//training sessions//ZH"
 
@@ -44,7 +45,7 @@ def person_sessions(user) -> list[TrainingSession]:
     return list(db.session.scalars(
         db.select(TrainingSession).join(Seat, Seat.session_id == TrainingSession.id)
         .join(Batch, Batch.id == TrainingSession.batch_id)
-        .where(Seat.user_id == user.id, Batch.status != "planning")
+        .where(Seat.user_id == user.id, Batch.status != BatchState.PLANNING)
         .order_by(TrainingSession.day, TrainingSession.slot, TrainingSession.id)
     ))
 

@@ -23,6 +23,7 @@ from app.training.attendance import STATUS_WORDS, local_time, session_start
 from app.training.models import Attendance, CheckinCode, Seat, TrainingSession
 from app.training.permissions import can_take_attendance
 from app.training.roll_window import window_of
+from app.training.states import ATTENDED, AttendanceState, RecordedVia
 
 CODE_DIGITS = 6
 _CODE = re.compile(r"[0-9]{6}")
@@ -110,14 +111,14 @@ def check_in(user, text: str, *, now: datetime) -> Attendance:
     existing = db.session.scalar(select(Attendance).where(Attendance.session_id == session.id,
                                                           Attendance.user_id == user.id))
     # Someone the roll call marked absent who then arrives checks in late; any other record stands.
-    if existing is not None and existing.status != "absent":
+    if existing is not None and existing.status != AttendanceState.ABSENT:
         raise Conflict(_l("You are already recorded as %(status)s at %(time)s.",
                           status=STATUS_WORDS[existing.status], time=local_time(existing.recorded_at)),
                        field="code")
     late_after = session_start(session) + timedelta(minutes=current_app.config["CHECKIN_LATE_MINUTES"])
     attendance = existing or Attendance(session_id=session.id, user_id=user.id, note="")
-    attendance.status = "present" if now <= late_after else "late"
-    attendance.via, attendance.recorded_at, attendance.recorded_by_id = "code", now, user.id
+    attendance.status = AttendanceState.PRESENT if now <= late_after else AttendanceState.LATE
+    attendance.via, attendance.recorded_at, attendance.recorded_by_id = RecordedVia.CODE, now, user.id
     db.session.add(attendance)
     db.session.flush()
     return attendance
@@ -126,4 +127,4 @@ def check_in(user, text: str, *, now: datetime) -> Attendance:
 def checked_in_count(session: TrainingSession) -> int:
     """How many are recorded present or late (by code or roll) so far."""
     return len(db.session.scalars(select(Attendance.id).where(
-        Attendance.session_id == session.id, Attendance.status.in_(("present", "late")))).all())
+        Attendance.session_id == session.id, Attendance.status.in_(sorted(ATTENDED)))).all())

@@ -22,8 +22,9 @@ from app.core.refusals import Refusal
 from app.courses.models import Course
 from app.extensions import db
 from app.training.attendance import is_held, session_label
-from app.training.models import ATTENDED, Attendance, AttendanceWaiver, Batch, Seat, TrainingSession
+from app.training.models import Attendance, AttendanceWaiver, Batch, Seat, TrainingSession
 from app.training.permissions import can_plan
+from app.training.states import ATTENDED, BatchState
 
 RULES = ("all", "any", "none")
 MIN_REASON = 5
@@ -41,7 +42,7 @@ def held_sessions(user, course: Course, now: datetime) -> list[tuple[TrainingSes
     sessions = db.session.scalars(
         select(TrainingSession).join(Seat, Seat.session_id == TrainingSession.id)
         .join(Batch, Batch.id == TrainingSession.batch_id)
-        .where(Seat.user_id == user.id, TrainingSession.course_id == course.id, Batch.status != "planning")
+        .where(Seat.user_id == user.id, TrainingSession.course_id == course.id, Batch.status != BatchState.PLANNING)
         .order_by(TrainingSession.day, TrainingSession.slot, TrainingSession.id)
     ).all()
     held = [s for s in sessions if is_held(s, now)]

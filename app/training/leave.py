@@ -13,6 +13,7 @@ from app.core.errors import DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.extensions import db
 from app.training.models import Batch, BatchMember, Unavailability
+from app.training.states import BatchState
 
 MAX_REASON = 200
 
@@ -26,7 +27,7 @@ def batches_during(user: User, starts_on: date, ends_on: date) -> list[Batch]:
     """Unfinished batches the person is a member of whose dates overlap the range."""
     return list(db.session.scalars(
         db.select(Batch).join(BatchMember, BatchMember.batch_id == Batch.id)
-        .where(BatchMember.user_id == user.id, Batch.status != "finished", Batch.starts_on <= ends_on,
+        .where(BatchMember.user_id == user.id, Batch.status != BatchState.FINISHED, Batch.starts_on <= ends_on,
                Batch.ends_on >= starts_on)
         .order_by(Batch.starts_on, Batch.id)
     ))

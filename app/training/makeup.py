@@ -17,6 +17,7 @@ from app.extensions import db
 from app.training.attendance import batch_courses
 from app.training.models import Batch, BatchMember, Seat
 from app.training.permissions import can_plan
+from app.training.states import BatchState
 
 MAX_NAME = 100
 
@@ -59,7 +60,7 @@ def create_makeup_batch(actor, original: Batch, *, name: str, starts_on: date | 
         if unknown:
             raise DomainError(_l("Batch %(batch)s has no course %(course)s.", batch=original.name,
                                  course=", ".join(unknown)))
-    batch = Batch(name=name, starts_on=starts_on, ends_on=ends_on, status="planning", plan=None,
+    batch = Batch(name=name, starts_on=starts_on, ends_on=ends_on, status=BatchState.PLANNING, plan=None,
                   makeup_of=original, created_at=now, created_by_id=actor.id)
     db.session.add(batch)
     for user_id in sorted(chosen, key=lambda uid: users[uid].staff_no):

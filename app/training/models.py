@@ -25,14 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.states import one_of
 from app.courses.models import Course
 from app.extensions import db
-
-BATCH_STATES = ("planning", "scheduled", "running", "finished")
-SLOTS = ("am", "pm", "full")
-ATTENDANCE_STATES = ("present", "late", "absent", "excused")
-ATTENDED = ("present", "late")
-RECORDED_VIA = ("roll", "code")
-
-
+from app.training.states import AttendanceState, BatchState, RecordedVia, Slot
 
 plan_stations = Table(
     "training_plan_stations",
@@ -77,7 +70,7 @@ class TrainingPlan(db.Model):
 class Batch(db.Model):
     __tablename__ = "training_batches"
     __table_args__ = (
-        CheckConstraint(one_of("status", BATCH_STATES), name="known_status"),
+        CheckConstraint(one_of("status", BatchState), name="known_status"),
         CheckConstraint("ends_on >= starts_on", name="date_order"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="positive_capacity"),
     )
@@ -87,7 +80,7 @@ class Batch(db.Model):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     starts_on: Mapped[date]
     ends_on: Mapped[date]
-    status: Mapped[str] = mapped_column(String(16), default="planning", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=BatchState.PLANNING, index=True)
     # Most people the batch takes (the main room); None = only the sessions' seats limit it.
     capacity: Mapped[int | None]
     # A make-up batch (补训) for people who missed sessions of this one.
@@ -136,7 +129,7 @@ class TrainingSession(db.Model):
 
     __tablename__ = "training_sessions"
     __table_args__ = (
-        CheckConstraint(one_of("slot", SLOTS), name="known_slot"),
+        CheckConstraint(one_of("slot", Slot), name="known_slot"),
         CheckConstraint("capacity > 0", name="positive_capacity"),
         Index("ix_training_sessions_day_slot", "day", "slot"),
     )
@@ -174,8 +167,8 @@ class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (
         UniqueConstraint("session_id", "user_id"),
-        CheckConstraint(one_of("status", ATTENDANCE_STATES), name="known_status"),
-        CheckConstraint(one_of("via", RECORDED_VIA), name="known_via"),
+        CheckConstraint(one_of("status", AttendanceState), name="known_status"),
+        CheckConstraint(one_of("via", RecordedVia), name="known_via"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,7 +176,7 @@ class Attendance(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(500), default="")
-    via: Mapped[str] = mapped_column(String(8), default="roll")
+    via: Mapped[str] = mapped_column(String(8), default=RecordedVia.ROLL)
     recorded_at: Mapped[datetime]
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

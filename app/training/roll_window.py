@@ -15,8 +15,9 @@ from flask import current_app
 from sqlalchemy import and_, or_
 
 from app.core.localtime import in_local_zone, local_today
-from app.training.models import SLOTS, TrainingSession
+from app.training.models import TrainingSession
 from app.training.slots import utc_bounds
+from app.training.states import Slot
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,6 @@ def has_started(session: TrainingSession, now: datetime) -> bool:
 def ended_by(now: datetime):
     """A WHERE clause on TrainingSession: its slot has ended by `now` (what is_held says, in SQL)."""
     today = local_today(now)
-    done = [slot for slot in SLOTS if utc_bounds(today, slot)[1] <= now]
+    done = [slot for slot in Slot if utc_bounds(today, slot)[1] <= now]
     earlier = TrainingSession.day < today
     return or_(earlier, and_(TrainingSession.day == today, TrainingSession.slot.in_(done))) if done else earlier

@@ -15,6 +15,7 @@ from app.courses.naming import course_name
 from app.extensions import db
 from app.training.models import Attendance, Batch, Seat, TrainingSession, Unavailability
 from app.training.slots import overlaps
+from app.training.states import Slot
 
 
 def session_label(session: TrainingSession) -> str:
@@ -24,7 +25,7 @@ def session_label(session: TrainingSession) -> str:
 
 
 def slot_name(slot: str) -> str:
-    return {"am": _("morning"), "pm": _("afternoon"), "full": _("full day")}.get(slot, slot)
+    return {Slot.AM: _("morning"), Slot.PM: _("afternoon"), Slot.FULL: _("full day")}.get(slot, slot)
 
 
 def attended_courses(member, sessions_by_course: dict[int, list[TrainingSession]]) -> list[int]:

@@ -18,13 +18,13 @@ from app.core.roles import Role
 from app.courses.models import Course
 from app.extensions import db
 from app.training import seating
-from app.training.models import SLOTS, Attendance, Batch, TrainingSession
+from app.training.models import Attendance, Batch, TrainingSession
 from app.training.roll_window import has_started
 from app.training.seating import session_label
 from app.training.slots import overlaps
+from app.training.states import SEATED, BatchState, Slot
 
-EDITABLE_STATES = ("planning", "scheduled", "running")
-PUBLISHED_STATES = ("scheduled", "running", "finished")
+EDITABLE_STATES = frozenset({BatchState.PLANNING, BatchState.SCHEDULED, BatchState.RUNNING})
 MAX_ROOM = 100
 
 
@@ -39,7 +39,7 @@ def _check(batch: Batch, session: TrainingSession | None, *, course, day: date, 
         raise DomainError(_("Batch %(batch)s is finished; its sessions can no longer change.", batch=batch.name))
     if not isinstance(course, Course):
         raise DomainError(_("Choose a course."), field="course")
-    if slot not in SLOTS:
+    if slot not in set(Slot):
         raise DomainError(_("Choose morning, afternoon or full day."), field="slot")
     room = " ".join((room or "").split())
     if not room:
@@ -79,7 +79,7 @@ def _details(session: TrainingSession) -> dict:
 
 
 def _reseat(batch: Batch) -> None:
-    if batch.status in ("scheduled", "running"):
+    if batch.status in SEATED:
         seating.seat_batch(batch)
 
 

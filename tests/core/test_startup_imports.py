@@ -1,6 +1,6 @@
 """What starting the app loads: not the allocation solver, and none of the `[production]` extra's packages.
 
-OR-Tools is a large native library only HR's "Propose allocation" needs, so app/training/allocation.py imports it
+OR-Tools is a large native library only HR's "Propose allocation" needs, so app/training/allocation_solver.py imports it
 inside the functions that solve. psycopg, redis and gunicorn are installed only by `pip install -e '.[production]'`
 (README, Production deployment): the embedded SQLite set-up must start without them. Each check runs in a fresh
 interpreter, because this test process has long since imported everything.
@@ -44,7 +44,8 @@ def test_solving_an_allocation_imports_ortools_then():
         """
         import sys
         from fractions import Fraction
-        from app.training.allocation import BatchSpec, Person, Problem, solve
+        from app.training.allocation import BatchSpec, Person, Problem
+        from app.training.allocation_solver import solve
         assert "ortools" not in sys.modules
         people = tuple(Person(id=i, station=1, team=None) for i in range(4))
         result = solve(Problem(people, (BatchSpec(1, None), BatchSpec(2, None)), Fraction(1, 2)))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.core.roles import Role
 from app.extensions import db
-from app.training import plans
+from app.training import plan_allocation
 from app.training.models import BatchMember, TrainingPlan, Unavailability
 from tests.training.test_allocation_service import memberships, place
 from tests.training.test_plans import NOW, make_plan_org
@@ -119,7 +119,7 @@ def test_a_refused_proposal_names_the_station_and_changes_nothing(app, client, u
 
 def test_check_move_answers_json_with_problems_or_ok(app, client, users, login):
     setup = make_plan_org(per_team=3, hr=users[Role.HR])
-    plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+    plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
     db.session.commit()
     person = setup.people[0]
     mine = memberships(setup.plan)[person.id][0]

@@ -12,7 +12,7 @@ from app.core.errors import DomainError
 from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Station
-from app.training import allocation, plans
+from app.training import allocation, allocation_table, plan_allocation
 from app.training.models import BatchMember, Unavailability
 from tests.factories import make_session, make_user
 from tests.training.test_plans import NOW, START, make_plan_org
@@ -45,7 +45,7 @@ def test_propose_places_everybody_within_every_rule_keeps_pins_and_respects_leav
     place(setup.plan, stale, first)  # a membership of somebody outside the scope is dropped
     db.session.commit()
 
-    result = plans.propose(setup.hr, setup.plan, now=NOW, ip="test")
+    result = plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="test")
     db.session.commit()
 
     assert result.assignment is not None and result.refusals == []
@@ -54,7 +54,7 @@ def test_propose_places_everybody_within_every_rule_keeps_pins_and_respects_leav
     assert outsider.id not in placed and stale.id not in placed
     assert placed[pinned.id] == (second.id, True)
     assert placed[on_leave.id] == (third.id, False)
-    problem = plans.build_problem(setup.plan)
+    problem = plan_allocation.build_problem(setup.plan)
     assert allocation.check(problem, {u: b for u, (b, _pin) in placed.items()}) == []
     assert sorted(allocation.counts(problem, {u: b for u, (b, _p) in placed.items()})["batch"].values()) == [6, 6, 6]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == actions.ALLOCATION_APPLIED))
@@ -63,17 +63,17 @@ def test_propose_places_everybody_within_every_rule_keeps_pins_and_respects_leav
 
 def test_a_second_proposal_keeps_people_placed_by_hand(app):
     setup = make_plan_org(per_team=1, share=Fraction(1, 2))  # 2 per station, 1 per batch
-    plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+    plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
     person = setup.people[0]
     placed = memberships(setup.plan)
     taken = {placed[p.id][0] for p in setup.people if p.station_id == person.station_id}
     target = next(b for b in setup.batches if b.id not in taken)
-    assert plans.check_move(setup.plan, person, target) == []
-    plans.move(setup.hr, setup.plan, person, target, now=NOW, ip="t")
-    plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+    assert plan_allocation.check_move(setup.plan, person, target) == []
+    plan_allocation.move(setup.hr, setup.plan, person, target, now=NOW, ip="t")
+    plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
     placed = memberships(setup.plan)
     assert placed[person.id] == (target.id, True)
-    problem = plans.build_problem(setup.plan)
+    problem = plan_allocation.build_problem(setup.plan)
     assert allocation.check(problem, {u: b for u, (b, _pin) in placed.items()}) == []
 
 
@@ -82,11 +82,11 @@ def test_refused_proposal_changes_nothing_and_names_the_station(app):
     place(setup.plan, setup.people[0], setup.batches[0])
     db.session.commit()
     before = memberships(setup.plan)
-    result = plans.propose(setup.hr, setup.plan, now=NOW, ip="test")
+    result = plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="test")
     db.session.rollback()
     assert result.assignment is None and result.refusals
     assert memberships(setup.plan) == before
-    text = " ".join(plans.describe_all(plans.load_scope(setup.plan), result.refusals))
+    text = " ".join(plan_allocation.describe_all(plan_allocation.load_scope(setup.plan), result.refusals))
     assert "Station" in text and any(s.name in text for s in setup.org.stations)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == actions.ALLOCATION_APPLIED)) is None
 
@@ -94,31 +94,31 @@ def test_refused_proposal_changes_nothing_and_names_the_station(app):
 def test_propose_needs_two_batches_all_in_planning(app):
     setup = make_plan_org(per_team=1, batches=1)
     with pytest.raises(DomainError, match="at least two batches"):
-        plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+        plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
 
 
 def test_propose_is_refused_when_a_batch_left_planning_and_names_it(app):
     setup = make_plan_org(per_team=1)
     setup.batches[2].status = "scheduled"
     with pytest.raises(DomainError, match="第3期 is no longer in planning"):
-        plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+        plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
 
 
 def test_check_move_reports_a_station_share_violation_and_allows_a_good_move(app):
     setup = make_plan_org(per_team=3)
-    plans.propose(setup.hr, setup.plan, now=NOW, ip="t")
+    plan_allocation.propose(setup.hr, setup.plan, now=NOW, ip="t")
     db.session.commit()
     placed = memberships(setup.plan)
     person = setup.people[0]
     mine = placed[person.id][0]
     full = next(b for b in setup.batches if b.id != mine)  # two of the station there already (the limit)
-    problems = plans.check_move(setup.plan, person, full)
+    problems = plan_allocation.check_move(setup.plan, person, full)
     assert any("Station 东站 would have 3 collectors" in p and "at most 2" in p for p in problems)
     with pytest.raises(DomainError, match="东站"):
-        plans.move(setup.hr, setup.plan, person, full, now=NOW, ip="t")
+        plan_allocation.move(setup.hr, setup.plan, person, full, now=NOW, ip="t")
     db.session.rollback()
     assert memberships(setup.plan)[person.id] == (mine, False)
-    assert plans.check_move(setup.plan, person, db.session.get(type(full), mine)) == []
+    assert plan_allocation.check_move(setup.plan, person, db.session.get(type(full), mine)) == []
 
 
 def test_a_move_to_a_batch_with_room_is_pinned_and_audited(app):
@@ -127,8 +127,8 @@ def test_a_move_to_a_batch_with_room_is_pinned_and_audited(app):
     first, second, _third = setup.batches
     place(setup.plan, person, first)
     db.session.commit()
-    assert plans.check_move(setup.plan, person, second) == []
-    plans.move(setup.hr, setup.plan, person, second, now=NOW, ip="t")
+    assert plan_allocation.check_move(setup.plan, person, second) == []
+    plan_allocation.move(setup.hr, setup.plan, person, second, now=NOW, ip="t")
     db.session.commit()
     assert memberships(setup.plan)[person.id] == (second.id, True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == actions.MEMBER_MOVED))
@@ -141,14 +141,14 @@ def test_check_move_reports_leave_in_the_target_batch(app):
     db.session.add(Unavailability(user_id=person.id, starts_on=target.starts_on, ends_on=target.starts_on,
                                   created_at=NOW))
     db.session.flush()
-    problems = plans.check_move(setup.plan, person, target)
+    problems = plan_allocation.check_move(setup.plan, person, target)
     assert len(problems) == 1 and "on leave during batch 第2期" in problems[0]
 
 
 def test_check_move_refuses_people_outside_the_scope(app):
     setup = make_plan_org(per_team=1)
     outsider = make_user(roles=[Role.COLLECTOR])
-    assert "not among the staff" in plans.check_move(setup.plan, outsider, setup.batches[0])[0]
+    assert "not among the staff" in plan_allocation.check_move(setup.plan, outsider, setup.batches[0])[0]
 
 
 def test_moving_into_a_scheduled_batch_seats_the_person(app):
@@ -158,7 +158,7 @@ def test_moving_into_a_scheduled_batch_seats_the_person(app):
     session = make_session(target, "law", lecturer, capacity=10)
     target.status = "scheduled"
     db.session.commit()
-    plans.move(setup.hr, setup.plan, person, target, now=NOW, ip="t")
+    plan_allocation.move(setup.hr, setup.plan, person, target, now=NOW, ip="t")
     db.session.commit()
     db.session.expire_all()
     assert [seat.user_id for seat in session.seats] == [person.id]
@@ -169,7 +169,7 @@ def test_allocation_table_flags_cells_over_the_limit(app):
     east = [p for p in setup.people if p.station_id == setup.org.stations[0].id]
     for person in east[:3]:
         place(setup.plan, person, setup.batches[0])
-    table = plans.allocation_table(setup.plan)
+    table = allocation_table.allocation_table(setup.plan)
     row = next(r for r in table.stations if r.label == "东站")
     assert (row.size, row.limit) == (6, 2)
     assert [(c.count, c.over) for c in row.cells] == [(3, True), (0, False), (0, False)]
@@ -186,4 +186,4 @@ def test_leave_dates_are_a_range_that_overlaps_by_days(app):
     db.session.add(Unavailability(user_id=person.id, starts_on=START - timedelta(days=3),
                                   ends_on=START - timedelta(days=1), created_at=NOW))
     db.session.flush()
-    assert next(p for p in plans.build_problem(setup.plan).people if p.id == person.id).blocked == frozenset()
+    assert next(p for p in plan_allocation.build_problem(setup.plan).people if p.id == person.id).blocked == frozenset()

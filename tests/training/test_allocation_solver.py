@@ -15,10 +15,10 @@ from app.training.allocation import (
     check,
     counts,
     describe,
-    solve,
     station_limit,
     team_limit,
 )
+from app.training.allocation_solver import solve
 
 THIRD = Fraction(1, 3)
 

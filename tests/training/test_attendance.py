@@ -157,3 +157,22 @@ def test_session_counts_include_the_unrecorded(two_days):
     assert attendance.counts(law) == {"present": 1, "late": 1, "absent": 1, "excused": 0, "unrecorded": 0}
     assert attendance.counts(ethics_1)["unrecorded"] == 1
     assert attendance.counts(manners)["unrecorded"] == 3
+
+
+def test_a_batchs_session_counts_come_in_one_query_and_agree_with_each_sessions(two_days):
+    from sqlalchemy import event
+
+    batch, _people, sessions = two_days
+    one_by_one = {session.id: attendance.counts(session) for session in sessions}
+    statements = []
+
+    def counted(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        together = attendance.counts_by_session(sessions)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    assert together == one_by_one and len(statements) == 1
+    assert attendance.counts_by_session([]) == {}

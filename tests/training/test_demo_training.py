@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app import demo
 from app.extensions import db
-from app.training import plans
+from app.training import plan_allocation
 from app.training.allocation import check
 from app.training.models import Batch, BatchMember, Seat, TrainingPlan, TrainingSession
 
@@ -25,7 +25,7 @@ def test_demo_plans_two_published_batches_with_every_collector_seated_once(runne
             assert {seat.user_id for seat in session.seats} == members
     assert plan.batches[0].starts_on.weekday() == 0 and plan.batches[0].starts_on < plan.batches[1].starts_on
 
-    scope = plans.load_scope(plan)
+    scope = plan_allocation.load_scope(plan)
     assignment = {m.user_id: m.batch_id for m in db.session.scalars(select(BatchMember).where(BatchMember.plan_id == plan.id))}
     assert len(assignment) == 90 and check(scope.problem, assignment) == []
     assert sorted(len(b.members) for b in plan.batches) == [45, 45]

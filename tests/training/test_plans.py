@@ -13,7 +13,7 @@ from app.core.errors import DomainError
 from app.core.roles import Role
 from app.extensions import db
 from app.org.models import Office, Station, Team
-from app.training import plans
+from app.training import plan_allocation, plans
 from app.training.models import TrainingPlan, Unavailability
 from tests.factories import make_batch, make_user
 
@@ -166,7 +166,7 @@ def test_build_problem_blocks_batches_during_leave_and_keeps_pins(app):
     nowhere = make_user(roles=[Role.COLLECTOR])
     setup.plan.teams = []
     db.session.flush()
-    problem = plans.build_problem(setup.plan)
+    problem = plan_allocation.build_problem(setup.plan)
     by_id = {p.id: p for p in problem.people}
     assert by_id[person.id].blocked == {setup.batches[0].id, setup.batches[1].id}
     assert by_id[pinned.id].pinned == setup.batches[2].id

@@ -19,7 +19,7 @@ from app.api.scopes import EVALUATIONS_READ
 from app.api.serializers import ID, REF, UTC_TIME, nullable, number, obj, page_of, ref, utc
 from app.core.i18n import lazy_gettext as _l
 from app.evaluation.models import Evaluation, EvaluationScheme, EvaluationSignoff
-from app.evaluation.scoring import COURSE_STATES, OUTCOMES, RATINGS
+from app.evaluation.states import CourseStatus, Outcome, Rating
 from app.extensions import db
 from app.training.models import Batch
 
@@ -32,7 +32,7 @@ PERCENT = {"type": "number", "minimum": 0}
 
 SCHEMAS = {
     "EvaluationCourse": obj({
-        "status": {"type": "string", "enum": list(COURSE_STATES),
+        "status": {"type": "string", "enum": list(CourseStatus),
                    "description": "passed, passed_makeup (补考), failed, failed_makeup, missing (not sat), pending"},
         "regular": nullable({**PERCENT, "description": "Best regular exam score, percent of the paper"}),
         "makeup": nullable({**PERCENT, "description": "Best make-up exam score as scored, percent"}),
@@ -51,10 +51,10 @@ SCHEMAS = {
         "attendance": nullable({**PERCENT, "description": "Percent of held sessions attended; null if none held"}),
         "attendance_met": {"type": "boolean"},
         "total": {**PERCENT, "description": "Weighted total"},
-        "rating": {"type": "string", "enum": list(RATINGS)},
+        "rating": {"type": "string", "enum": list(Rating)},
         "failed": {"type": "boolean", "description": "The period counts as failed (continued-employment rule)"},
-        "outcome": {"type": "string", "enum": list(OUTCOMES), "description": "Final: HR's override, else computed"},
-        "computed_outcome": {"type": "string", "enum": list(OUTCOMES)},
+        "outcome": {"type": "string", "enum": list(Outcome), "description": "Final: HR's override, else computed"},
+        "computed_outcome": {"type": "string", "enum": list(Outcome)},
         "overridden": {"type": "boolean"},
         "override_reason": nullable({"type": "string", "description": "HR's reason; null when not overridden"}),
         "scheme_version": {"type": "integer", "minimum": 1},
@@ -74,9 +74,9 @@ PATHS = {
                     {"name": "staff_no", "in": "query", "required": False,
                      "schema": {"type": "string", "minLength": 1, "maxLength": 32}},
                     {"name": "outcome", "in": "query", "required": False, "description": "Final outcome",
-                     "schema": {"type": "string", "enum": list(OUTCOMES)}},
+                     "schema": {"type": "string", "enum": list(Outcome)}},
                     {"name": "rating", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(RATINGS)}},
+                     "schema": {"type": "string", "enum": list(Rating)}},
                     {**spec.PARAMETERS["from"], "description": "Signed off at or after: a date (a whole day in "
                                                                "the app's time zone) or an ISO 8601 date-time"},
                     {**spec.PARAMETERS["to"], "description": "Signed off before the end of this date, or at or "
@@ -144,7 +144,7 @@ def evaluation_list():
     page = params.page()
     batch, station, team = (params.integer(name) for name in ("batch", "station", "team"))
     staff_no = params.text("staff_no", max_length=32)
-    outcome, rating = params.choice("outcome", OUTCOMES), params.choice("rating", RATINGS)
+    outcome, rating = params.choice("outcome", list(Outcome)), params.choice("rating", list(Rating))
     start, end = params.moment("from"), params.moment("to", end=True)
     if start is not None and end is not None and end <= start:
         raise InvalidParameter("to", _l("The parameter to must not be before from."))

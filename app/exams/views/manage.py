@@ -58,6 +58,7 @@ from app.exams.views.loading import managed_exam, viewable_exam
 from app.extensions import db
 from app.org.models import Station
 from app.training.models import Batch
+from app.training.states import BatchState
 
 SAMPLE_DRAWS = 20
 
@@ -345,7 +346,7 @@ def audience(exam_id: int):
     teams = [team for station in stations for team in station.teams if team.active]
     entries = exam.audience
     chosen_batches = {e.batch_id for e in entries if e.batch_id}
-    batches = db.session.scalars(select(Batch).where(or_(Batch.status != "planning", Batch.id.in_(chosen_batches)))
+    batches = db.session.scalars(select(Batch).where(or_(Batch.status != BatchState.PLANNING, Batch.id.in_(chosen_batches)))
                                  .order_by(Batch.starts_on.desc(), Batch.id)).all()
     form = AudienceForm(stations=stations, teams=teams, batches=batches, data={
         "stations": [e.station_id for e in entries if e.station_id],

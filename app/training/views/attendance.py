@@ -1,8 +1,8 @@
 """Attendance pages: the lecturer's roll call and check-in code screen (with a QR code), collectors'
 check-in, a batch's attendance figures, proposing a make-up batch (补训), and HR's attendance waivers.
 
-Each view: load (404) → check (403) → call the service → commit once → flash and redirect; a DomainError
-is rolled back and shown on the form.
+Each view: load (404) → check (403) → call the service and commit once (`commit_or_report`) → flash and
+redirect; a DomainError is rolled back and shown on the form.
 """
 
 import segno
@@ -18,11 +18,11 @@ from app.accounts.models import User
 from app.accounts.services import find_by_staff_no
 from app.core.clock import utcnow
 from app.core.errors import DomainError
-from app.core.forms import add_domain_error
 from app.core.integers import whole_number
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
-from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses.catalog import ensure_courses, find_course
 from app.courses.models import Course
 from app.courses.naming import course_name as course_label
@@ -30,17 +30,11 @@ from app.extensions import db, limiter
 from app.training import attendance, checkin, eligibility, makeup
 from app.training.attendance import SLOT_LABELS, STATUS_LABELS
 from app.training.attendance_forms import ActionForm, CheckinForm, MakeupForm, RollForm, WaiverForm
-from app.training.models import ATTENDANCE_STATES, AttendanceWaiver, Batch, TrainingSession
-from app.training.permissions import can_plan, can_take_attendance
+from app.training.models import AttendanceWaiver, Batch, TrainingSession
+from app.training.permissions import PLANNERS, SCHEDULE_READERS, can_plan, can_take_attendance
 from app.training.roll_window import lecturer_deadline, local_text, window_of
+from app.training.states import AttendanceState
 from app.training.views import bp
-
-
-def _attendance_session(session_id: int) -> TrainingSession:
-    session = db.get_or_404(TrainingSession, session_id)
-    if not can_take_attendance(current_user, session):
-        abort(403)
-    return session
 
 
 def _batch_url(batch_id: int) -> str:
@@ -67,9 +61,9 @@ def _roll_entries() -> dict[int, tuple[str, str]]:
 
 
 @bp.route("/training/sessions/<int:session_id>/roll", methods=["GET", "POST"])
-@allow(Role.TRAINER, Role.HR, Role.ADMIN)
+@allow(*SCHEDULE_READERS)
 def roll(session_id: int):
-    session = _attendance_session(session_id)
+    session = load_or_404(TrainingSession, session_id, allowed=can_take_attendance)
     now = utcnow()
     form = RollForm()
     holders = attendance.seat_holders(session)
@@ -79,22 +73,19 @@ def roll(session_id: int):
         entries = _roll_entries()
         if request.form.get("action") == "rest_present":
             for user in holders:
-                entries.setdefault(user.id, ("present", request.form.get(f"note-{user.id}", "")))
-        try:
-            changes = attendance.record_roll(current_user, session, entries, now=now, ip=client_ip(),
-                                             reason=request.form.get("reason", ""))
-        except DomainError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error.message))
-            submitted, status_code = entries, error.status_code
-        else:
-            db.session.commit()
-            if changes:
+                entries.setdefault(user.id, (AttendanceState.PRESENT, request.form.get(f"note-{user.id}", "")))
+        # RollForm has no fields, so a refusal is shown for the form as a whole.
+        done = commit_or_report(lambda: attendance.record_roll(current_user, session, entries, now=now,
+                                                               ip=client_ip(), reason=request.form.get("reason", "")),
+                                form=form)
+        if done:
+            if done.value:
                 flash(ngettext("Attendance saved: %(num)d change.", "Attendance saved: %(num)d changes.",
-                               len(changes)), "success")
+                               len(done.value)), "success")
             else:
                 flash(_("Nothing was changed."), "info")
             return redirect(url_for("training.roll", session_id=session.id))
+        submitted, status_code = entries, done.error.status_code
     elif request.method == "POST":
         abort(400)
     records = attendance.records_of(session)
@@ -102,7 +93,7 @@ def roll(session_id: int):
     refusal = attendance.late_roll_refusal(current_user, session, now)
     return render_template("training/roll.html", session=session, holders=holders, records=records,
                            counts=attendance.counts(session), submitted=submitted, form=form,
-                           states=ATTENDANCE_STATES, status_labels=STATUS_LABELS, slot_labels=SLOT_LABELS,
+                           states=list(AttendanceState), status_labels=STATUS_LABELS, slot_labels=SLOT_LABELS,
                            course_name=course_label(session.course), max_note=attendance.MAX_NOTE,
                            window=window, phase=window.phase(now), held=attendance.is_held(session, now),
                            late_refusal=refusal.message if refusal else None,
@@ -126,9 +117,9 @@ def _code_payload(session: TrainingSession, code, now) -> dict:
 
 
 @bp.get("/training/sessions/<int:session_id>/code")
-@allow(Role.TRAINER, Role.HR, Role.ADMIN)
+@allow(*SCHEDULE_READERS)
 def checkin_code(session_id: int):
-    session = _attendance_session(session_id)
+    session = load_or_404(TrainingSession, session_id, allowed=can_take_attendance)
     now = utcnow()
     closed = checkin.code_window_error(session, now)
     payload = None
@@ -142,9 +133,9 @@ def checkin_code(session_id: int):
 
 
 @bp.get("/training/sessions/<int:session_id>/code.json")
-@allow(Role.TRAINER, Role.HR, Role.ADMIN)
+@allow(*SCHEDULE_READERS)
 def checkin_code_json(session_id: int):
-    session = _attendance_session(session_id)
+    session = load_or_404(TrainingSession, session_id, allowed=can_take_attendance)
     now = utcnow()
     try:
         code = checkin.current_code(current_user, session, now=now, ip=client_ip())
@@ -172,38 +163,36 @@ def checkin_page():
     if form.validate_on_submit():
         now = utcnow()
         try:
-            row = checkin.check_in(current_user, form.code.data, now=now)
-            session = db.session.get(TrainingSession, row.session_id)
-            message = _("Checked in: %(course)s, %(day)s %(slot)s, at %(time)s (%(status)s).",
-                        course=course_label(session.course), day=session.day.isoformat(),
-                        slot=SLOT_LABELS[session.slot], time=attendance.local_time(now),
-                        status=attendance.STATUS_WORDS[row.status])
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-            status_code = error.status_code
+            done = commit_or_report(lambda: checkin.check_in(current_user, form.code.data, now=now), form=form)
         except IntegrityError:  # a second tap of the same code raced the first
             db.session.rollback()
             form.code.errors = [*form.code.errors, _("You are already recorded for this session.")]
             status_code = 409
         else:
-            flash(message, "success" if row.status == "present" else "warning")
-            return redirect(url_for("training.checkin"))
+            if done:
+                row = done.value
+                session = db.session.get(TrainingSession, row.session_id)
+                flash(_("Checked in: %(course)s, %(day)s %(slot)s, at %(time)s (%(status)s).",
+                        course=course_label(session.course), day=session.day.isoformat(),
+                        slot=SLOT_LABELS[session.slot], time=attendance.local_time(now),
+                        status=attendance.STATUS_WORDS[row.status]),
+                      "success" if row.status == AttendanceState.PRESENT else "warning")
+                return redirect(url_for("training.checkin"))
+            status_code = done.error.status_code
     elif request.method == "POST":
         status_code = 400
     return render_template("training/checkin.html", form=form), status_code
 
 
-
 # --- A batch's figures, make-up batch ---------------------------------------------------------------
 
 @bp.get("/training/batches/<int:batch_id>/attendance")
-@allow(Role.TRAINER, Role.HR, Role.ADMIN)
+@allow(*SCHEDULE_READERS)
 def batch_attendance(batch_id: int):
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     now = utcnow()
-    rows = [(session, attendance.counts(session), attendance.is_held(session, now),
+    counts = attendance.counts_by_session(batch.sessions)
+    rows = [(session, counts[session.id], attendance.is_held(session, now),
              can_take_attendance(current_user, session)) for session in batch.sessions]
     courses = {course.code: course for course in attendance.batch_courses(batch)}
     due = {entry.session.id: entry for entry in attendance.due_rolls(now, batch_id=batch.id)}
@@ -211,14 +200,14 @@ def batch_attendance(batch_id: int):
                            rates=attendance.rates(batch, now), absentees=attendance.absentees(batch, now),
                            course_names={code: course_label(c) for code, c in courses.items()},
                            may_plan=can_plan(current_user), batch_url=_batch_url(batch.id),
-                           slot_labels=SLOT_LABELS, status_labels=STATUS_LABELS, states=ATTENDANCE_STATES,
+                           slot_labels=SLOT_LABELS, status_labels=STATUS_LABELS, states=list(AttendanceState),
                            course_label=course_label)
 
 
 @bp.route("/training/batches/<int:batch_id>/makeup", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def new_makeup_batch(batch_id: int):
-    original = db.get_or_404(Batch, batch_id)
+    original = load_or_404(Batch, batch_id)
     now = utcnow()
     missed = attendance.absentees(original, now)
     picks = [f"{user.id}:{code}" for user, codes in missed for code in codes]
@@ -228,18 +217,13 @@ def new_makeup_batch(batch_id: int):
         form = MakeupForm(picks=picks, name=makeup.default_name(original), data={"picks": picks})
     status_code = 200
     if form.validate_on_submit():
-        try:
-            batch = makeup.create_makeup_batch(current_user, original, name=form.name.data,
-                                               starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                                               people=form.people(), now=now, ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-            status_code = error.status_code
-        else:
-            db.session.commit()
-            flash(_("Make-up batch %(name)s was created. Add its sessions next.", name=batch.name), "success")
-            return redirect(_batch_url(batch.id))
+        done = commit_or_report(lambda: makeup.create_makeup_batch(
+            current_user, original, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            people=form.people(), now=now, ip=client_ip()), form=form)
+        if done:
+            flash(_("Make-up batch %(name)s was created. Add its sessions next.", name=done.value.name), "success")
+            return redirect(_batch_url(done.value.id))
+        status_code = done.error.status_code
     elif request.method == "POST":
         status_code = 400
     courses = {course.code: course_label(course) for course in attendance.batch_courses(original)}
@@ -254,7 +238,7 @@ def _course_choices() -> list[tuple[str, str]]:
 
 
 @bp.route("/training/waivers", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def waivers():
     choices = _course_choices()
     if request.method == "POST":
@@ -271,14 +255,11 @@ def waivers():
                                                              staff_no=form.staff_no.data)]
             status_code = 400
         else:
-            try:
-                eligibility.grant_waiver(current_user, user, course, form.reason.data, now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                add_domain_error(form, error)
-                status_code = error.status_code
+            done = commit_or_report(lambda: eligibility.grant_waiver(current_user, user, course, form.reason.data,
+                                                                     now=utcnow(), ip=client_ip()), form=form)
+            if not done:
+                status_code = done.error.status_code
             else:
-                db.session.commit()
                 flash(_("%(name)s (%(staff_no)s) may sit the exams of %(course)s whatever their attendance.",
                         name=user.name, staff_no=user.staff_no, course=course_label(course)), "success")
                 return redirect(url_for("training.waivers"))
@@ -296,14 +277,14 @@ def waivers():
 
 
 @bp.post("/training/waivers/revoke")
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def revoke_waiver():
     if not ActionForm().validate_on_submit():
         abort(400)
     waiver_id = request.form.get("waiver_id", type=whole_number)
     if waiver_id is None:
         abort(400)
-    waiver = db.get_or_404(AttendanceWaiver, waiver_id)
+    waiver = load_or_404(AttendanceWaiver, waiver_id)
     user, course = db.session.get(User, waiver.user_id), db.session.get(Course, waiver.course_id)
     eligibility.revoke_waiver(current_user, waiver, now=utcnow(), ip=client_ip())
     db.session.commit()

@@ -1,8 +1,8 @@
 """Batch pages: the list, one batch (sessions, timetable, members, status buttons), the batch and session
 forms and the batch's .ics. HR and admins change things; trainers read.
 
-Each view: load (404) → check (403) → call the service → commit once → flash and redirect. A DomainError
-goes onto the form field it names (or is flashed for buttons), after a rollback.
+Each view: load (404) → check (403) → call the service and commit once (`commit_or_report`) → flash and
+redirect. A DomainError goes onto the form field it names (or is flashed for buttons), after a rollback.
 """
 
 from collections import Counter, defaultdict
@@ -12,16 +12,16 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.core.clock import utcnow
 from app.core.downloads import content_disposition
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
 from app.core.integers import whole_number
+from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import allow
-from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses.catalog import ensure_courses
 from app.courses.lessons import active_trainers
 from app.courses.models import Course
@@ -29,23 +29,14 @@ from app.extensions import db
 from app.training import attendance, calendars, sessions
 from app.training import batches as services
 from app.training.batch_forms import BatchForm, ButtonForm, SessionForm
-from app.training.models import BATCH_STATES, Batch, BatchMember, TrainingPlan, TrainingSession
-from app.training.permissions import can_plan, can_view_schedule
+from app.training.models import Batch, BatchMember, TrainingPlan, TrainingSession
+from app.training.permissions import PLANNERS, SCHEDULE_READERS, can_plan
 from app.training.roll_window import has_started
 from app.training.slots import local_bounds
+from app.training.states import BatchState, Slot
 from app.training.views import bp
 
 TIMETABLE_MAX_DAYS = 62
-
-
-def _planner() -> None:
-    if not can_plan(current_user):
-        abort(403)
-
-
-def _viewer() -> None:
-    if not can_view_schedule(current_user):
-        abort(403)
 
 
 def _check_buttons() -> None:
@@ -55,7 +46,7 @@ def _check_buttons() -> None:
 
 def timetable(batch: Batch) -> list[dict]:
     """Rows of the grid: each day of the batch with its morning, afternoon and full-day sessions."""
-    by_day = defaultdict(lambda: {"am": [], "pm": [], "full": []})
+    by_day = defaultdict(lambda: {Slot.AM: [], Slot.PM: [], Slot.FULL: []})
     for session in batch.sessions:
         by_day[session.day][session.slot].append(session)
     span = (batch.ends_on - batch.starts_on).days + 1
@@ -71,12 +62,11 @@ def session_times(batch_sessions) -> dict[int, tuple]:
 # --- Reading -------------------------------------------------------------------------------------
 
 @bp.get("/training/batches")
-@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+@allow(*SCHEDULE_READERS)
 def batches():
-    _viewer()
     status = request.args.get("status", "")
-    query = db.select(Batch).order_by(Batch.starts_on.desc(), Batch.id.desc())
-    if status in BATCH_STATES:
+    query = db.select(Batch).options(joinedload(Batch.plan)).order_by(Batch.starts_on.desc(), Batch.id.desc())
+    if status in set(BatchState):
         query = query.where(Batch.status == status)
     else:
         status = ""
@@ -89,15 +79,14 @@ def batches():
     due_counts = Counter(entry.session.batch_id for entry in attendance.due_rolls(utcnow()))
     return render_template("training/batches.html", batches=rows, members=members, session_counts=counts,
                            due_counts=due_counts,
-                           status=status, states=BATCH_STATES, labels=services.STATUS_LABELS,
+                           status=status, states=list(BatchState), labels=services.STATUS_LABELS,
                            may_plan=can_plan(current_user))
 
 
 @bp.get("/training/batches/<int:batch_id>")
-@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+@allow(*SCHEDULE_READERS)
 def batch(batch_id: int):
-    _viewer()
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     members = sorted(batch.members, key=lambda member: member.user.staff_no)
     due = {entry.session.id: entry for entry in attendance.due_rolls(utcnow(), batch_id=batch.id)}
     return render_template("training/batch.html", batch=batch, members=members, grid=timetable(batch),
@@ -107,10 +96,9 @@ def batch(batch_id: int):
 
 
 @bp.get("/training/batches/<int:batch_id>/calendar.ics")
-@allow(Role.HR, Role.ADMIN, Role.TRAINER)
+@allow(*SCHEDULE_READERS)
 def batch_calendar(batch_id: int):
-    _viewer()
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     return ics_response(calendars.batch_calendar(batch, utcnow()), f"{batch.name}.ics")
 
 
@@ -125,45 +113,34 @@ def ics_response(data: bytes, filename: str):
 # --- Batches ---------------------------------------------------------------------------------------
 
 @bp.route("/training/batches/new", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def new_batch():
-    _planner()
     plan = None
     plan_id = request.args.get("plan_id", type=whole_number)
     if plan_id is not None:
-        plan = db.get_or_404(TrainingPlan, plan_id)
+        plan = load_or_404(TrainingPlan, plan_id)
     form = BatchForm()
     if form.validate_on_submit():
-        try:
-            created = services.create_batch(current_user, name=form.name.data, starts_on=form.starts_on.data,
-                                            ends_on=form.ends_on.data, capacity=form.capacity.data, plan=plan,
-                                            now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Batch %(batch)s was created.", batch=created.name), "success")
-            return redirect(url_for("training.batch", batch_id=created.id))
+        created = commit_or_report(lambda: services.create_batch(
+            current_user, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            capacity=form.capacity.data, plan=plan, now=utcnow(), ip=client_ip()), form=form)
+        if created:
+            flash(_("Batch %(batch)s was created.", batch=created.value.name), "success")
+            return redirect(url_for("training.batch", batch_id=created.value.id))
     return render_template("training/batch_form.html", form=form, batch=None, plan=plan)
 
 
 @bp.route("/training/batches/<int:batch_id>/edit", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def edit_batch(batch_id: int):
-    _planner()
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     form = BatchForm(obj=batch)
     if form.validate_on_submit():
-        try:
-            changed = services.update_batch(current_user, batch, name=form.name.data, starts_on=form.starts_on.data,
-                                            ends_on=form.ends_on.data, capacity=form.capacity.data, now=utcnow(),
-                                            ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
+        saved = commit_or_report(lambda: services.update_batch(
+            current_user, batch, name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            capacity=form.capacity.data, now=utcnow(), ip=client_ip()), form=form)
+        if saved:
+            changed = saved.value
             flash(_("Batch %(batch)s was saved.", batch=batch.name) if changed else _("Nothing was changed."),
                   "success" if changed else "info")
             return redirect(url_for("training.batch", batch_id=batch.id))
@@ -171,36 +148,24 @@ def edit_batch(batch_id: int):
 
 
 @bp.post("/training/batches/<int:batch_id>/delete")
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def delete_batch(batch_id: int):
-    _planner()
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     _check_buttons()
     name = batch.name
-    try:
-        services.delete_batch(current_user, batch, utcnow(), client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    if not commit_or_report(lambda: services.delete_batch(current_user, batch, utcnow(), client_ip())):
         return redirect(url_for("training.batch", batch_id=batch_id))
-    db.session.commit()
     flash(_("Batch %(batch)s was deleted.", batch=name), "success")
     return redirect(url_for("training.batches"))
 
 
 @bp.post("/training/batches/<int:batch_id>/status")
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def batch_status(batch_id: int):
-    _planner()
-    batch = db.get_or_404(Batch, batch_id)
+    batch = load_or_404(Batch, batch_id)
     _check_buttons()
-    try:
-        services.change_status(current_user, batch, request.form.get("action", ""), utcnow(), client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    action = request.form.get("action", "")
+    if commit_or_report(lambda: services.change_status(current_user, batch, action, utcnow(), client_ip())):
         flash(_("Batch %(batch)s is now %(status)s.", batch=batch.name,
                 status=str(services.STATUS_LABELS[batch.status])), "success")
     return redirect(url_for("training.batch", batch_id=batch_id))
@@ -236,23 +201,18 @@ def _session_form_page(batch: Batch, session: TrainingSession | None):
         values = {"course": db.session.get(Course, form.course.data), "day": form.day.data, "slot": form.slot.data,
                   "room": form.room.data, "capacity": form.capacity.data,
                   "lecturer": db.session.get(User, form.lecturer.data), "now": now, "ip": client_ip()}
-        try:
-            if session is None:
-                session = sessions.add_session(current_user, batch, **values)
-                message = _("The session was scheduled.")
-            else:
-                changed = sessions.update_session(current_user, session, **values)
-                message = _("The session was saved.") if changed else _("Nothing was changed.")
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
+        if session is None:
+            done = commit_or_report(lambda: sessions.add_session(current_user, batch, **values), form=form)
+            saved, message = done.value, _("The session was scheduled.")
         else:
-            db.session.commit()
+            done = commit_or_report(lambda: sessions.update_session(current_user, session, **values), form=form)
+            saved, message = session, _("The session was saved.") if done.value else _("Nothing was changed.")
+        if done:
             flash(message, "success")
-            if has_started(session, now):
+            if has_started(saved, now):
                 flash(_("This session had already started when it was scheduled, so nobody could check in or be "
                         "called. It is flagged to %(lecturer)s and the training office until its roll call is "
-                        "recorded; until then nobody is counted absent there.", lecturer=session.lecturer.name),
+                        "recorded; until then nobody is counted absent there.", lecturer=saved.lecturer.name),
                       "warning")
             return redirect(url_for("training.batch", batch_id=batch.id) + "#sessions")
     return render_template("training/session_form.html", form=form, batch=batch, session=session)
@@ -267,33 +227,24 @@ def _grouped(teaching, others):
 
 
 @bp.route("/training/batches/<int:batch_id>/sessions/new", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def new_session(batch_id: int):
-    _planner()
-    return _session_form_page(db.get_or_404(Batch, batch_id), None)
+    return _session_form_page(load_or_404(Batch, batch_id), None)
 
 
 @bp.route("/training/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def edit_session(session_id: int):
-    _planner()
-    session = db.get_or_404(TrainingSession, session_id)
+    session = load_or_404(TrainingSession, session_id)
     return _session_form_page(session.batch, session)
 
 
 @bp.post("/training/sessions/<int:session_id>/delete")
-@allow(Role.HR, Role.ADMIN)
+@allow(*PLANNERS)
 def delete_session(session_id: int):
-    _planner()
-    session = db.get_or_404(TrainingSession, session_id)
+    session = load_or_404(TrainingSession, session_id)
     _check_buttons()
     batch_id = session.batch_id
-    try:
-        sessions.delete_session(current_user, session, utcnow(), client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(lambda: sessions.delete_session(current_user, session, utcnow(), client_ip())):
         flash(_("The session was deleted."), "success")
     return redirect(url_for("training.batch", batch_id=batch_id) + "#sessions")

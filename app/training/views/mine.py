@@ -8,29 +8,25 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.clock import utcnow
-from app.core.i18n import lazy_gettext as _l
 from app.core.permissions import ANY_USER, allow
 from app.extensions import db
 from app.training import calendars
+from app.training.attendance import STATUS_LABELS as ATTENDANCE_LABELS
 from app.training.batches import STATUS_LABELS
-from app.training.models import ATTENDED, Attendance, Batch, BatchMember
+from app.training.models import Attendance, Batch, BatchMember
 from app.training.slots import local_bounds
+from app.training.states import ATTENDED, AttendanceState, BatchState
 from app.training.views import bp
 from app.training.views.batches import ics_response
 
-ATTENDANCE_LABELS = {
-    "present": _l("Present"),
-    "late": _l("Late"),
-    "absent": _l("Absent"),
-    "excused": _l("Excused"),
-}
-ATTENDANCE_STYLES = {"present": "success", "late": "warning", "absent": "danger", "excused": "secondary"}
+ATTENDANCE_STYLES = {AttendanceState.PRESENT: "success", AttendanceState.LATE: "warning",
+                     AttendanceState.ABSENT: "danger", AttendanceState.EXCUSED: "secondary"}
 
 
 def my_batches(user) -> list[Batch]:
     return list(db.session.scalars(
         db.select(Batch).join(BatchMember, BatchMember.batch_id == Batch.id)
-        .where(BatchMember.user_id == user.id, Batch.status != "planning")
+        .where(BatchMember.user_id == user.id, Batch.status != BatchState.PLANNING)
         .order_by(Batch.starts_on, Batch.id)
     ))
 
