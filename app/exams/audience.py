@@ -11,6 +11,7 @@ from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.results import Result, result_of, results_of
+from app.exams.states import ExamState
 from app.extensions import db
 
 
@@ -90,15 +91,15 @@ def attempts_used(user: User, exam: Exam) -> int:
 
 def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
     """Why `user` may not start a new attempt now, or None if they may."""
-    if exam.status != "published":
-        return NOT_PUBLISHED if exam.status == "draft" else CLOSED
+    if exam.status != ExamState.PUBLISHED:
+        return NOT_PUBLISHED if exam.status == ExamState.DRAFT else CLOSED
     if now < exam.opens_at:
         return NOT_YET_OPEN
     if now >= exam.closes_at:
         return CLOSED
     if exam.makeup_of is not None:
         original = exam.makeup_of
-        if original.status == "published" and now < original.closes_at:
+        if original.status == ExamState.PUBLISHED and now < original.closes_at:
             return ORIGINAL_OPEN
         if not user.active or not in_audience(user, original):
             return NOT_IN_AUDIENCE
@@ -119,7 +120,7 @@ def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
 def visible_exams(user: User, now: datetime) -> list[Exam]:
     """Published or closed exams `user` is (or was) a candidate of, or has attempted; newest window first."""
     exams = db.session.scalars(
-        select(Exam).where(Exam.status.in_(("published", "closed"))).order_by(Exam.opens_at.desc(), Exam.id)
+        select(Exam).where(Exam.status.in_((ExamState.PUBLISHED, ExamState.CLOSED))).order_by(Exam.opens_at.desc(), Exam.id)
     ).all()
     attempted = set(db.session.scalars(select(Attempt.exam_id).where(Attempt.user_id == user.id)))
     shown = []

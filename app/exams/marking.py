@@ -29,6 +29,7 @@ from app.exams.grading import attempt_items, grade_item, regrades_of, update_tot
 from app.exams.models import Attempt, Exam, ExtraTime, PaperItem, Regrade
 from app.exams.policies import multiple_policy
 from app.exams.results import results_of
+from app.exams.states import AttemptState
 from app.extensions import db
 
 POINT_STEP = Decimal("0.25")  # hand-given points are multiples of a quarter point (or the item's full points)
@@ -86,7 +87,7 @@ def grading_queue(exam: Exam) -> list[QueueEntry]:
             .group_by(Attempt.status, PaperItem.score.is_(None))
         )
         for status, ungraded, count in rows:
-            if status == "in_progress":
+            if status == AttemptState.IN_PROGRESS:
                 counts["in_progress"] += count
             else:
                 counts["pending" if ungraded else "graded"] += count
@@ -99,7 +100,7 @@ def answers_to_grade(exam: Exam, version: QuestionVersion) -> list[PaperItem]:
     """The submitted answers to `version` on the exam's papers: ungraded first, then graded; by staff number."""
     items = db.session.scalars(
         select(PaperItem).join(Attempt, Attempt.id == PaperItem.attempt_id).join(User, User.id == Attempt.user_id)
-        .where(Attempt.exam_id == exam.id, Attempt.status == "submitted", PaperItem.version_id == version.id)
+        .where(Attempt.exam_id == exam.id, Attempt.status == AttemptState.SUBMITTED, PaperItem.version_id == version.id)
         .order_by(User.staff_no, Attempt.number)
     ).all()
     return sorted(items, key=lambda item: item.score is not None)
@@ -126,7 +127,7 @@ def grade_answer(actor, item: PaperItem, *, points: Decimal, comment: str, now: 
 
     The attempt's score and pass/fail appear once its last item is graded. Audited with old → new."""
     attempt = item.attempt
-    if attempt.status != "submitted":
+    if attempt.status != AttemptState.SUBMITTED:
         raise Conflict(_l("%(candidate)s is still writing this exam; answers are graded after submit.",
                           candidate=_candidate(item)))
     if not is_hand_graded(item.version):
@@ -229,7 +230,7 @@ def _submitted_attempts_with(exam: Exam, version: QuestionVersion) -> list[Attem
     ids = select(PaperItem.attempt_id).where(PaperItem.version_id == version.id)
     return list(db.session.scalars(
         select(Attempt).join(User, User.id == Attempt.user_id)
-        .where(Attempt.exam_id == exam.id, Attempt.status == "submitted", Attempt.id.in_(ids))
+        .where(Attempt.exam_id == exam.id, Attempt.status == AttemptState.SUBMITTED, Attempt.id.in_(ids))
         .order_by(User.staff_no, Attempt.number)
     ))
 
@@ -354,7 +355,7 @@ def question_uses(exam: Exam) -> list[QuestionUse]:
     }
     means = dict(db.session.execute(
         select(PaperItem.version_id, func.avg(PaperItem.score)).join(Attempt, Attempt.id == PaperItem.attempt_id)
-        .where(Attempt.exam_id == exam.id, Attempt.status == "submitted", PaperItem.score.is_not(None))
+        .where(Attempt.exam_id == exam.id, Attempt.status == AttemptState.SUBMITTED, PaperItem.score.is_not(None))
         .group_by(PaperItem.version_id)).all())
     uses = []
     for version in versions_on_papers(exam):
@@ -376,7 +377,7 @@ STATUS_FILTERS = ("in_progress", "waiting", "graded", "passed", "failed")
 
 def attempt_state(attempt: Attempt) -> str:
     """in_progress · waiting (submitted, a short answer waits for a person) · passed · failed."""
-    if attempt.status == "in_progress":
+    if attempt.status == AttemptState.IN_PROGRESS:
         return "in_progress"
     if attempt.score is None:
         return "waiting"
@@ -388,14 +389,14 @@ def exam_attempts(exam: Exam, *, status: str | None = None, station_id: int | No
     query = select(Attempt).join(User, User.id == Attempt.user_id).where(Attempt.exam_id == exam.id)
     if station_id is not None:
         query = query.where(User.station_id == station_id)
-    if status == "in_progress":
-        query = query.where(Attempt.status == "in_progress")
+    if status == AttemptState.IN_PROGRESS:
+        query = query.where(Attempt.status == AttemptState.IN_PROGRESS)
     elif status == "waiting":
-        query = query.where(Attempt.status == "submitted", Attempt.score.is_(None))
+        query = query.where(Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_(None))
     elif status == "graded":
-        query = query.where(Attempt.status == "submitted", Attempt.score.is_not(None))
+        query = query.where(Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
     elif status in ("passed", "failed"):
-        query = query.where(Attempt.status == "submitted", Attempt.passed.is_(status == "passed"))
+        query = query.where(Attempt.status == AttemptState.SUBMITTED, Attempt.passed.is_(status == "passed"))
     return list(db.session.scalars(query.order_by(User.staff_no, Attempt.number)))
 
 
@@ -436,7 +437,7 @@ class CandidateRow:
 
     @property
     def open_attempt(self) -> Attempt | None:
-        return next((a for a in self.attempts if a.status == "in_progress"), None)
+        return next((a for a in self.attempts if a.status == AttemptState.IN_PROGRESS), None)
 
     @property
     def latest(self) -> Attempt | None:

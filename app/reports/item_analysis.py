@@ -26,6 +26,7 @@ from sqlalchemy import Float, Text, cast, select
 from app.banks.models import Question, QuestionVersion
 from app.exams.grading import regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, Regrade
+from app.exams.states import AttemptState
 from app.extensions import db
 from app.reports.item_stats import ItemInfo, ItemStats, Responses, TestAnalysis, analyse_items, analyse_test
 
@@ -68,7 +69,7 @@ class QuestionItemAnalysis:
 
 def _graded(query):
     return query.join(Attempt, Attempt.id == PaperItem.attempt_id).where(
-        Attempt.status == "submitted", Attempt.score.is_not(None))
+        Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
 
 
 ITEM_COLUMNS = (PaperItem.attempt_id, PaperItem.version_id, cast(PaperItem.score, Float),
@@ -205,7 +206,7 @@ def exams_using(question: Question) -> list[Exam]:
     """Exams with a graded paper that carried the question (any version), newest first."""
     versions = select(QuestionVersion.id).where(QuestionVersion.question_id == question.id)
     exam_ids = select(Attempt.exam_id).distinct().join(PaperItem, PaperItem.attempt_id == Attempt.id).where(
-        PaperItem.version_id.in_(versions), Attempt.status == "submitted", Attempt.score.is_not(None))
+        PaperItem.version_id.in_(versions), Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
     return list(db.session.scalars(select(Exam).where(Exam.id.in_(exam_ids))
                                    .order_by(Exam.opens_at.desc(), Exam.id.desc())))
 

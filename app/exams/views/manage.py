@@ -53,6 +53,7 @@ from app.exams.forms import (
 from app.exams.models import Attempt, Exam
 from app.exams.papers import image_data_url
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool, rule_report
+from app.exams.states import ExamState
 from app.exams.views import bp
 from app.exams.views.loading import managed_exam, viewable_exam
 from app.extensions import db
@@ -162,7 +163,7 @@ def new():
 @allow(Role.ADMIN, Role.TRAINER)
 def edit(exam_id: int):
     exam = managed_exam(exam_id)
-    if exam.status == "archived":
+    if exam.status == ExamState.ARCHIVED:
         flash(_("An archived exam cannot be changed."), "warning")
         return redirect(url_for("exams.detail", exam_id=exam.id))
     form = ExamSettingsForm(data=settings_data(exam), frozen=exam.frozen_at is not None)
@@ -227,7 +228,7 @@ def _fixed_questions(form: BlueprintForm, exam: Exam,
 @allow(Role.ADMIN, Role.TRAINER)
 def blueprint(exam_id: int):
     exam = managed_exam(exam_id)
-    editable = exam.frozen_at is None and exam.status != "archived"
+    editable = exam.frozen_at is None and exam.status != ExamState.ARCHIVED
     rows = [rule_data(rule) for rule in exam.rules] + [{}] * EMPTY_RULE_ROWS
     form = BlueprintForm(data={"rules": rows, "fixed": fixed_text(exam)})
     access = blueprint_access(exam)
@@ -352,7 +353,7 @@ def audience(exam_id: int):
         "teams": [e.team_id for e in entries if e.team_id],
         "batches": sorted(chosen_batches),
         "people": "\n".join(e.user.staff_no for e in entries if e.user_id)})
-    editable = exam.makeup_of_id is None and exam.status != "archived"
+    editable = exam.makeup_of_id is None and exam.status != ExamState.ARCHIVED
     if request.method == "POST" and not editable:
         abort(409)
     if editable and form.validate_on_submit():
@@ -392,7 +393,7 @@ def _change_state(exam_id: int, change, done):
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "danger")
-        if exam.status == "draft":  # publishing: say everything that is missing, not just the first
+        if exam.status == ExamState.DRAFT:  # publishing: say everything that is missing, not just the first
             for problem in services.blueprint_problems(exam)[1:]:
                 flash(str(problem), "danger")
     else:
@@ -459,7 +460,7 @@ def makeup(exam_id: int):
     refused = None
     if original.makeup_of_id is not None:
         refused = _("Make a make-up exam from the original exam, not from another make-up exam.")
-    elif original.status == "draft":
+    elif original.status == ExamState.DRAFT:
         refused = _("Publish the original exam before making a make-up exam for it.")
     form = ExamSettingsForm(data=_makeup_data(original))
     if refused is None and form.validate_on_submit():
