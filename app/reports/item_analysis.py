@@ -2,7 +2,7 @@
 
 What counts: submitted attempts whose score is complete (`Attempt.score` set, so every short answer was
 graded), every attempt of a candidate who sat more than once. Scores are read as stored: a regrade rewrites
-the stored item scores and totals (app.exams.marking.apply_regrade), so a rekeyed or voided question is
+the stored item scores and totals (app.exams.regrades.apply_regrade), so a rekeyed or voided question is
 analysed as it now counts. A rekeyed question's options are compared with the corrected key; a voided one
 is shown but never flagged and left out of the reliability.
 

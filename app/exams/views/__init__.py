@@ -15,4 +15,4 @@ def _states_in_templates(state) -> None:
                                        SubmittedHow=SubmittedHow)
 
 
-from app.exams.views import manage, marking, practice, results, take  # noqa: E402,F401  (routes register on bp)
+from app.exams.views import audience, manage, marking, paper_design, practice, results, take  # noqa: E402,F401  (routes register on bp)
