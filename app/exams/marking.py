@@ -21,7 +21,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.exams.grading import attempt_items, regrades_of, update_totals
 from app.exams.models import Attempt, Exam, PaperItem
-from app.exams.states import AttemptState
+from app.exams.states import AttemptState, RegradeAction
 from app.extensions import db
 
 POINT_STEP = Decimal("0.25")  # hand-given points are multiples of a quarter point (or the item's full points)
@@ -81,7 +81,7 @@ def grading_queue(exam: Exam) -> list[QueueEntry]:
                 counts["in_progress"] += count
             else:
                 counts["pending" if ungraded else "graded"] += count
-        voided = version.id in regrades and regrades[version.id].action == "void"
+        voided = version.id in regrades and regrades[version.id].action == RegradeAction.VOID
         entries.append(QueueEntry(version, voided=voided, **counts))
     return sorted(entries, key=lambda e: (e.pending == 0, e.version.question_id, e.version.number))
 
@@ -123,7 +123,7 @@ def grade_answer(actor, item: PaperItem, *, points: Decimal, comment: str, now: 
     if not is_hand_graded(item.version):
         raise Conflict(_l("This question is graded automatically."))
     regrade = regrades_of(attempt.exam_id).get(item.version_id)
-    if regrade is not None and regrade.action == "void":
+    if regrade is not None and regrade.action == RegradeAction.VOID:
         raise Conflict(_l("This question was voided: everyone who had it has full points."))
     check_points(item, points)
     points = money(points)

@@ -30,7 +30,7 @@ from app.banks.drafts import QuestionType
 from app.banks.models import Bank, Question, QuestionVersion
 from app.core.states import one_of
 from app.courses.models import Course
-from app.exams.states import AttemptState, ExamState, Release, SubmittedHow
+from app.exams.states import AttemptState, ExamState, RegradeAction, Release, SubmittedHow
 from app.extensions import db
 
 TYPE_VALUES = ", ".join(f"'{t.value}'" for t in QuestionType)
@@ -277,7 +277,7 @@ class Regrade(db.Model):
     __tablename__ = "regrades"
     __table_args__ = (
         UniqueConstraint("exam_id", "version_id"),
-        CheckConstraint("action IN ('rekey', 'void')", name="known_action"),
+        CheckConstraint(one_of("action", RegradeAction), name="known_action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

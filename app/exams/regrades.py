@@ -26,11 +26,11 @@ from app.exams.grading import attempt_items, grade_item, regrades_of, update_tot
 from app.exams.marking import points_text, versions_on_papers
 from app.exams.models import Attempt, Exam, PaperItem, Regrade
 from app.exams.policies import multiple_policy
-from app.exams.states import AttemptState
+from app.exams.states import AttemptState, RegradeAction
 from app.extensions import db
 
-REKEY, VOID = "rekey", "void"
-ACTIONS = (REKEY, VOID)
+REKEY, VOID = RegradeAction.REKEY, RegradeAction.VOID
+ACTIONS = tuple(RegradeAction)
 
 
 def rekey_refusal(version: QuestionVersion):

@@ -37,3 +37,10 @@ class SubmittedHow(StrEnum):
     DEADLINE = "deadline"
     SWEEP = "sweep"
     CLOSED = "closed"
+
+
+class RegradeAction(StrEnum):
+    """How a regrade corrects a question: grade with a newer version's key, or give everyone full points."""
+
+    REKEY = "rekey"
+    VOID = "void"

@@ -26,7 +26,7 @@ from sqlalchemy import Float, Text, cast, select
 from app.banks.models import Question, QuestionVersion
 from app.exams.grading import regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, Regrade
-from app.exams.states import AttemptState
+from app.exams.states import AttemptState, RegradeAction
 from app.extensions import db
 from app.reports.item_stats import ItemInfo, ItemStats, Responses, TestAnalysis, analyse_items, analyse_test
 
@@ -77,7 +77,7 @@ ITEM_COLUMNS = (PaperItem.attempt_id, PaperItem.version_id, cast(PaperItem.score
 
 
 def _key_of(version: QuestionVersion, regrade: Regrade | None) -> frozenset[int]:
-    key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else version.key
+    key = regrade.key_version.key if regrade is not None and regrade.action == RegradeAction.REKEY else version.key
     key = key or {}
     if version.type == TRUE_FALSE:
         truth = key.get("truth")
@@ -86,7 +86,7 @@ def _key_of(version: QuestionVersion, regrade: Regrade | None) -> frozenset[int]
 
 
 def _info(version: QuestionVersion, regrade: Regrade | None) -> ItemInfo:
-    voided = regrade is not None and regrade.action == "void"
+    voided = regrade is not None and regrade.action == RegradeAction.VOID
     if version.type in CHOICE_TYPES:
         return ItemInfo(options=len(version.options or []), key=_key_of(version, regrade), voided=voided)
     if version.type == TRUE_FALSE:
@@ -235,7 +235,7 @@ def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) 
             rows, chosen, strict=True):
         targets = [groups[(exam_id, version_id)]]
         regrade = regrades[exam_id].get(version_id)
-        if regrade is None or regrade.action != "void":
+        if regrade is None or regrade.action != RegradeAction.VOID:
             targets.append(pooled[version_id])
         for table in targets:
             table.attempt.append(attempt_id)
@@ -255,7 +255,7 @@ def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) 
     pooled_rows = []
     for version_id in sorted(pooled, key=lambda vid: versions[vid].number):
         # The pooled key: the version's own, or a rekey's corrected key when an exam rekeyed it.
-        rekeys = [r[version_id] for r in regrades.values() if version_id in r and r[version_id].action == "rekey"]
+        rekeys = [r[version_id] for r in regrades.values() if version_id in r and r[version_id].action == RegradeAction.REKEY]
         regrade = max(rekeys, key=lambda r: r.applied_at) if rekeys else None
         info = _info(versions[version_id], regrade)
         stats = analyse_items(pooled[version_id], {version_id: info}, totals=totals, min_sample=min_sample)[0]

@@ -142,11 +142,12 @@ def _defining_files(enums) -> set[Path]:
 def test_state_enums_are_found_and_tied_to_their_columns():
     enums = state_enums()
     names = {enum.__name__ for enum in enums}
-    assert {"ExamState", "AttemptState", "Release", "SubmittedHow"} <= names
+    assert {"ExamState", "AttemptState", "Release", "SubmittedHow", "RegradeAction"} <= names
     watched = watched_columns(enums)
     assert {"draft", "published", "in_progress", "submitted"} <= watched["status"]
     assert watched["submitted_how"] == watched["how"] == {"candidate", "deadline", "sweep", "closed"}
     assert watched["release_review"] == {"at_submit", "after_close", "never"}
+    assert watched["action"] >= {"rekey", "void"}
 
 
 def test_no_python_file_compares_a_state_with_a_bare_string():

@@ -3,7 +3,7 @@ regrade (results, marking), collectors practise and keep a wrong-answer book (pr
 
 from flask import Blueprint
 
-from app.exams.states import AttemptState, ExamState, Release, SubmittedHow
+from app.exams.states import AttemptState, ExamState, RegradeAction, Release, SubmittedHow
 
 bp = Blueprint("exams", __name__, template_folder="../templates")
 
@@ -12,7 +12,7 @@ bp = Blueprint("exams", __name__, template_folder="../templates")
 def _states_in_templates(state) -> None:
     """Templates compare with the members (`exam.status == ExamState.DRAFT`), never the bare values."""
     state.app.jinja_env.globals.update(ExamState=ExamState, AttemptState=AttemptState, Release=Release,
-                                       SubmittedHow=SubmittedHow)
+                                       SubmittedHow=SubmittedHow, RegradeAction=RegradeAction)
 
 
 from app.exams.views import audience, manage, marking, paper_design, practice, results, take  # noqa: E402,F401  (routes register on bp)

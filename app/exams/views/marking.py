@@ -18,6 +18,7 @@ from app.exams.grading import regrades_of
 from app.exams.marking_forms import ACTION_LABELS, GradeForm, RegradeForm, read_marks
 from app.exams.papers import image_data_url
 from app.exams.permissions import EXAM_MAKERS, EXAM_STAFF, can_grade_exam
+from app.exams.states import RegradeAction
 from app.exams.views import bp
 from app.exams.views.loading import gradable_exam, viewable_exam
 from app.exams.views.results import sitting_notice
@@ -45,7 +46,7 @@ def _render_question(exam, version, form, errors=None, entered=None, status=200)
         "exams/results/grade_question.html", exam=exam, version=version, form=form, items=items,
         pending=sum(item.score is None for item in items), errors=errors or {}, entered=entered or {},
         review=kind_of(version.type).present_review(version, image_url=image_data_url(version)), graders=marking.graders_of(items),
-        voided=regrade is not None and regrade.action == "void",
+        voided=regrade is not None and regrade.action == RegradeAction.VOID,
     ), status
 
 
