@@ -33,6 +33,7 @@ from app.demo_data import (
     STATIONS,
     demo_bank_name,
 )
+from app.exams.states import Release
 from app.extensions import db
 from app.org import services as org_services
 from app.org.models import Station, Team
@@ -268,7 +269,7 @@ def exams(run: DemoRun) -> None:
             settings = ExamSettings(
                 title=title, opens_at=run.now - timedelta(hours=1), closes_at=run.now + timedelta(days=DEMO_EXAM_DAYS),
                 duration_minutes=minutes, pass_mark=(total * Decimal("0.6")).quantize(Decimal("0.01")),
-                partial_share=Decimal("0.5"), release_score="at_submit", release_review="after_close",
+                partial_share=Decimal("0.5"), release_score=Release.AT_SUBMIT, release_review=Release.AFTER_CLOSE,
                 description=_("Demo exam: %(count)d questions, %(minutes)d minutes.",
                               count=sum(rule.count for rule in rules), minutes=minutes),
             )

@@ -20,6 +20,7 @@ from app.accounts import services as account_services
 from app.core.errors import DomainError
 from app.core.localtime import local_to_utc, local_today
 from app.courses.catalog import ensure_courses
+from app.exams.states import Release
 from app.extensions import db
 
 PAST_PLAN = "2025年度收费人员岗位培训"
@@ -143,7 +144,7 @@ def past_results(run) -> None:
         exam = create_exam(trainer, course, ExamSettings(
             title=f"{course.name}·2025年度考试", opens_at=exam_opens, closes_at=closes, duration_minutes=40,
             pass_mark=(total * Decimal("0.6")).quantize(Decimal("0.01")), partial_share=Decimal("0.5"),
-            release_score="at_submit", release_review="after_close"), now=run.now, ip="demo")
+            release_score=Release.AT_SUBMIT, release_review=Release.AFTER_CLOSE), now=run.now, ip="demo")
         set_blueprint(trainer, exam, rules[code], [], now=run.now, ip="demo")
         set_audience(trainer, exam, station_ids=[], team_ids=[], user_ids=[], batch_ids=[b.id for b in made],
                      now=run.now, ip="demo")
@@ -162,8 +163,8 @@ def past_results(run) -> None:
     law = exams["law"]
     makeup = create_makeup(trainer, law, ExamSettings(
         title=f"{courses['law'].name}·2025年度补考", opens_at=exam_end, closes_at=exam_end + timedelta(days=7),
-        duration_minutes=40, pass_mark=law.pass_mark, partial_share=Decimal("0.5"), release_score="at_submit",
-        release_review="after_close"), now=run.now, ip="demo")
+        duration_minutes=40, pass_mark=law.pass_mark, partial_share=Decimal("0.5"), release_score=Release.AT_SUBMIT,
+        release_review=Release.AFTER_CLOSE), now=run.now, ip="demo")
     publish(trainer, makeup, now=run.now, ip="demo")
     sat += sum(_sit(user, makeup, min(ability[user.id] + 0.2, 0.98), exam_end + timedelta(hours=2), rng)
                for user in members)

@@ -21,6 +21,7 @@ from app.evaluation.schemes import scheme_in_force
 from app.evaluation.scoring import CENT, Rules, Sitting, evaluate, percent
 from app.exams.models import AudienceEntry, Exam
 from app.exams.results import results_of
+from app.exams.states import ExamState
 from app.extensions import db
 from app.training import attendance
 from app.training.models import Batch, BatchMember
@@ -40,12 +41,12 @@ def batch_exams(batch: Batch, codes) -> tuple[dict[int, str], set[int]]:
     regular = db.session.execute(
         db.select(Exam.id, Course.code).join(Course, Course.id == Exam.course_id)
         .join(AudienceEntry, AudienceEntry.exam_id == Exam.id)
-        .where(AudienceEntry.batch_id == batch.id, Exam.makeup_of_id.is_(None), Exam.status != "draft",
+        .where(AudienceEntry.batch_id == batch.id, Exam.makeup_of_id.is_(None), Exam.status != ExamState.DRAFT,
                Course.code.in_(list(codes)))
     ).all()
     exams: dict[int, str] = dict(regular)
     makeups = db.session.execute(
-        db.select(Exam.id, Exam.makeup_of_id).where(Exam.makeup_of_id.in_(list(exams)), Exam.status != "draft")
+        db.select(Exam.id, Exam.makeup_of_id).where(Exam.makeup_of_id.in_(list(exams)), Exam.status != ExamState.DRAFT)
     ).all() if exams else []
     for exam_id, original in makeups:
         exams[exam_id] = exams[original]

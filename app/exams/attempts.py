@@ -21,12 +21,13 @@ from app.exams.grading import grade_attempt
 from app.exams.models import Attempt, Exam, ExtraTime, PaperItem
 from app.exams.policies import deadline_for
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, pool
+from app.exams.states import AttemptState, SubmittedHow
 from app.extensions import db
 
 
 def open_attempt(user, exam: Exam) -> Attempt | None:
     return db.session.scalar(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id == user.id,
-                                                   Attempt.status == "in_progress"))
+                                                   Attempt.status == AttemptState.IN_PROGRESS))
 
 
 def has_open_attempt(user, now: datetime, grace: timedelta = timedelta(0)) -> bool:
@@ -34,7 +35,7 @@ def has_open_attempt(user, now: datetime, grace: timedelta = timedelta(0)) -> bo
     (docs/security.md §19)."""
     return db.session.scalar(
         select(func.count()).select_from(Attempt)
-        .where(Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.deadline_at >= now - grace)
+        .where(Attempt.user_id == user.id, Attempt.status == AttemptState.IN_PROGRESS, Attempt.deadline_at >= now - grace)
     ) > 0
 
 
@@ -76,7 +77,7 @@ def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
                           "%(available)d are available. Tell the trainer.", rule=error.rule_index + 1,
                           needed=error.needed, available=error.available)) from error
     attempt = Attempt(exam_id=exam.id, user_id=user.id, number=attempts_used(user, exam) + 1, seed=seed,
-                      status="in_progress", started_at=now,
+                      status=AttemptState.IN_PROGRESS, started_at=now,
                       deadline_at=deadline_for(exam, now, extra_minutes(exam, user)),
                       max_score=sum((item.points for item in planned), start=0),
                       mean_difficulty=round(sum(i.difficulty for i in planned) / len(planned), 2) if planned else 0)
@@ -93,36 +94,36 @@ def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
     return attempt
 
 
-def submit(attempt: Attempt, *, now: datetime, grace: timedelta, actor, ip: str, how: str = "candidate") -> bool:
+def submit(attempt: Attempt, *, now: datetime, grace: timedelta, actor, ip: str, how: str = SubmittedHow.CANDIDATE) -> bool:
     """Close the attempt and grade it; True if this call did it (a second submit changes nothing).
 
     A candidate's submit after deadline + grace closes the attempt as overdue, with its saved answers."""
     overdue = attempt.deadline_at < now - grace
-    if how == "candidate" and overdue:
-        how = "deadline"
-    condition = [Attempt.id == attempt.id, Attempt.status == "in_progress"]
-    if how == "candidate":
+    if how == SubmittedHow.CANDIDATE and overdue:
+        how = SubmittedHow.DEADLINE
+    condition = [Attempt.id == attempt.id, Attempt.status == AttemptState.IN_PROGRESS]
+    if how == SubmittedHow.CANDIDATE:
         condition.append(Attempt.deadline_at >= now - grace)
     closed = db.session.execute(
-        update(Attempt).where(*condition).values(status="submitted", submitted_at=now, submitted_how=how)
+        update(Attempt).where(*condition).values(status=AttemptState.SUBMITTED, submitted_at=now, submitted_how=how)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(attempt)
     if not closed:
         return False
     grade_attempt(attempt, now=now)
-    action = actions.ATTEMPT_SUBMITTED if how == "candidate" else actions.ATTEMPT_AUTO_SUBMITTED
-    record(action, actor=actor if how == "candidate" else SYSTEM, ip=ip, now=now, target=attempt,
+    action = actions.ATTEMPT_SUBMITTED if how == SubmittedHow.CANDIDATE else actions.ATTEMPT_AUTO_SUBMITTED
+    record(action, actor=actor if how == SubmittedHow.CANDIDATE else SYSTEM, ip=ip, now=now, target=attempt,
            details={"exam_id": attempt.exam_id, "how": how, "user": attempt.user.staff_no,
                     "answered": sum(item.response is not None for item in attempt.items)})
     return True
 
 
-def close_overdue(*, now: datetime, grace: timedelta, ip: str, how: str = "deadline",
+def close_overdue(*, now: datetime, grace: timedelta, ip: str, how: str = SubmittedHow.DEADLINE,
                   user=None, exam: Exam | None = None, everyone: bool = False) -> int:
     """Submit every open attempt past deadline + grace (`everyone`: every open one, when an exam is
     closed early) with its last saved answers; how many were closed."""
-    query = select(Attempt).where(Attempt.status == "in_progress")
+    query = select(Attempt).where(Attempt.status == AttemptState.IN_PROGRESS)
     if not everyone:
         query = query.where(Attempt.deadline_at < now - grace)
     if user is not None:
@@ -157,7 +158,7 @@ def grant_extra_time(actor, exam: Exam, user, *, minutes: int, reason: str, now:
     details = {"user": user.staff_no, "minutes": {"old": before, "new": minutes}, "reason": reason}
     if attempt is not None:
         deadline = deadline_for(exam, attempt.started_at, minutes)
-        db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress")
+        db.session.execute(update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptState.IN_PROGRESS)
                            .values(deadline_at=deadline).execution_options(synchronize_session=False))
         db.session.refresh(attempt)
         details["deadline"] = attempt.deadline_at.isoformat()

@@ -4,13 +4,14 @@ and for a make-up exam (补考) the original exam's result.
 
 from datetime import datetime
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import false, func, or_, select, union
 
 from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
 from app.core.refusals import Refusal
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.results import Result, result_of, results_of
+from app.exams.states import ExamState
 from app.extensions import db
 from app.training.eligibility import attendance_refusal
 
@@ -51,6 +52,47 @@ def audience_users(exam: Exam) -> list[User]:
     return needing_makeup(list(users), exam.makeup_of)
 
 
+def _audience_pairs(exam_ids):
+    """A subquery of distinct (exam_id, user_id): the active staff each exam's own audience entries admit
+    (audience_clause, for many exams at once)."""
+    from app.training.models import BatchMember
+
+    def members(join_on, *joins):
+        query = select(AudienceEntry.exam_id.label("exam_id"), User.id.label("user_id")).select_from(AudienceEntry)
+        for target, condition in joins:
+            query = query.join(target, condition)
+        return query.join(User, join_on).where(AudienceEntry.exam_id.in_(exam_ids), User.active.is_(True))
+
+    return union(
+        members(User.station_id == AudienceEntry.station_id),
+        members(User.team_id == AudienceEntry.team_id),
+        members(User.id == AudienceEntry.user_id),
+        members(User.id == BatchMember.user_id, (BatchMember, BatchMember.batch_id == AudienceEntry.batch_id)),
+    ).subquery("audience_pairs")
+
+
+def audience_counts(exams) -> dict[int, int]:
+    """{exam id: len(audience_users(exam))} for a list of exams: one query, two more when make-up exams are
+    among them (their originals' audiences and results), instead of one audience query per exam."""
+    exams = list(exams)
+    regular = {exam.id for exam in exams if exam.makeup_of_id is None}
+    originals = {exam.makeup_of_id for exam in exams if exam.makeup_of_id is not None}
+    regular_counts: dict[int, int] = {}
+    if regular:
+        pairs = _audience_pairs(regular)
+        regular_counts = dict(db.session.execute(select(pairs.c.exam_id, func.count())
+                                                 .group_by(pairs.c.exam_id)).all())
+    makeup_counts: dict[int, int] = {}  # by the original exam: who of its audience needs the make-up exam
+    if originals:
+        pairs = _audience_pairs(originals)
+        found = results_of(exam_ids=list(originals))
+        for original, user_id in db.session.execute(select(pairs.c.exam_id, pairs.c.user_id)):
+            if _needs_makeup(found.get((user_id, original))):
+                makeup_counts[original] = makeup_counts.get(original, 0) + 1
+    return {exam.id: regular_counts.get(exam.id, 0) if exam.makeup_of_id is None
+            else makeup_counts.get(exam.makeup_of_id, 0) for exam in exams}
+
+
 def _needs_makeup(result: Result | None) -> bool:
     return result is None or result.state == "failed"
 
@@ -85,15 +127,15 @@ def attempts_used(user: User, exam: Exam) -> int:
 
 def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
     """Why `user` may not start a new attempt now, or None if they may."""
-    if exam.status != "published":
-        return NOT_PUBLISHED if exam.status == "draft" else CLOSED
+    if exam.status != ExamState.PUBLISHED:
+        return NOT_PUBLISHED if exam.status == ExamState.DRAFT else CLOSED
     if now < exam.opens_at:
         return NOT_YET_OPEN
     if now >= exam.closes_at:
         return CLOSED
     if exam.makeup_of is not None:
         original = exam.makeup_of
-        if original.status == "published" and now < original.closes_at:
+        if original.status == ExamState.PUBLISHED and now < original.closes_at:
             return ORIGINAL_OPEN
         if not user.active or not in_audience(user, original):
             return NOT_IN_AUDIENCE
@@ -112,7 +154,7 @@ def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
 def visible_exams(user: User, now: datetime) -> list[Exam]:
     """Published or closed exams `user` is (or was) a candidate of, or has attempted; newest window first."""
     exams = db.session.scalars(
-        select(Exam).where(Exam.status.in_(("published", "closed"))).order_by(Exam.opens_at.desc(), Exam.id)
+        select(Exam).where(Exam.status.in_((ExamState.PUBLISHED, ExamState.CLOSED))).order_by(Exam.opens_at.desc(), Exam.id)
     ).all()
     attempted = set(db.session.scalars(select(Attempt.exam_id).where(Attempt.user_id == user.id)))
     shown = []

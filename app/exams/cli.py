@@ -12,6 +12,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.exams.states import SubmittedHow
+
 exams = AppGroup("exams", help="Exams: close overdue attempts.")
 
 CLI_ADDRESS = "cli"
@@ -26,7 +28,7 @@ def close_overdue_command() -> None:
 
     grace = timedelta(seconds=current_app.config.get("EXAM_GRACE_SECONDS", 30))
     try:
-        closed = close_overdue(now=utcnow(), grace=grace, ip=CLI_ADDRESS, how="sweep")
+        closed = close_overdue(now=utcnow(), grace=grace, ip=CLI_ADDRESS, how=SubmittedHow.SWEEP)
     except Exception:
         db.session.rollback()
         raise

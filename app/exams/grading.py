@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.banks.registry import Grade, kind_of, money
 from app.exams.models import Attempt, PaperItem, Regrade
 from app.exams.policies import multiple_policy
+from app.exams.states import RegradeAction
 from app.extensions import db
 
 
@@ -33,7 +34,7 @@ class _AsGraded:
 def as_graded(item: PaperItem, regrade: Regrade | None = None) -> _AsGraded:
     """The item's version as grading, reviews and the wrong-answer book treat it: the points the exam gives
     the item and, after a rekey regrade, the corrected key."""
-    key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else None
+    key = regrade.key_version.key if regrade is not None and regrade.action == RegradeAction.REKEY else None
     return _AsGraded(item.version, money(Decimal(item.points)), key)
 
 
@@ -51,7 +52,7 @@ class ItemGrade:
 def grade_item(item: PaperItem, policy, regrade: Regrade | None = None) -> ItemGrade:
     """The automatic grade of one item; short answers keep a hand-given score (None if none yet)."""
     points = money(Decimal(item.points))
-    if regrade is not None and regrade.action == "void":
+    if regrade is not None and regrade.action == RegradeAction.VOID:
         return ItemGrade(points, True)
     kind = kind_of(item.version.type)
     if not kind.auto_graded:

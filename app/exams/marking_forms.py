@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import whole_number_or_none
-from app.exams.marking import MAX_COMMENT, REKEY, VOID
+from app.exams.marking import MAX_COMMENT
+from app.exams.regrades import REKEY, VOID
 
 STATUS_LABELS = {
     "in_progress": _l("In progress"),

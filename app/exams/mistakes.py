@@ -17,6 +17,7 @@ from app.courses.models import Course
 from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, PracticeAnswer
 from app.exams.policies import review_released
+from app.exams.states import AttemptState
 from app.extensions import db
 
 
@@ -43,7 +44,7 @@ class Mistake:
 
 def _exam_mistakes(user, now: datetime, course_id: int | None) -> list[Mistake]:
     query = (select(PaperItem, Attempt).join(Attempt, Attempt.id == PaperItem.attempt_id)
-             .where(Attempt.user_id == user.id, Attempt.status == "submitted"))
+             .where(Attempt.user_id == user.id, Attempt.status == AttemptState.SUBMITTED))
     if course_id is not None:
         query = query.join(Exam, Exam.id == Attempt.exam_id).where(Exam.course_id == course_id)
     found = []

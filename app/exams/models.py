@@ -30,14 +30,10 @@ from app.banks.drafts import QuestionType
 from app.banks.models import Bank, Question, QuestionVersion
 from app.core.states import one_of
 from app.courses.models import Course
+from app.exams.states import AttemptState, ExamState, RegradeAction, Release, SubmittedHow
 from app.extensions import db
 
-EXAM_STATES = ("draft", "published", "closed", "archived")
-RELEASES = ("at_submit", "after_close", "never")
-ATTEMPT_STATES = ("in_progress", "submitted")
-SUBMITTED_HOW = ("candidate", "deadline", "sweep", "closed")
 TYPE_VALUES = ", ".join(f"'{t.value}'" for t in QuestionType)
-
 
 
 exam_owners = Table(
@@ -51,9 +47,9 @@ exam_owners = Table(
 class Exam(db.Model):
     __tablename__ = "exams"
     __table_args__ = (
-        CheckConstraint(one_of("status", EXAM_STATES), name="known_status"),
-        CheckConstraint(one_of("release_score", RELEASES), name="known_release_score"),
-        CheckConstraint(one_of("release_review", RELEASES), name="known_release_review"),
+        CheckConstraint(one_of("status", ExamState), name="known_status"),
+        CheckConstraint(one_of("release_score", Release), name="known_release_score"),
+        CheckConstraint(one_of("release_review", Release), name="known_release_review"),
         CheckConstraint("duration_minutes > 0", name="positive_duration"),
         CheckConstraint("attempts_allowed > 0", name="positive_attempts"),
         CheckConstraint("pass_mark >= 0", name="pass_mark_not_negative"),
@@ -66,7 +62,7 @@ class Exam(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ExamState.DRAFT, index=True)
     opens_at: Mapped[datetime]
     closes_at: Mapped[datetime]
     duration_minutes: Mapped[int]
@@ -74,9 +70,9 @@ class Exam(db.Model):
     attempts_allowed: Mapped[int] = mapped_column(default=1)
     # Multiple choice: None = all or nothing; a share (0.5) = 少选得分 for a correct subset.
     partial_share: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
-    release_score: Mapped[str] = mapped_column(String(16), default="at_submit")
+    release_score: Mapped[str] = mapped_column(String(16), default=Release.AT_SUBMIT)
     # The candidate's answers, the correct answers and the explanations.
-    release_review: Mapped[str] = mapped_column(String(16), default="after_close")
+    release_review: Mapped[str] = mapped_column(String(16), default=Release.AFTER_CLOSE)
     # Prefer questions that no earlier exam of the same course put on a paper.
     avoid_exposed: Mapped[bool] = mapped_column(default=False)
     # A make-up exam (补考) admits those who failed or missed the exam it makes up for.
@@ -195,8 +191,8 @@ class Attempt(db.Model):
     __tablename__ = "attempts"
     __table_args__ = (
         UniqueConstraint("exam_id", "user_id", "number"),
-        CheckConstraint(one_of("status", ATTEMPT_STATES), name="known_status"),
-        CheckConstraint(f"submitted_how IS NULL OR {one_of('submitted_how', SUBMITTED_HOW)}", name="known_how"),
+        CheckConstraint(one_of("status", AttemptState), name="known_status"),
+        CheckConstraint(f"submitted_how IS NULL OR {one_of('submitted_how', SubmittedHow)}", name="known_how"),
         # docs/security.md §15: the database, not the app, keeps a candidate to one open attempt per exam.
         Index("uq_attempts_one_open", "exam_id", "user_id", unique=True,
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
@@ -206,7 +202,7 @@ class Attempt(db.Model):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     number: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    status: Mapped[str] = mapped_column(String(16), default=AttemptState.IN_PROGRESS)
     seed: Mapped[int]
     started_at: Mapped[datetime]
     # min(start + duration + extra time, window close), computed by the server (docs/security.md §12).
@@ -232,7 +228,7 @@ class Attempt(db.Model):
 
     @property
     def in_progress(self) -> bool:
-        return self.status == "in_progress"
+        return self.status == AttemptState.IN_PROGRESS
 
 
 class PaperItem(db.Model):
@@ -281,7 +277,7 @@ class Regrade(db.Model):
     __tablename__ = "regrades"
     __table_args__ = (
         UniqueConstraint("exam_id", "version_id"),
-        CheckConstraint("action IN ('rekey', 'void')", name="known_action"),
+        CheckConstraint(one_of("action", RegradeAction), name="known_action"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

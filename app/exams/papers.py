@@ -23,6 +23,7 @@ from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
 from app.exams.results import counted_attempt
 from app.exams.saving import SentChange, Sync
+from app.exams.states import AttemptState, Release
 
 MAX_BODY = 256 * 1024
 FIELD_NAME = re.compile(r"q\d{1,4}(?:-\d{1,3})?")
@@ -242,12 +243,12 @@ def outcome(attempt: Attempt, now: datetime, *, sitting: bool = False) -> Outcom
     """What the result page shows. `sitting`: the candidate has an attempt open (this exam's next attempt
     or another exam), so no review with keys is shown until it is submitted (docs/security.md §19)."""
     exam = attempt.exam
-    waiting = attempt.status == "submitted" and attempt.score is None
+    waiting = attempt.status == AttemptState.SUBMITTED and attempt.score is None
 
     def note(when: str):
-        if when == "never":
+        if when == Release.NEVER:
             return _l("Results are not shown for this exam.")
-        if when == "after_close" and not window_closed(exam, now):
+        if when == Release.AFTER_CLOSE and not window_closed(exam, now):
             return _l("Shown after the exam window closes on %(when)s.", when=localtime(exam.closes_at))
         return None
 

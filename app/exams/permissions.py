@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from app.banks.permissions import can_see_keys
 from app.core.roles import Role
 
+# Who may open the staff pages at all (each route's @allow); which exam they may touch is decided per object below.
+EXAM_STAFF = (Role.ADMIN, Role.TRAINER, Role.HR)  # read exams and results
+EXAM_MAKERS = (Role.ADMIN, Role.TRAINER)  # create exams; manage and grade those they own
+
 
 def _signed_in(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "active", False))
@@ -30,7 +34,7 @@ def owns_exam(user, exam) -> bool:
 
 
 def can_create_exam(user) -> bool:
-    return _signed_in(user) and user.has_role(Role.ADMIN, Role.TRAINER)
+    return _signed_in(user) and user.has_role(*EXAM_MAKERS)
 
 
 def can_manage_exam(user, exam) -> bool:

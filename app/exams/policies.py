@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from app.banks.registry import ALL_OR_NOTHING, MultiplePolicy
+from app.exams.states import AttemptState, ExamState, Release
 
 
 def multiple_policy(exam) -> MultiplePolicy:
@@ -16,24 +17,24 @@ def deadline_for(exam, started_at: datetime, extra_minutes: int = 0) -> datetime
 
 
 def window_closed(exam, now: datetime) -> bool:
-    return now >= exam.closes_at or exam.status in ("closed", "archived")
+    return now >= exam.closes_at or exam.status in (ExamState.CLOSED, ExamState.ARCHIVED)
 
 
 def _released(when: str, exam, now: datetime) -> bool:
-    if when == "at_submit":
+    if when == Release.AT_SUBMIT:
         return True
-    if when == "after_close":
+    if when == Release.AFTER_CLOSE:
         return window_closed(exam, now)
     return False
 
 
 def score_released(exam, attempt, now: datetime) -> bool:
     """The candidate may see the score and pass/fail of a submitted, fully graded attempt."""
-    return (attempt.status == "submitted" and attempt.score is not None
+    return (attempt.status == AttemptState.SUBMITTED and attempt.score is not None
             and _released(exam.release_score, exam, now))
 
 
 def review_released(exam, attempt, now: datetime) -> bool:
     """The candidate may see their answers next to the correct ones and the explanations."""
-    return (attempt.status == "submitted" and attempt.score is not None
+    return (attempt.status == AttemptState.SUBMITTED and attempt.score is not None
             and _released(exam.release_review, exam, now))

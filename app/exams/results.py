@@ -34,9 +34,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Subquery, case, func, literal, select
 
 from app.exams.models import Attempt
+from app.exams.states import AttemptState
 from app.extensions import db
 
-SUBMITTED = "submitted"
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
@@ -50,7 +50,7 @@ def percent_of(score, max_score) -> Decimal | None:
 
 def submitted():
     """The WHERE clause keeping submitted attempts (an open attempt is no result yet)."""
-    return Attempt.status == SUBMITTED
+    return Attempt.status == AttemptState.SUBMITTED
 
 
 def counted_results(*, exam_ids=None, user_ids=None) -> Subquery:
@@ -82,7 +82,7 @@ def counted_number(attempts) -> int | None:
     """The same rule in Python, for a stream that already holds one person's attempts at one exam (the
     exports): of (number, status, score) triples, the number of the counted attempt (None: none submitted).
     tests/exams/test_result_definition.py checks it picks what `counted_results` picks."""
-    sent = [(number, score) for number, status, score in attempts if status == SUBMITTED]
+    sent = [(number, score) for number, status, score in attempts if status == AttemptState.SUBMITTED]
     graded = [(number, score) for number, score in sent if score is not None]
     if graded:
         return max(graded, key=lambda pair: (pair[1], -pair[0]))[0]

@@ -35,6 +35,7 @@ from sqlalchemy import select, update
 from app.banks.models import QuestionVersion
 from app.banks.registry import kind_of
 from app.exams.models import Attempt, PaperItem
+from app.exams.states import AttemptState
 from app.extensions import db
 
 MAX_TEXT = 5000  # characters kept of one typed answer
@@ -161,7 +162,7 @@ def open_for_saving(attempt: Attempt, *, now: datetime, grace: timedelta) -> int
     """Lock the attempt for this save (the transaction's first write: SQLite's write lock, PostgreSQL's row lock)
     and take the next revision; None if it is over (submitted, or past deadline + grace)."""
     return db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "in_progress",
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptState.IN_PROGRESS,
                               Attempt.deadline_at >= now - grace)
         .values(rev=Attempt.rev + 1, saved_at=now).returning(Attempt.rev)
         .execution_options(synchronize_session=False)
@@ -195,7 +196,7 @@ def _save(attempt: Attempt, writing: bool, changes_of, *, known: int, now: datet
         rev = open_for_saving(attempt, now=now, grace=grace)
         over = rev is None
     else:
-        rev, over = None, attempt.status != "in_progress" or attempt.deadline_at < now - grace
+        rev, over = None, attempt.status != AttemptState.IN_PROGRESS or attempt.deadline_at < now - grace
     states = item_states(attempt)  # under the lock when writing: what the other windows' saves left
     changes = changes_of(states)
     outcomes, writes = {}, []

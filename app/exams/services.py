@@ -20,6 +20,7 @@ from app.courses.models import Course
 from app.exams.attempts import close_overdue
 from app.exams.models import AudienceEntry, BlueprintRule, Exam, FixedQuestion
 from app.exams.pools import RuleFilter, exposed_question_ids, fixed_questions, rule_report
+from app.exams.states import ExamState, Release, SubmittedHow
 from app.extensions import db
 
 
@@ -34,8 +35,8 @@ class ExamSettings:
     pass_mark: Decimal
     attempts_allowed: int = 1
     partial_share: Decimal | None = None
-    release_score: str = "at_submit"
-    release_review: str = "after_close"
+    release_score: str = Release.AT_SUBMIT
+    release_review: str = Release.AFTER_CLOSE
     avoid_exposed: bool = False
     description: str = ""
 
@@ -84,7 +85,7 @@ def _snapshot(exam: Exam) -> dict:
 def create_exam(actor, course: Course, settings: ExamSettings, *, now: datetime, ip: str,
                 makeup_of: Exam | None = None) -> Exam:
     _check(settings)
-    exam = Exam(course_id=course.id, status="draft", created_at=now, created_by_id=getattr(actor, "id", None),
+    exam = Exam(course_id=course.id, status=ExamState.DRAFT, created_at=now, created_by_id=getattr(actor, "id", None),
                 makeup_of_id=makeup_of.id if makeup_of else None, **_fields(settings))
     if getattr(actor, "id", None) is not None:
         exam.owners.append(actor)
@@ -106,7 +107,7 @@ def _fields(settings: ExamSettings) -> dict:
 
 def update_exam(actor, exam: Exam, settings: ExamSettings, *, now: datetime, ip: str) -> bool:
     """Change the settings; once frozen, duration, pass mark, scoring and attempts stay as they were."""
-    if exam.status == "archived":
+    if exam.status == ExamState.ARCHIVED:
         raise Conflict(_l("An archived exam cannot be changed."))
     _check(settings)
     before = _snapshot(exam)
@@ -130,7 +131,7 @@ def _lock_unfrozen(exam: Exam) -> None:
     """Refuse if anyone started; otherwise hold the exam row until commit (see the module docstring)."""
     locked = db.session.execute(update(Exam).where(Exam.id == exam.id, Exam.frozen_at.is_(None))
                                 .values(frozen_at=None).execution_options(synchronize_session=False)).rowcount
-    if not locked or exam.status == "archived":
+    if not locked or exam.status == ExamState.ARCHIVED:
         raise Conflict(_l("Candidates have started this exam: its paper blueprint can no longer change."))
 
 
@@ -172,7 +173,7 @@ def _rule_details(rule: BlueprintRule) -> dict:
 
 def set_audience(actor, exam: Exam, *, station_ids: list[int], team_ids: list[int], user_ids: list[int],
                  batch_ids: list[int] = (), now: datetime, ip: str) -> None:
-    if exam.status == "archived":
+    if exam.status == ExamState.ARCHIVED:
         raise Conflict(_l("An archived exam cannot be changed."))
     if exam.makeup_of_id is not None:
         raise Conflict(_l("A make-up exam admits those who failed or missed the original exam; it has no "
@@ -240,43 +241,43 @@ def blueprint_problems(exam: Exam) -> list:
 
 
 def publish(actor, exam: Exam, *, now: datetime, ip: str) -> None:
-    if exam.status != "draft":
+    if exam.status != ExamState.DRAFT:
         raise Conflict(_l("Only a draft exam can be published."))
     problems = blueprint_problems(exam)
     if problems:
         raise DomainError(problems[0])
-    exam.status = "published"
+    exam.status = ExamState.PUBLISHED
     db.session.flush()
     record(actions.EXAM_PUBLISHED, actor=actor, ip=ip, now=now, target=exam, details={"title": exam.title})
 
 
 def unpublish(actor, exam: Exam, *, now: datetime, ip: str) -> None:
     """Back to draft, as long as nobody started."""
-    if exam.status != "published" or exam.frozen_at is not None:
+    if exam.status != ExamState.PUBLISHED or exam.frozen_at is not None:
         raise Conflict(_l("Only a published exam nobody has started can go back to draft."))
-    exam.status = "draft"
+    exam.status = ExamState.DRAFT
     db.session.flush()
     record(actions.EXAM_UPDATED, actor=actor, ip=ip, now=now, target=exam,
-           details={"status": {"old": "published", "new": "draft"}})
+           details={"status": {"old": ExamState.PUBLISHED, "new": ExamState.DRAFT}})
 
 
 def close(actor, exam: Exam, *, now: datetime, ip: str, grace: timedelta) -> int:
     """Close the exam now: open attempts are submitted with their saved answers; returns how many."""
-    if exam.status != "published":
+    if exam.status != ExamState.PUBLISHED:
         raise Conflict(_l("Only a published exam can be closed."))
-    exam.status = "closed"
+    exam.status = ExamState.CLOSED
     if exam.closes_at > now:
         exam.closes_at = now if now > exam.opens_at else exam.opens_at + timedelta(seconds=1)
     db.session.flush()
-    closed = close_overdue(now=now, grace=grace, ip=ip, how="closed", exam=exam, everyone=True)
+    closed = close_overdue(now=now, grace=grace, ip=ip, how=SubmittedHow.CLOSED, exam=exam, everyone=True)
     record(actions.EXAM_CLOSED, actor=actor, ip=ip, now=now, target=exam, details={"attempts_closed": closed})
     return closed
 
 
 def archive(actor, exam: Exam, *, now: datetime, ip: str) -> None:
-    if exam.status != "closed":
+    if exam.status != ExamState.CLOSED:
         raise Conflict(_l("Only a closed exam can be archived."))
-    exam.status = "archived"
+    exam.status = ExamState.ARCHIVED
     db.session.flush()
     record(actions.EXAM_ARCHIVED, actor=actor, ip=ip, now=now, target=exam, details={})
 
@@ -285,7 +286,7 @@ def create_makeup(actor, original: Exam, settings: ExamSettings, *, now: datetim
     """A make-up exam (补考) with the original's blueprint; it admits those who failed or were absent."""
     if original.makeup_of_id is not None:
         raise Conflict(_l("Make a make-up exam from the original exam, not from another make-up exam."))
-    if original.status == "draft":
+    if original.status == ExamState.DRAFT:
         raise Conflict(_l("Publish the original exam before making a make-up exam for it."))
     if settings.opens_at < original.closes_at:
         raise DomainError(_l("The make-up exam must open after the original exam closes."), field="opens_at")
@@ -304,7 +305,7 @@ def create_makeup(actor, original: Exam, settings: ExamSettings, *, now: datetim
 
 def exams_for(user) -> list[Exam]:
     """The exams a trainer owns (all for administrators and HR), newest first, archived last."""
-    query = select(Exam).order_by((Exam.status == "archived"), Exam.opens_at.desc(), Exam.id.desc())
+    query = select(Exam).order_by((Exam.status == ExamState.ARCHIVED), Exam.opens_at.desc(), Exam.id.desc())
     if not user.has_role(Role.ADMIN, Role.HR):
         query = query.where(Exam.owners.any(id=user.id))
     return list(db.session.scalars(query))

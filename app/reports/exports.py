@@ -33,6 +33,7 @@ from app.exams.models import Attempt, AudienceEntry, Exam
 from app.exams.permissions import can_view_exam
 from app.exams.policies import score_released
 from app.exams.results import counted_number, percent_of, results_of
+from app.exams.states import AttemptState
 from app.extensions import db
 from app.org.models import Station, Team
 from app.reports.tables import DATETIME, NUMBER, TEXT, Column, local, stream_query
@@ -94,7 +95,7 @@ def _course_label(name: str, name_en: str, english: bool) -> str:
 
 
 def _status(status: str, score) -> str:
-    if status == "in_progress":
+    if status == AttemptState.IN_PROGRESS:
         return "in_progress"
     return "waiting" if score is None else "graded"
 
@@ -170,7 +171,7 @@ def result_rows(exam_ids: list[int] | None) -> Iterator[tuple]:
              started_at, submitted_at, score, max_score, did_pass, is_counted) in attempts():
             if code not in courses:
                 courses[code] = _course_label(course_name, course_en, english)
-            state = in_progress if status == "in_progress" else waiting if score is None else graded
+            state = in_progress if status == AttemptState.IN_PROGRESS else waiting if score is None else graded
             yield (staff_no, name, station, team, courses[code], title, makeup if makeup_of_id else "", number,
                    state, started_at, submitted_at, score, max_score,
                    None if score is None or not max_score else (score * HUNDRED / max_score).quantize(CENT, ROUND_HALF_UP),
@@ -264,7 +265,7 @@ def transcript_rows(actor, person: User, *, now: datetime) -> list[tuple]:
             batch = _batch_for(exam, batches, admitted_via)
             shown = not own_view or score_released(exam, attempt, now)
             status = _status(attempt.status, attempt.score)
-            if not shown and status != "in_progress":
+            if not shown and status != AttemptState.IN_PROGRESS:
                 status = "submitted"
             score = attempt.score if shown else None
             max_score = attempt.max_score if shown else None

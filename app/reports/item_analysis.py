@@ -2,7 +2,7 @@
 
 What counts: submitted attempts whose score is complete (`Attempt.score` set, so every short answer was
 graded), every attempt of a candidate who sat more than once. Scores are read as stored: a regrade rewrites
-the stored item scores and totals (app.exams.marking.apply_regrade), so a rekeyed or voided question is
+the stored item scores and totals (app.exams.regrades.apply_regrade), so a rekeyed or voided question is
 analysed as it now counts. A rekeyed question's options are compared with the corrected key; a voided one
 is shown but never flagged and left out of the reliability.
 
@@ -26,6 +26,7 @@ from sqlalchemy import Float, Text, cast, select
 from app.banks.models import Question, QuestionVersion
 from app.exams.grading import regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, Regrade
+from app.exams.states import AttemptState, RegradeAction
 from app.extensions import db
 from app.reports.item_stats import ItemInfo, ItemStats, Responses, TestAnalysis, analyse_items, analyse_test
 
@@ -68,7 +69,7 @@ class QuestionItemAnalysis:
 
 def _graded(query):
     return query.join(Attempt, Attempt.id == PaperItem.attempt_id).where(
-        Attempt.status == "submitted", Attempt.score.is_not(None))
+        Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
 
 
 ITEM_COLUMNS = (PaperItem.attempt_id, PaperItem.version_id, cast(PaperItem.score, Float),
@@ -76,7 +77,7 @@ ITEM_COLUMNS = (PaperItem.attempt_id, PaperItem.version_id, cast(PaperItem.score
 
 
 def _key_of(version: QuestionVersion, regrade: Regrade | None) -> frozenset[int]:
-    key = regrade.key_version.key if regrade is not None and regrade.action == "rekey" else version.key
+    key = regrade.key_version.key if regrade is not None and regrade.action == RegradeAction.REKEY else version.key
     key = key or {}
     if version.type == TRUE_FALSE:
         truth = key.get("truth")
@@ -85,7 +86,7 @@ def _key_of(version: QuestionVersion, regrade: Regrade | None) -> frozenset[int]
 
 
 def _info(version: QuestionVersion, regrade: Regrade | None) -> ItemInfo:
-    voided = regrade is not None and regrade.action == "void"
+    voided = regrade is not None and regrade.action == RegradeAction.VOID
     if version.type in CHOICE_TYPES:
         return ItemInfo(options=len(version.options or []), key=_key_of(version, regrade), voided=voided)
     if version.type == TRUE_FALSE:
@@ -205,7 +206,7 @@ def exams_using(question: Question) -> list[Exam]:
     """Exams with a graded paper that carried the question (any version), newest first."""
     versions = select(QuestionVersion.id).where(QuestionVersion.question_id == question.id)
     exam_ids = select(Attempt.exam_id).distinct().join(PaperItem, PaperItem.attempt_id == Attempt.id).where(
-        PaperItem.version_id.in_(versions), Attempt.status == "submitted", Attempt.score.is_not(None))
+        PaperItem.version_id.in_(versions), Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
     return list(db.session.scalars(select(Exam).where(Exam.id.in_(exam_ids))
                                    .order_by(Exam.opens_at.desc(), Exam.id.desc())))
 
@@ -216,7 +217,7 @@ def exams_in_progress(user, exams: list[Exam]) -> set[int]:
     if not exams:
         return set()
     return set(db.session.scalars(select(Attempt.exam_id).where(
-        Attempt.user_id == user.id, Attempt.status == "in_progress", Attempt.exam_id.in_([e.id for e in exams]))))
+        Attempt.user_id == user.id, Attempt.status == AttemptState.IN_PROGRESS, Attempt.exam_id.in_([e.id for e in exams]))))
 
 
 def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) -> QuestionItemAnalysis:
@@ -243,7 +244,7 @@ def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) 
             rows, chosen, strict=True):
         targets = [groups[(exam_id, version_id)]]
         regrade = regrades[exam_id].get(version_id)
-        if regrade is None or regrade.action != "void":
+        if regrade is None or regrade.action != RegradeAction.VOID:
             targets.append(pooled[version_id])
         for table in targets:
             table.attempt.append(attempt_id)
@@ -263,7 +264,7 @@ def analyse_question(question: Question, exams: list[Exam], *, min_sample: int) 
     pooled_rows = []
     for version_id in sorted(pooled, key=lambda vid: versions[vid].number):
         # The pooled key: the version's own, or a rekey's corrected key when an exam rekeyed it.
-        rekeys = [r[version_id] for r in regrades.values() if version_id in r and r[version_id].action == "rekey"]
+        rekeys = [r[version_id] for r in regrades.values() if version_id in r and r[version_id].action == RegradeAction.REKEY]
         regrade = max(rekeys, key=lambda r: r.applied_at) if rekeys else None
         info = _info(versions[version_id], regrade)
         stats = analyse_items(pooled[version_id], {version_id: info}, totals=totals, min_sample=min_sample)[0]

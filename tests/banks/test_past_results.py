@@ -34,9 +34,10 @@ def _stored():
 
 def test_the_demo_results_are_unchanged_by_identities_the_letter_rule_and_re_imports(runner):
     from app.exams.grading import grade_item, regrades_of
-    from app.exams.marking import REKEY, plan_regrade, versions_on_papers
+    from app.exams.marking import versions_on_papers
     from app.exams.models import Attempt, Exam, PaperItem
     from app.exams.policies import multiple_policy
+    from app.exams.regrades import REKEY, plan_regrade
 
     assert runner.invoke(args=["demo"]).exit_code == 0
     attempts, items = _stored()

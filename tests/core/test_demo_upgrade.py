@@ -115,8 +115,8 @@ def _state() -> dict:
 
 
 def test_flask_demo_upgrades_a_database_an_earlier_release_loaded(runner):
-    from app.exams.marking import REKEY, apply_regrade
     from app.exams.models import Attempt, Exam, PaperItem
+    from app.exams.regrades import REKEY, apply_regrade
 
     _old_demo(utcnow() - timedelta(days=60))
     trainer = account_services.find_by_staff_no(demo.BANK_OWNER)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.audit import actions
 from app.core.errors import Conflict, DomainError
 from app.core.roles import Role
-from app.exams import marking
+from app.exams import marking, results_reading
 from app.exams.models import Attempt
 from app.extensions import db
 from tests import factories
@@ -114,9 +114,9 @@ def test_results_summary_counts_people_and_their_best_attempt(setup):
     bad = sit(other, exam, {"single": 0})  # 0 + 0 + 0 + 0 → graded by hand 0
     marking.grade_answer(trainer, item_of(bad, "short_answer"), points=D(0), comment="", now=LATER, ip="t")
     db.session.commit()
-    summary = marking.results_summary(exam)
+    summary = results_reading.results_summary(exam)
     assert (summary.candidates, summary.started, summary.submitted, summary.graded, summary.passed) == (2, 2, 2, 2, 1)
     assert summary.pass_rate == D("50.00") and summary.mean_score == D("5.00")
-    assert [a.id for a in marking.exam_attempts(exam, status="failed")] == [bad.id]
-    assert [a.id for a in marking.exam_attempts(exam, status="passed")] == [good.id]
+    assert [a.id for a in results_reading.exam_attempts(exam, status="failed")] == [bad.id]
+    assert [a.id for a in results_reading.exam_attempts(exam, status="passed")] == [good.id]
     assert db.session.scalar(select(Attempt.score).where(Attempt.id == bad.id)) == D(0)

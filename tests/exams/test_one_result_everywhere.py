@@ -20,7 +20,7 @@ from app.api.scopes import SCOPES
 from app.core.clock import utcnow
 from app.core.roles import Role
 from app.evaluation import computing
-from app.exams import marking, papers
+from app.exams import papers, regrades
 from app.exams.models import AudienceEntry
 from app.exams.results import result_of
 from app.exams.services import ExamSettings, RuleData, create_makeup, publish
@@ -75,7 +75,7 @@ def _story(users):
     # The regrade: the true/false key was wrong ("false" is right) on 法规考试.
     old_version = item_of(first, "true_false").version
     revise(trainer, questions["true_false"], truth=False)
-    marking.apply_regrade(trainer, law, old_version, "rekey", reason="判断题答案录错", now=now - timedelta(hours=1),
+    regrades.apply_regrade(trainer, law, old_version, "rekey", reason="判断题答案录错", now=now - timedelta(hours=1),
                           ip="t")
     db.session.commit()
     for attempt in (first, second, made_up):

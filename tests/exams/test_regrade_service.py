@@ -10,7 +10,7 @@ from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.errors import DomainError
 from app.core.roles import Role
-from app.exams import marking
+from app.exams import marking, regrades
 from app.exams.attempts import submit
 from app.exams.models import Attempt, PaperItem, Regrade
 from app.extensions import db
@@ -65,10 +65,10 @@ def test_rekey_single_choice_swaps_who_scores(people):
     right_after = _sit_graded(trainer, b, exam, {"single": 2})  # 8, pass
     version = item_of(right_before, "single").version
     revise(trainer, questions["single"], correct={2})
-    plan = marking.plan_regrade(exam, version, "rekey")
+    plan = regrades.plan_regrade(exam, version, "rekey")
     assert {(c.attempt.id, c.old_score, c.new_score) for c in plan.changes} == {
         (right_before.id, D(10), D(8)), (right_after.id, D(8), D(10))}
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
     db.session.commit()
     assert scores(right_before)["single"] == D(0) and scores(right_after)["single"] == D(2)
     assert (right_before.score, right_after.score) == (D(8), D(10))
@@ -88,7 +88,7 @@ def test_rekey_multiple_choice_under_each_policy(people, share, expected):
     assert {label: a.score for label, a in attempts.items()} == {k: v[0] for k, v in expected.items()}
     version = item_of(attempts["A"], "multiple").version
     revise(trainer, questions["multiple"], correct={0, 1, 2})
-    plan = marking.apply_regrade(trainer, exam, version, "rekey", reason="漏选项", now=LATER, ip="t")
+    plan = regrades.apply_regrade(trainer, exam, version, "rekey", reason="漏选项", now=LATER, ip="t")
     db.session.commit()
     for label, attempt in attempts.items():
         db.session.refresh(attempt)
@@ -103,7 +103,7 @@ def test_rekey_true_false(people):
     said_true = _sit_graded(trainer, a, exam, {"true_false": True})
     said_false = _sit_graded(trainer, b, exam, {"true_false": False})
     revise(trainer, questions["true_false"], truth=False)
-    marking.apply_regrade(trainer, exam, item_of(said_true, "true_false").version, "rekey", reason="判断反了",
+    regrades.apply_regrade(trainer, exam, item_of(said_true, "true_false").version, "rekey", reason="判断反了",
                           now=LATER, ip="t")
     db.session.commit()
     assert (scores(said_true)["true_false"], scores(said_false)["true_false"]) == (D(0), D(2))
@@ -121,7 +121,7 @@ def test_rekey_fill_in_the_blank_with_alternatives_and_full_width_digits(people)
     assert (scores(full_width)["fill_blank"], scores(chinese)["fill_blank"]) == (D(1), D(0))
     version = item_of(full_width, "fill_blank").version
     revise(trainer, questions["fill_blank"], blanks=[["30", "三十"], ["abc"]])
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="填空答案错误", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="填空答案错误", now=LATER, ip="t")
     db.session.commit()
     assert (scores(full_width)["fill_blank"], scores(chinese)["fill_blank"]) == (D(2), D(1))
     assert (full_width.score, chinese.score) == (D(10), D(9))
@@ -134,10 +134,10 @@ def test_void_gives_full_points_to_everyone_who_had_it_including_a_short_answer(
     graded = _sit_graded(trainer, b, exam, {"single": 0}, short_points=D("0.5"))  # 6.5
     assert waiting.score is None
     version = item_of(waiting, "short_answer").version
-    plan = marking.plan_regrade(exam, version, "void")
+    plan = regrades.plan_regrade(exam, version, "void")
     assert {(c.attempt.id, c.old_score, c.new_score, c.new_passed) for c in plan.changes} == {
         (waiting.id, None, D(8), True), (graded.id, D("6.5"), D(8), True)}
-    marking.apply_regrade(trainer, exam, version, "void", reason="题目有歧义", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "void", reason="题目有歧义", now=LATER, ip="t")
     db.session.commit()
     assert scores(waiting)["short_answer"] == D(2) and scores(graded)["short_answer"] == D(2)
     assert (waiting.score, waiting.passed, graded.score) == (D(8), True, D(8))
@@ -149,7 +149,7 @@ def test_rekey_keeps_scores_given_by_hand(people):
     attempt = _sit_graded(trainer, a, exam, {}, short_points=D("1.5"))
     version = item_of(attempt, "short_answer").version
     revise(trainer, questions["short_answer"], reference="新的参考答案")
-    plan = marking.apply_regrade(trainer, exam, version, "rekey", reason="参考答案更新", now=LATER, ip="t")
+    plan = regrades.apply_regrade(trainer, exam, version, "rekey", reason="参考答案更新", now=LATER, ip="t")
     db.session.commit()
     assert plan.changes == [] and scores(attempt)["short_answer"] == D("1.5")
 
@@ -162,8 +162,8 @@ def test_the_dry_run_changes_nothing(people):
     revise(trainer, questions["single"], correct={2})
     before = _snapshot()
     version = item_of(first, "single").version
-    assert len(marking.plan_regrade(exam, version, "rekey").changes) == 2
-    assert len(marking.plan_regrade(exam, version, "void").changes) == 1  # the first had it right already
+    assert len(regrades.plan_regrade(exam, version, "rekey").changes) == 2
+    assert len(regrades.plan_regrade(exam, version, "void").changes) == 1  # the first had it right already
     db.session.commit()
     db.session.expire_all()
     assert _snapshot() == before
@@ -177,7 +177,7 @@ def test_apply_audits_each_changed_attempt_and_a_second_apply_changes_nothing(pe
     unchanged = _sit_graded(trainer, c, exam, {"single": 0}, short_points=D(0))  # 6 → 6
     version = item_of(loses, "single").version
     revise(trainer, questions["single"], correct={2})
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
     db.session.commit()
     regraded = events(actions.ATTEMPT_REGRADED)
     assert {e.target_id: (e.details["score"]["old"], e.details["score"]["new"]) for e in regraded} == {
@@ -187,7 +187,7 @@ def test_apply_audits_each_changed_attempt_and_a_second_apply_changes_nothing(pe
     assert len(events(actions.REGRADE_APPLIED)) == 1
 
     snapshot = _snapshot()[:2]
-    again = marking.apply_regrade(trainer, exam, version, "rekey", reason="再次确认", now=LATER, ip="t")
+    again = regrades.apply_regrade(trainer, exam, version, "rekey", reason="再次确认", now=LATER, ip="t")
     db.session.commit()
     db.session.expire_all()
     assert again.changes == [] and _snapshot()[:2] == snapshot
@@ -201,8 +201,8 @@ def test_switching_a_rekey_to_a_void_updates_the_single_regrade_row(people):
     attempt = _sit_graded(trainer, a, exam, {"single": 1})
     version = item_of(attempt, "single").version
     revise(trainer, questions["single"], correct={2})
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="r1", now=LATER, ip="t")
-    marking.apply_regrade(trainer, exam, version, "void", reason="r2", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="r1", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "void", reason="r2", now=LATER, ip="t")
     db.session.commit()
     [row] = db.session.scalars(select(Regrade)).all()
     assert (row.action, row.key_version_id, row.reason) == ("void", None, "r2")
@@ -215,7 +215,7 @@ def test_an_attempt_in_progress_gets_the_regrade_when_it_is_submitted(people):
     attempt = sit(a, exam, {**ALL_RIGHT, "single": 2}, submit=False)
     version = item_of(attempt, "single").version
     revise(trainer, questions["single"], correct={2})
-    plan = marking.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
+    plan = regrades.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
     assert plan.attempts == 0
     submit(attempt, now=LATER, grace=GRACE, actor=a, ip="t")
     db.session.commit()
@@ -227,13 +227,13 @@ def test_rekey_is_refused_without_a_compatible_newer_version(people):
     exam, questions = make_small_exam(trainer, people[1])
     attempt = sit(a, exam, ALL_RIGHT)
     version = item_of(attempt, "single").version
-    assert marking.rekey_refusal(version) is not None  # no newer version yet
+    assert regrades.rekey_refusal(version) is not None  # no newer version yet
     with pytest.raises(DomainError):
-        marking.plan_regrade(exam, version, "rekey")
+        regrades.plan_regrade(exam, version, "rekey")
     revise(trainer, questions["single"], options=["甲", "乙", "丙", "丁", "戊"], correct={4})
-    assert "选项数" in str(marking.rekey_refusal(version))  # the number of options differs
+    assert "选项数" in str(regrades.rekey_refusal(version))  # the number of options differs
     with pytest.raises(DomainError):
-        marking.apply_regrade(trainer, exam, version, "rekey", reason="x", now=LATER, ip="t")
+        regrades.apply_regrade(trainer, exam, version, "rekey", reason="x", now=LATER, ip="t")
 
 
 def test_a_regrade_needs_a_reason(people):
@@ -241,7 +241,7 @@ def test_a_regrade_needs_a_reason(people):
     exam, _questions = make_small_exam(trainer, people[1])
     attempt = sit(a, exam, ALL_RIGHT)
     with pytest.raises(DomainError) as raised:
-        marking.apply_regrade(trainer, exam, item_of(attempt, "single").version, "void", reason="  ", now=LATER,
+        regrades.apply_regrade(trainer, exam, item_of(attempt, "single").version, "void", reason="  ", now=LATER,
                               ip="t")
     assert raised.value.field == "reason"
 
@@ -252,7 +252,7 @@ def test_question_uses_report_papers_means_and_newer_versions(people):
     _sit_graded(trainer, a, exam, {"single": 1})
     _sit_graded(trainer, b, exam, {"single": 0})
     revise(trainer, questions["single"], correct={2})
-    uses = {use.version.type: use for use in marking.question_uses(exam)}
+    uses = {use.version.type: use for use in regrades.question_uses(exam)}
     assert uses["single"].on_papers == 2 and uses["single"].mean_score == D(1) and uses["single"].newer
     assert not uses["multiple"].newer and uses["multiple"].mean_score == D(2)
     assert isinstance(uses["single"].points, Decimal)
@@ -264,9 +264,9 @@ def test_an_attempt_still_waiting_for_a_person_is_listed_and_audited_by_its_poin
     waiting = sit(a, exam, {**ALL_RIGHT, "single": 2})  # short answer not graded: no total yet
     version = item_of(waiting, "single").version
     revise(trainer, questions["single"], correct={2})
-    [change] = marking.plan_regrade(exam, version, "rekey").changes
+    [change] = regrades.plan_regrade(exam, version, "rekey").changes
     assert (change.item_old, change.item_new, change.old_score, change.new_score) == (D(0), D(2), None, None)
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
     db.session.commit()
     [event] = events(actions.ATTEMPT_REGRADED)
     assert event.details["points"] == {"old": "0.00", "new": "2.00"} and event.details["score"]["new"] is None

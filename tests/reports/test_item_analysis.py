@@ -3,7 +3,7 @@
 import pytest
 
 from app.core.roles import Role
-from app.exams import marking
+from app.exams import regrades
 from app.extensions import db
 from app.reports import item_stats
 from app.reports.item_analysis import analyse_exam, analyse_question, exams_using
@@ -75,7 +75,7 @@ def test_a_small_sample_is_warned_about(graded, app):
 def test_a_voided_question_counts_full_points_and_leaves_the_reliability(graded):
     trainer, exam, _bank, _questions, attempts = graded
     version = item_of(attempts[0], "true_false").version
-    marking.apply_regrade(trainer, exam, version, "void", reason="题目有歧义", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "void", reason="题目有歧义", now=LATER, ip="t")
     db.session.commit()
     result = analyse_exam(exam, min_sample=1)
     row = rows_by_type(result)["true_false"]
@@ -88,7 +88,7 @@ def test_a_rekeyed_question_is_analysed_with_the_corrected_key(graded):
     trainer, exam, _bank, questions, attempts = graded
     version = item_of(attempts[0], "single").version
     revise(trainer, questions["single"], correct={2})
-    marking.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
+    regrades.apply_regrade(trainer, exam, version, "rekey", reason="答案录错", now=LATER, ip="t")
     db.session.commit()
     single = rows_by_type(analyse_exam(exam, min_sample=1))["single"]
     assert [o.key for o in single.stats.options] == [False, False, True, False]

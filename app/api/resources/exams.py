@@ -9,11 +9,12 @@ from app.api.scopes import EXAMS_READ
 from app.api.serializers import ID, UTC_TIME, nullable, number, obj, page_of, utc
 from app.core.i18n import lazy_gettext as _l
 from app.courses.models import Course
-from app.exams.models import EXAM_STATES, AudienceEntry, Exam
+from app.exams.models import AudienceEntry, Exam
+from app.exams.states import ExamState
 from app.extensions import db
 
 SCOPE = EXAMS_READ
-VISIBLE_STATES = [state for state in EXAM_STATES if state != "draft"]
+VISIBLE_STATES = [state.value for state in ExamState if state != ExamState.DRAFT]
 
 SCHEMAS = {
     "Exam": obj({

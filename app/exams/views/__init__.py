@@ -3,6 +3,16 @@ regrade (results, marking), collectors practise and keep a wrong-answer book (pr
 
 from flask import Blueprint
 
+from app.exams.states import AttemptState, ExamState, RegradeAction, Release, SubmittedHow
+
 bp = Blueprint("exams", __name__, template_folder="../templates")
 
-from app.exams.views import manage, marking, practice, results, take  # noqa: E402,F401  (routes register on bp)
+
+@bp.record_once
+def _states_in_templates(state) -> None:
+    """Templates compare with the members (`exam.status == ExamState.DRAFT`), never the bare values."""
+    state.app.jinja_env.globals.update(ExamState=ExamState, AttemptState=AttemptState, Release=Release,
+                                       SubmittedHow=SubmittedHow, RegradeAction=RegradeAction)
+
+
+from app.exams.views import audience, manage, marking, paper_design, practice, results, take  # noqa: E402,F401  (routes register on bp)

@@ -12,13 +12,16 @@ from app.core.errors import DomainError
 from app.core.forms import add_domain_error
 from app.core.net import client_ip
 from app.core.permissions import allow
-from app.exams import marking
+from app.core.writes import commit_or_report
+from app.exams import marking, regrades
+from app.exams.grading import regrades_of
 from app.exams.marking_forms import ACTION_LABELS, GradeForm, RegradeForm, read_marks
 from app.exams.papers import image_data_url
-from app.exams.permissions import can_grade_exam
+from app.exams.permissions import EXAM_MAKERS, EXAM_STAFF, can_grade_exam
+from app.exams.states import RegradeAction
 from app.exams.views import bp
 from app.exams.views.loading import gradable_exam, viewable_exam
-from app.exams.views.results import GRADER_ROLES, STAFF_ROLES, sitting_notice
+from app.exams.views.results import sitting_notice
 from app.extensions import db
 
 
@@ -30,7 +33,7 @@ def _version_of(exam, version_id: int):
 
 
 @bp.get("/exams/<int:exam_id>/grading")
-@allow(*GRADER_ROLES)
+@allow(*EXAM_MAKERS)
 def grading(exam_id: int):
     exam = gradable_exam(exam_id)
     return render_template("exams/results/grading.html", exam=exam, queue=marking.grading_queue(exam))
@@ -38,17 +41,17 @@ def grading(exam_id: int):
 
 def _render_question(exam, version, form, errors=None, entered=None, status=200):
     items = marking.answers_to_grade(exam, version)
-    regrade = marking.regrades_of(exam.id).get(version.id)
+    regrade = regrades_of(exam.id).get(version.id)
     return render_template(
         "exams/results/grade_question.html", exam=exam, version=version, form=form, items=items,
         pending=sum(item.score is None for item in items), errors=errors or {}, entered=entered or {},
         review=kind_of(version.type).present_review(version, image_url=image_data_url(version)), graders=marking.graders_of(items),
-        voided=regrade is not None and regrade.action == "void",
+        voided=regrade is not None and regrade.action == RegradeAction.VOID,
     ), status
 
 
 @bp.route("/exams/<int:exam_id>/grading/<int:version_id>", methods=["GET", "POST"])
-@allow(*GRADER_ROLES)
+@allow(*EXAM_MAKERS)
 def grade_question(exam_id: int, version_id: int):
     exam = gradable_exam(exam_id)
     version = _version_of(exam, version_id)
@@ -63,7 +66,7 @@ def grade_question(exam_id: int, version_id: int):
     return _save_grades(exam, version, form)
 
 
-@allow(*GRADER_ROLES, fresh=True)
+@allow(*EXAM_MAKERS, fresh=True)
 def _save_grades(exam, version, form):
     """Grading changes need a fresh login (docs/security.md §3): the GET page does not."""
     if not form.validate_on_submit():
@@ -95,10 +98,10 @@ def _save_grades(exam, version, form):
 
 
 @bp.get("/exams/<int:exam_id>/questions")
-@allow(*STAFF_ROLES)
+@allow(*EXAM_STAFF)
 def questions(exam_id: int):
     exam = viewable_exam(exam_id)
-    return render_template("exams/results/questions.html", exam=exam, uses=marking.question_uses(exam),
+    return render_template("exams/results/questions.html", exam=exam, uses=regrades.question_uses(exam),
                            type_labels=type_labels(), can_grade=can_grade_exam(current_user, exam))
 
 
@@ -106,16 +109,16 @@ def _render_regrade(exam, version, form, plan=None, status=200):
     current = version.question.current
     return render_template(
         "exams/results/regrade.html", exam=exam, version=version, form=form, plan=plan,
-        rekey_refusal=marking.rekey_refusal(version), current=current, action_labels=ACTION_LABELS,
+        rekey_refusal=regrades.rekey_refusal(version), current=current, action_labels=ACTION_LABELS,
         review=kind_of(version.type).present_review(version, image_url=image_data_url(version)),
         current_review=kind_of(current.type).present_review(current, image_url=image_data_url(current))
         if current is not None and current.id != version.id else None,
-        existing=marking.regrades_of(exam.id).get(version.id),
+        existing=regrades_of(exam.id).get(version.id),
     ), status
 
 
 @bp.route("/exams/<int:exam_id>/regrade/<int:version_id>", methods=["GET", "POST"])
-@allow(*GRADER_ROLES)
+@allow(*EXAM_MAKERS)
 def regrade(exam_id: int, version_id: int):
     exam = gradable_exam(exam_id)
     version = _version_of(exam, version_id)
@@ -140,25 +143,23 @@ def _dry_run(exam, version, form):
     if not form.validate():
         return None
     try:
-        return marking.plan_regrade(exam, version, form.action.data)
+        return regrades.plan_regrade(exam, version, form.action.data)
     except DomainError as error:
         add_domain_error(form, error)
         return None
 
 
-@allow(*GRADER_ROLES, fresh=True)
+@allow(*EXAM_MAKERS, fresh=True)
 def _apply(exam, version, form):
     """Applying a regrade changes scores: it needs a fresh login (docs/security.md §3)."""
     if not form.validate_on_submit():
         return _render_regrade(exam, version, form, status=400)
-    try:
-        plan = marking.apply_regrade(current_user, exam, version, form.action.data, reason=form.reason.data or "",
-                                     now=utcnow(), ip=client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        add_domain_error(form, error)
+    applied = commit_or_report(lambda: regrades.apply_regrade(
+        current_user, exam, version, form.action.data, reason=form.reason.data or "", now=utcnow(), ip=client_ip()),
+        form=form)
+    if not applied:
         return _render_regrade(exam, version, form, status=400)
-    db.session.commit()
+    plan = applied.value
     flash(_("The regrade was applied: %(changed)d of %(attempts)d submitted attempts changed.",
             changed=len(plan.changes), attempts=plan.attempts), "success")
     return redirect(url_for("exams.questions", exam_id=exam.id))

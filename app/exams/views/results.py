@@ -10,24 +10,21 @@ from flask_login import current_user
 from app.accounts.models import User
 from app.banks.registry import kind_of
 from app.core.clock import utcnow
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
+from app.core.loading import require
 from app.core.net import client_ip
 from app.core.permissions import allow
-from app.core.roles import Role
-from app.exams import marking, permissions
+from app.core.writes import commit_or_report
+from app.exams import marking, permissions, results_reading
 from app.exams.attempts import grant_extra_time, open_attempt, remaining_seconds
 from app.exams.grading import as_graded, regrades_of
 from app.exams.marking_forms import STATUS_LABELS, SUBMITTED_HOW_LABELS, ExtraTimeForm, ResultsFilterForm
 from app.exams.models import Attempt, Exam
 from app.exams.papers import image_data_url
+from app.exams.permissions import EXAM_MAKERS, EXAM_STAFF
 from app.exams.views import bp
 from app.exams.views.loading import gradable_exam, viewable_exam
 from app.extensions import db
 from app.org.models import Station
-
-STAFF_ROLES = (Role.ADMIN, Role.TRAINER, Role.HR)
-GRADER_ROLES = (Role.ADMIN, Role.TRAINER)
 
 
 def sitting_notice(exam: Exam):
@@ -43,27 +40,26 @@ def _shared(exam: Exam) -> dict:
 
 
 @bp.get("/exams/<int:exam_id>/results")
-@allow(*STAFF_ROLES)
+@allow(*EXAM_STAFF)
 def results(exam_id: int):
     exam = viewable_exam(exam_id)
     stations = db.session.scalars(db.select(Station).order_by(Station.name)).all()
     form = ResultsFilterForm(stations, formdata=request.args)
-    attempts = marking.exam_attempts(exam, status=form.status_value, station_id=form.station_id)
+    attempts = results_reading.exam_attempts(exam, status=form.status_value, station_id=form.station_id)
     now = utcnow()
     return render_template("exams/results/results.html", **_shared(exam), form=form, attempts=attempts,
-                           summary=marking.results_summary(exam),
+                           summary=results_reading.results_summary(exam),
                            remaining={a.id: remaining_seconds(a, now) for a in attempts if a.in_progress})
 
 
 @bp.get("/exams/<int:exam_id>/attempts/<int:attempt_id>")
-@allow(*STAFF_ROLES)
+@allow(*EXAM_STAFF)
 def attempt_detail(exam_id: int, attempt_id: int):
     exam = viewable_exam(exam_id)
     attempt = db.get_or_404(Attempt, attempt_id)
     if attempt.exam_id != exam.id:
-        abort(404)
-    if not permissions.can_view_attempt(current_user, attempt):
-        abort(403)
+        abort(404)  # another exam's attempt is not found here, whoever may read it
+    require(permissions.can_view_attempt(current_user, attempt))
     notice = sitting_notice(exam)
     if notice is not None:
         return notice
@@ -82,7 +78,7 @@ def attempt_detail(exam_id: int, attempt_id: int):
 
 def _render_candidates(exam: Exam, form: ExtraTimeForm | None = None, selected: int | None = None):
     now = utcnow()
-    rows = marking.candidate_rows(exam)
+    rows = results_reading.candidate_rows(exam)
     return render_template("exams/results/candidates.html", **_shared(exam), rows=rows, form=form or ExtraTimeForm(),
                            selected=selected,
                            remaining={r.open_attempt.id: remaining_seconds(r.open_attempt, now)
@@ -90,31 +86,27 @@ def _render_candidates(exam: Exam, form: ExtraTimeForm | None = None, selected: 
 
 
 @bp.get("/exams/<int:exam_id>/candidates")
-@allow(*STAFF_ROLES)
+@allow(*EXAM_STAFF)
 def candidates(exam_id: int):
     return _render_candidates(viewable_exam(exam_id))
 
 
 @bp.post("/exams/<int:exam_id>/candidates/<int:user_id>/extra-time")
-@allow(*GRADER_ROLES, fresh=True)
+@allow(*EXAM_MAKERS, fresh=True)
 def extra_time(exam_id: int, user_id: int):
     exam = gradable_exam(exam_id)
     user = db.get_or_404(User, user_id)
-    if not marking.may_get_extra_time(exam, user):
+    if not results_reading.may_get_extra_time(exam, user):
         abort(404)
     form = ExtraTimeForm()
     if not form.validate_on_submit():
         return _render_candidates(exam, form, selected=user.id), 400
-    try:
-        attempt = grant_extra_time(current_user, exam, user, minutes=form.minutes.data, reason=form.reason.data.strip(),
-                                   now=utcnow(), ip=client_ip(),
-                                   grace=timedelta(seconds=current_app.config["EXAM_GRACE_SECONDS"]))
-    except DomainError as error:
-        db.session.rollback()
-        add_domain_error(form, error)
+    granted = commit_or_report(lambda: grant_extra_time(
+        current_user, exam, user, minutes=form.minutes.data, reason=form.reason.data.strip(), now=utcnow(),
+        ip=client_ip(), grace=timedelta(seconds=current_app.config["EXAM_GRACE_SECONDS"])), form=form)
+    if not granted:
         return _render_candidates(exam, form, selected=user.id), 400
-    db.session.commit()
-    if attempt is not None:
+    if granted.value is not None:
         flash(_("%(name)s now has %(minutes)d extra minutes; the open attempt's deadline moved.",
                 name=user.name, minutes=form.minutes.data), "success")
     else:

@@ -24,6 +24,7 @@ from app.exams import papers, saving
 from app.exams.models import Attempt, Exam
 from app.exams.permissions import owns_attempt
 from app.exams.services import total_points
+from app.exams.states import SubmittedHow
 from app.exams.views import bp
 from app.extensions import db
 
@@ -181,7 +182,7 @@ def submit(attempt_id: int):
     if not isinstance(sync, saving.Sync):
         return sync
     if sync.over:
-        if attempt.submitted_how == "candidate" and sync.all_acknowledged:
+        if attempt.submitted_how == SubmittedHow.CANDIDATE and sync.all_acknowledged:
             return jsonify(status="submitted", result_url=result_url)  # a repeat of a submit that was made
         return _over_with(attempt, sync, now)
     if not sync.all_acknowledged:
@@ -189,7 +190,7 @@ def submit(attempt_id: int):
         return jsonify(status="refused", **papers.sync_json(sync)), 409
     submitted = flow.submit(attempt, now=now, grace=_grace(), actor=current_user, ip=client_ip())
     db.session.commit()
-    if not submitted and attempt.submitted_how != "candidate":
+    if not submitted and attempt.submitted_how != SubmittedHow.CANDIDATE:
         return _over_with(attempt, sync, now)
     return jsonify(status="submitted", result_url=result_url)
 
