@@ -8,12 +8,11 @@ from flask_login import current_user
 
 from app.accounts.models import User
 from app.accounts.roles import Role
-from app.banks import browsing, editing, permissions
+from app.banks import browsing, editing, permissions, registry
 from app.banks.diffs import version_diff
 from app.banks.drafts import QuestionType
 from app.banks.forms import DIFFICULTY_LABELS, STATUS_LABELS, ActionForm, QuestionForm, type_labels
 from app.banks.models import Image, QuestionVersion
-from app.banks.registry import kind_of
 from app.banks.services import draft_of, revise_question, set_status
 from app.banks.views import bp
 from app.banks.views.loading import image_url, managed_bank, managed_question
@@ -27,9 +26,9 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def _render_form(form, bank, question=None):
-    chosen = form.type.data if form.type.data in {t.value for t in QuestionType} else QuestionType.SINGLE.value
+    chosen = registry.get(form.type.data if registry.is_registered(form.type.data) else QuestionType.SINGLE)
     return render_template("banks/question_form.html", form=form, bank=bank, question=question,
-                           is_choice=chosen in (QuestionType.SINGLE.value, QuestionType.MULTIPLE.value),
+                           is_choice=chosen.has_options,
                            type_labels=type_labels())
 
 
@@ -38,7 +37,7 @@ def _render_form(form, bank, question=None):
 def question_new(bank_id: int):
     bank = managed_bank(bank_id)
     chosen = request.args.get("type", "")
-    form = QuestionForm(data={"type": chosen} if chosen in {t.value for t in QuestionType} else None)
+    form = QuestionForm(data={"type": chosen} if registry.is_registered(chosen) else None)
     if form.validate_on_submit():
         draft = form.to_draft()
         if draft is not None:
@@ -70,7 +69,7 @@ def question_detail(question_id: int):
     version = question.current
     if version is None:
         abort(404)
-    kind = kind_of(version.type)
+    kind = registry.get(version.type)
     review = kind.present_review(version, image_url=image_url(version))
     return render_template(
         "banks/question_detail.html", question=question, bank=question.bank, version=version, review=review,
@@ -96,7 +95,7 @@ def question_version(question_id: int, version_number: int):
     return render_template(
         "banks/question_version.html", question=question, bank=question.bank, version=version,
         previous=previous, diffs=version_diff(previous, version, labels),
-        review=kind_of(version.type).present_review(version, image_url=image_url(version)),
+        review=registry.get(version.type).present_review(version, image_url=image_url(version)),
         authors=_authors([version]), type_labels=labels, difficulty_labels=DIFFICULTY_LABELS,
     )
 
@@ -141,7 +140,7 @@ def question_preview(question_id: int):
     version = question.current
     if version is None:
         abort(404)
-    view = kind_of(version.type).present(version, image_url=image_url(version))
+    view = registry.get(version.type).present(version, image_url=image_url(version))
     return render_template("banks/question_preview.html", question=question, bank=question.bank, view=view)
 
 

@@ -20,8 +20,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.roles import Role
-from app.banks import browsing, permissions
-from app.banks.drafts import Draft, QuestionType
+from app.banks import browsing, permissions, registry
+from app.banks.drafts import Draft
 from app.banks.exporting import FORMATS, content_disposition, export_bank
 from app.banks.forms import (
     EXPORT_FORMATS,
@@ -37,9 +37,8 @@ from app.banks.importing import (
     preview_import,
     read_bank_file,
 )
-from app.banks.keys import DEFAULT_POINTS, key_of
+from app.banks.keys import key_of
 from app.banks.models import Bank
-from app.banks.registry import kind_of
 from app.banks.services import find_bank
 from app.banks.views import bp
 from app.banks.views.loading import managed_bank
@@ -102,17 +101,17 @@ def _managed_bank_ids() -> set[int]:
 
 def _shown(draft: Draft, preview: ImportPreview):
     """A draft as candidates will see it once stored (a version-like object for the registry)."""
-    kind = QuestionType(draft.type)
+    kind = registry.get(draft.type)
     version = SimpleNamespace(
-        type=kind.value, stem=draft.stem, options=list(draft.options) if kind.value in ("single", "multiple") else [],
-        key=key_of(draft), points=draft.points if draft.points is not None else DEFAULT_POINTS[kind],
+        type=str(kind.type), stem=draft.stem, options=list(draft.options) if kind.has_options else [],
+        key=key_of(draft), points=draft.points if draft.points is not None else kind.default_points,
         explanation=draft.explanation,
     )
     image = preview.images.get(draft.image) if draft.image else None
     url = None
     if image is not None:  # not stored yet: shown inline (CSP allows data: images)
         url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}"
-    return kind_of(kind).present(version, image_url=url)
+    return kind.present(version, image_url=url)
 
 
 def _render_preview(preview: ImportPreview, options: dict, *, token: str | None, status: int = 200,
