@@ -79,6 +79,16 @@ class Numeric(QuestionKind):
         draft.type, draft.extra = self.type, {"value": match.group(1), "tolerance": match.group(2) or "0"}
         return draft
 
+    moodle_type = "numerical"
+
+    def read_moodle(self, draft, answers, element, place):
+        right = [text for fraction, text in answers if fraction == 100]
+        if len(right) != 1 or _number(right[0]) is None:
+            return Issue(f"Question {place['number']} ({place['title']}): not a number")
+        tolerance = (element.findtext("answer/tolerance") or "0").strip()
+        draft.type, draft.extra = self.type, {"value": right[0], "tolerance": tolerance}
+        return draft
+
     def present_review(self, version, option_order=None, response=None, *, image_url=None):
         review = super().present_review(version, option_order, response, image_url=image_url)
         return replace(review, extra=dict(version.key))
@@ -105,6 +115,12 @@ def numeric(app):
 
 CSV = "题型,题干,答案,分值\n数值题,圆周率取两位小数是多少？,3.14±0.01,4\n判断,收费站属于交通部门。,对,\n".encode()
 GIFT = "::N1::一公里是多少米？{#1000:0.5####一千米。}\n\n::S1::对吗？{TRUE}\n".encode()
+XML = """<?xml version="1.0" encoding="UTF-8"?><quiz>
+<question type="numerical"><name><text>N2</text></name><questiontext format="html"><text>光速约为每秒多少万公里？</text>
+</questiontext><answer fraction="100"><text>30</text><tolerance>1</tolerance></answer></question>
+<question type="truefalse"><name><text>T2</text></name><questiontext format="html"><text>对吗？</text></questiontext>
+<answer fraction="100"><text>true</text></answer><answer fraction="0"><text>false</text></answer></question>
+</quiz>""".encode()
 
 
 def _render(source: str, **context) -> str:
@@ -113,9 +129,10 @@ def _render(source: str, **context) -> str:
 
 def test_a_registered_type_imports_exports_renders_and_grades(numeric):
     course = find_course("law")
-    # Import: the CSV (table format) and GIFT (a text format) both read the type, preview then store it.
+    # Import: the CSV (table format), GIFT and Moodle XML read the type, preview then store it.
     stored = {}
-    for filename, data, bank_name in (("n.csv", CSV, "数值 CSV"), ("n.gift", GIFT, "数值 GIFT")):
+    for filename, data, bank_name in (("n.csv", CSV, "数值 CSV"), ("n.gift", GIFT, "数值 GIFT"),
+                                      ("n.xml", XML, "数值 XML")):
         file = read_bank_file(data, filename)
         preview = preview_import(None, file, bank_name=bank_name, course=course)
         assert not preview.errors, [str(issue) for issue in preview.errors]
@@ -124,8 +141,10 @@ def test_a_registered_type_imports_exports_renders_and_grades(numeric):
         assert result.created == 2
         stored[filename] = result.bank
     db.session.commit()
-    versions = list(db.session.scalars(db.select(QuestionVersion).where(QuestionVersion.type == "numeric")))
-    csv_version, gift_version = sorted(versions, key=lambda v: v.key["value"] == "1000")
+    versions = {v.key["value"]: v for v in db.session.scalars(
+        db.select(QuestionVersion).where(QuestionVersion.type == "numeric"))}
+    csv_version, gift_version = versions["3.14"], versions["1000"]
+    assert versions["30"].key == {"value": "30", "tolerance": "1"}
     assert csv_version.key == {"value": "3.14", "tolerance": "0.01"} and csv_version.points == 4
     assert gift_version.key == {"value": "1000", "tolerance": "0.5"} and gift_version.points == 2
     assert gift_version.explanation == "一千米。"

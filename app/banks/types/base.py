@@ -123,6 +123,13 @@ class QuestionKind(ABC):
         (app.core.spreadsheets.table) saying why not; `place` names the question (formats.text.where)."""
         raise NotImplementedError
 
+    moodle_type: str = ""  # the `<question type="…">` a registered type reads from Moodle XML
+
+    def read_moodle(self, draft: Draft, answers: list, element, place: dict):
+        """The draft from a Moodle XML question of `moodle_type` (`answers`: (fraction in percent, text) per
+        `<answer>`; `element`: the `<question>`), or an Issue saying why not."""
+        raise NotImplementedError
+
     def validate(self, draft: Draft) -> list[Problem]:
         """Every rule the draft breaks (app.banks.checks.check_draft asks the type for its own)."""
         if str(draft.type) != self.type:
