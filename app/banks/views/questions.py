@@ -17,9 +17,10 @@ from app.banks.services import draft_of, revise_question, set_status
 from app.banks.views import bp
 from app.banks.views.loading import image_url, managed_bank, managed_question
 from app.core.clock import utcnow
-from app.core.errors import DomainError
+from app.core.loading import require
 from app.core.net import client_ip
 from app.core.permissions import allow
+from app.core.writes import commit_or_report
 from app.extensions import db
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -41,16 +42,13 @@ def question_new(bank_id: int):
     if form.validate_on_submit():
         draft = form.to_draft()
         if draft is not None:
-            try:
-                question = editing.add_question(current_user, bank, draft, now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(str(error.message))
-            else:
-                db.session.commit()
+            added = commit_or_report(lambda: editing.add_question(current_user, bank, draft, now=utcnow(),
+                                                                  ip=client_ip()), form=form)
+            if added:
+                question = added.value
                 flash(_("Question %(id)d was added.", id=question.id), "success")
                 if request.form.get("next") == "another":
-                    return redirect(url_for("banks.question_new", bank_id=bank.id, type=draft.type.value))
+                    return redirect(url_for("banks.question_new", bank_id=bank.id, type=str(draft.type)))
                 return redirect(url_for("banks.question_detail", question_id=question.id))
     return _render_form(form, bank)
 
@@ -112,14 +110,14 @@ def question_edit(question_id: int):
         draft = form.to_draft(previous)
         if draft is not None:
             topics_before = [topic.name for topic in question.topics]
-            try:
+
+            def revise():
                 version = revise_question(current_user, question, draft, now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(str(error.message))
-            else:
-                topics_changed = [topic.name for topic in question.topics] != topics_before
-                db.session.commit()
+                return version, [topic.name for topic in question.topics] != topics_before
+
+            revised = commit_or_report(revise, form=form)
+            if revised:
+                version, topics_changed = revised.value
                 if version is not None:
                     flash(_("Version %(number)d of question %(id)d was saved; papers that already use an "
                             "earlier version keep it.", number=version.number, id=question.id), "success")
@@ -148,14 +146,9 @@ def _change_status(question_id: int, status: str):
     question = managed_question(question_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        changed = set_status(current_user, question, status, now=utcnow(), ip=client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        if not changed:
+    changed = commit_or_report(lambda: set_status(current_user, question, status, now=utcnow(), ip=client_ip()))
+    if changed:
+        if not changed.value:
             flash(_("Nothing was changed."), "info")
         elif status == "retired":
             flash(_("Question %(id)d was retired: new exams will not use it; past papers keep it.",
@@ -184,8 +177,7 @@ def image(sha256: str):
     found = db.session.scalar(db.select(Image).where(Image.sha256 == sha256.lower()[:64]))
     if found is None or found.content_type not in IMAGE_TYPES:
         abort(404)
-    if not permissions.can_see_image(current_user, browsing.banks_using_image(found)):
-        abort(403)
+    require(permissions.can_see_image(current_user, browsing.banks_using_image(found)))
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
     response.headers["Cache-Control"] = "private, max-age=86400"
