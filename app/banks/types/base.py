@@ -130,6 +130,25 @@ class QuestionKind(ABC):
         `<answer>`; `element`: the `<question>`), or an Issue saying why not."""
         raise NotImplementedError
 
+    # --- Item analysis (app.reports.item_analysis): the answers a distractor analysis counts ---------
+
+    def analysed_answers(self, version) -> int:
+        """How many answers a response picks from (options A…, true and false); 0: nothing to count."""
+        return 0
+
+    def analysed_key(self, key: dict) -> frozenset[int]:
+        """The indexes of the right answers among those counted, from a stored key."""
+        return frozenset()
+
+    def analysed_mask(self, response, order, count: int) -> int:
+        """Bit i set when the stored response picks answer i (original order); forged positions count for
+        nothing, as in grading."""
+        return 0
+
+    def analysed_labels(self, version) -> list[tuple[str, str]]:
+        """(short label, text) per answer counted, for the item-analysis page."""
+        return []
+
     def validate(self, draft: Draft) -> list[Problem]:
         """Every rule the draft breaks (app.banks.checks.check_draft asks the type for its own)."""
         if str(draft.type) != self.type:
@@ -146,7 +165,7 @@ class QuestionKind(ABC):
                        image_url: str | None = None) -> ReviewView:
         """After release: the question with the key, which options were correct and the explanation."""
         return ReviewView(question=self.present(version, option_order, image_url=image_url), response=response,
-                          explanation_html=render_markdown(version.explanation or ""))
+                          explanation_html=render_markdown(version.explanation or ""), auto_graded=self.auto_graded)
 
     def read_response(self, form: Mapping, name_prefix: str):
         """The response the partial's inputs named `name_prefix…` submitted (None when unanswered)."""

@@ -73,6 +73,30 @@ class _ChoiceKind(QuestionKind):
     def signature(self, options, key, text_key):
         return frozenset(text_key(options[i]) for i in key.get("correct", []) if 0 <= i < len(options))
 
+    def analysed_answers(self, version):
+        return len(version.options or [])
+
+    def analysed_key(self, key):
+        return frozenset(i for i in key.get("correct", []) if isinstance(i, int) and not isinstance(i, bool))
+
+    def analysed_mask(self, response, order, count):
+        order = order if isinstance(order, list) and order else list(range(count))
+        mask = 0
+        for position in self._stored_positions(response):
+            if isinstance(position, int) and not isinstance(position, bool) and 0 <= position < len(order):
+                index = order[position]
+                if isinstance(index, int) and 0 <= index < count:
+                    mask |= 1 << index
+        return mask
+
+    def analysed_labels(self, version):
+        return [(letter(index), text) for index, text in enumerate(version.options or [])]
+
+    @staticmethod
+    @abstractmethod
+    def _stored_positions(response) -> list:
+        """The displayed positions a stored (JSON) response names, unchecked."""
+
     def present(self, version, option_order=None, *, image_url=None) -> QuestionView:
         view = super().present(version, option_order, image_url=image_url)
         options = tuple(OptionView(position, render_inline(version.options[index]))
@@ -141,6 +165,10 @@ class Single(_ChoiceKind):
     def _chosen_positions(self, response):
         return frozenset({response}) if isinstance(response, int) and not isinstance(response, bool) else frozenset()
 
+    @staticmethod
+    def _stored_positions(response):
+        return [response]
+
 
 class Multiple(_ChoiceKind):
     type = QuestionType.MULTIPLE
@@ -191,3 +219,7 @@ class Multiple(_ChoiceKind):
         if not isinstance(response, (set, frozenset, list, tuple)):
             return frozenset()
         return frozenset(p for p in response if isinstance(p, int) and not isinstance(p, bool))
+
+    @staticmethod
+    def _stored_positions(response):
+        return response if isinstance(response, list) else []

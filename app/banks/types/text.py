@@ -13,6 +13,7 @@ from app.banks.formats.gift_writing import gift_escape, gift_text
 from app.banks.rendering import render_markdown
 from app.banks.types.base import QuestionKind, form_values, gift_feedback, gift_stem, points_of
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, QuestionView, ReviewView, money
+from app.core.i18n import gettext
 from app.core.i18n import lazy_gettext as _l
 
 _SPACES = re.compile(r"\s+")
@@ -50,6 +51,19 @@ class TrueFalse(QuestionKind):
 
     def gift_question(self, draft, head):
         return f"{head}{gift_stem(draft)}{{{'TRUE' if draft.truth else 'FALSE'}{gift_feedback(draft)}}}"
+
+    def analysed_answers(self, version):
+        return 2  # bit 0 = "true", bit 1 = "false"
+
+    def analysed_key(self, key):
+        truth = key.get("truth")
+        return frozenset({0 if truth else 1}) if isinstance(truth, bool) else frozenset()
+
+    def analysed_mask(self, response, order, count):
+        return {True: 0b01, False: 0b10}.get(response, 0) if isinstance(response, bool) else 0
+
+    def analysed_labels(self, version):
+        return [(gettext("True"), gettext("True")), (gettext("False"), gettext("False"))]
 
     def present_review(self, version, option_order=None, response=None, *, image_url=None) -> ReviewView:
         review = super().present_review(version, option_order, response, image_url=image_url)

@@ -119,5 +119,6 @@ class ReviewView:
     truth: bool | None = None  # true_false
     blanks: tuple[tuple[str, ...], ...] = ()  # fill_blank: accepted alternatives per blank
     reference_html: Markup | None = None  # short_answer
+    auto_graded: bool = True  # False: a trainer grades it (the key is a reference answer)
     extra: dict = field(default_factory=dict)  # what a registered type adds for its own template
     explanation_html: Markup = field(default_factory=Markup)

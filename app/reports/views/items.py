@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.accounts.roles import Role
 from app.banks import permissions as bank_permissions
-from app.banks.answers import letter
+from app.banks import registry
 from app.banks.forms import type_labels
 from app.banks.models import Question
 from app.core.permissions import allow
@@ -22,7 +22,7 @@ from app.exams.views.loading import viewable_exam
 from app.exams.views.results import sitting_notice
 from app.extensions import db
 from app.reports import item_stats
-from app.reports.item_analysis import TRUE_FALSE, ItemRow, analyse_exam, analyse_question, exams_using
+from app.reports.item_analysis import ItemRow, analyse_exam, analyse_question, exams_using
 from app.reports.views import bp
 
 READERS = (Role.ADMIN, Role.TRAINER, Role.HR)
@@ -43,10 +43,8 @@ def _min_sample() -> int:
 
 
 def option_labels(version) -> list[tuple[str, str]]:
-    """(letter, text) per original option; true/false: the two answers."""
-    if version.type == TRUE_FALSE:
-        return [(_("True"), _("True")), (_("False"), _("False"))]
-    return [(letter(index), text) for index, text in enumerate(version.options or [])]
+    """(letter, text) per original option; true/false: the two answers (the type says)."""
+    return registry.get(version.type).analysed_labels(version)
 
 
 def flag_texts(row: ItemRow) -> list[tuple[str, bool]]:
