@@ -129,7 +129,7 @@ def parse_type(text: str) -> str:
         raise AnswerError(_l(
             "'%(value)s' is not a question type; use 单选, 多选, 判断, 填空 or 简答 "
             "(single, multiple, true_false, fill_blank, short_answer).", value=quote(text)))
-    return QuestionType(code) if code in QuestionType._value2member_map_ else code
+    return _KINDS[code].type  # the built-in types' codes are QuestionType members
 
 
 for _builtin in (Single(), Multiple(), TrueFalse(), FillBlank(), ShortAnswer()):
