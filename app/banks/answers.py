@@ -1,5 +1,5 @@
-"""Reading the words trainers write in a question bank: question types, answer keys, blanks in a stem,
-points, difficulty, topics and image names.
+"""Reading the words trainers write in a question bank: answer keys, blanks in a stem, points, difficulty,
+topics and image names (the type column's words belong to the types: app.banks.registry.parse_type).
 
 Pure functions shared by every import format. Each `parse_*` function returns the value or raises
 `AnswerError`, whose `message` is a lazy translation quoting what was written; where the text came
@@ -10,7 +10,6 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from app.banks.drafts import QuestionType
 from app.core.i18n import lazy_gettext as _l
 
 LETTERS = "ABCDEFGH"  # option letters; a question has at most len(LETTERS) options
@@ -40,38 +39,6 @@ def quote(text: str, limit: int = 20) -> str:
     """A cell's text shortened for quoting in a message."""
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-# --- Question types -----------------------------------------------------------------------------
-
-_TYPE_WORDS = {
-    QuestionType.SINGLE: ("单选", "单项选择", "single", "single choice"),
-    QuestionType.MULTIPLE: ("多选", "多项选择", "multiple", "multiple choice"),
-    QuestionType.TRUE_FALSE: ("判断", "是非", "true false", "true/false"),
-    QuestionType.FILL_BLANK: ("填空", "fill blank", "fill in the blank", "fill in the blanks"),
-    QuestionType.SHORT_ANSWER: ("简答", "问答", "short answer"),
-}
-
-
-def _type_key(text: str) -> str:
-    """单选题 → 单选, "Single_Choice" → "singlechoice": 题 suffix, spaces, _ - / ignored."""
-    key = re.sub(r"[\s_\-/]+", "", _key(text))
-    return key.removesuffix("题")
-
-
-_TYPES = {_type_key(word): question_type for question_type, words in _TYPE_WORDS.items() for word in words}
-
-
-def parse_type(text: str) -> QuestionType:
-    """单选/single, 多选/multiple, 判断/true_false, 填空/fill_blank, 简答/short_answer (题 suffix allowed)."""
-    if not (text or "").strip():
-        raise AnswerError(_l("The question type is empty."))
-    question_type = _TYPES.get(_type_key(text))
-    if question_type is None:
-        raise AnswerError(_l(
-            "'%(value)s' is not a question type; use 单选, 多选, 判断, 填空 or 简答 "
-            "(single, multiple, true_false, fill_blank, short_answer).", value=quote(text)))
-    return question_type
 
 
 # --- IDs ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Consistency checks for one draft, the same for every import format.
 
-`check_draft(draft)` returns a `Problem` per rule broken. A short answer may come without a reference
+`check_draft(draft)` returns a `Problem` per rule broken: the rules every question shares are here, the rules
+of a type's key are the type's (`QuestionKind.check_key`, app/banks/types/); options are checked here for
+every type that has them (`has_options`). A short answer may come without a reference
 answer (an essay from Moodle often has none): the grading page then says there is none. A problem names the field it concerns with
 the key of the table format's column (`stem`, `option_c`, `answer`, `points` …), so the table format can
 name the column as written in the file and the other formats can name the question.
@@ -12,12 +14,11 @@ from app.banks.answers import (
     DIFFICULTY_LEVELS,
     MAX_OPTIONS,
     MAX_TOPIC_CHARS,
-    count_blanks,
     image_problem,
     letter,
     points_problem,
 )
-from app.banks.drafts import Draft, QuestionType
+from app.banks.drafts import Draft
 from app.banks.limits import (
     MAX_ANSWER_CHARS,
     MAX_EXPLANATION_CHARS,
@@ -27,9 +28,7 @@ from app.banks.limits import (
 )
 from app.core.i18n import lazy_gettext as _l
 
-CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE})
 MIN_OPTIONS = 2
-MIN_MULTIPLE_CORRECT = 2
 MAX_EXTERNAL_ID = 100  # QuestionExternalId.external_id
 
 
@@ -46,22 +45,21 @@ def option_field(index: int) -> str:
 
 def check_draft(draft: Draft) -> list[Problem]:
     """Every rule the draft breaks: stem, options and answer key for its type, points, difficulty, tags."""
+    from app.banks.registry import get  # the types use this module's Problem: imported when first needed
+
+    kind = get(draft.type)
     problems = _check_lengths(draft)
     if not draft.stem.strip():
         problems.append(Problem("stem", _l("The question text is empty.")))
-    if draft.type in CHOICE_TYPES:
+    if kind.has_options:
         problems += _check_options(draft)
-        problems += _check_choice_answer(draft)
     else:
         for index, option in enumerate(draft.options):
             if option.strip():
                 problems.append(Problem(option_field(index), _l(
                     "Only single and multiple choice questions have options; leave this cell empty.")))
                 break
-        if draft.type is QuestionType.TRUE_FALSE and draft.truth is None:
-            problems.append(Problem("answer", _l("The answer is empty.")))
-        elif draft.type is QuestionType.FILL_BLANK:
-            problems += _check_blanks(draft)
+    problems += kind.check_key(draft)
     problems += _check_details(draft)
     return problems
 
@@ -121,49 +119,6 @@ def _check_options(draft: Draft) -> list[Problem]:
                 letter=letter(index), other=letter(first_seen[key]))))
         else:
             first_seen[key] = index
-    return problems
-
-
-def _check_choice_answer(draft: Draft) -> list[Problem]:
-    problems = []
-    for index in sorted(draft.correct):
-        if not 0 <= index < len(draft.options):
-            problems.append(Problem("answer", _l("The answer names option %(letter)s, but there is no option "
-                                                 "%(letter)s.", letter=letter(index))))
-        elif not draft.options[index].strip():
-            problems.append(Problem("answer", _l("The answer names option %(letter)s, which is empty.",
-                                                 letter=letter(index))))
-    if draft.type is QuestionType.SINGLE and len(draft.correct) != 1:
-        if draft.correct:
-            problems.append(Problem("answer", _l(
-                "A single-choice question has exactly one correct option; the answer names %(count)d.",
-                count=len(draft.correct))))
-        else:
-            problems.append(Problem("answer", _l("The answer is empty.")))
-    if draft.type is QuestionType.MULTIPLE and len(draft.correct) < MIN_MULTIPLE_CORRECT:
-        problems.append(Problem("answer", _l(
-            "A multiple-choice question has at least %(min)d correct options; for one correct option "
-            "use a single-choice question.", min=MIN_MULTIPLE_CORRECT)))
-    for index, weight in draft.weights.items():
-        if index not in draft.correct or not weight.is_finite() or weight <= 0:
-            problems.append(Problem("answer", _l(
-                "The weight of option %(letter)s must be positive and belong to a correct option.",
-                letter=letter(index))))
-    return problems
-
-
-def _check_blanks(draft: Draft) -> list[Problem]:
-    problems = []
-    blanks = count_blanks(draft.stem)
-    if not blanks:
-        problems.append(Problem("stem", _l(
-            "The question text has no blank; mark each blank with ____ (4 or more underscores) or （ ）.")))
-    if not draft.blanks or any(not any(alternative.strip() for alternative in blank) for blank in draft.blanks):
-        problems.append(Problem("answer", _l("Every blank needs an answer.")))
-    elif blanks and len(draft.blanks) != blanks:
-        problems.append(Problem("answer", _l(
-            "Blanks in the question text: %(blanks)d; answers given: %(answers)d. Give one answer per blank, "
-            "separated by ;.", blanks=blanks, answers=len(draft.blanks))))
     return problems
 
 

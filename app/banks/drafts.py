@@ -6,7 +6,8 @@ A draft's answer key is kept in the form its type needs:
 - multiple: `correct` holds two or more option indexes (`weights` optional, from GIFT percentages);
 - true_false: `truth` is True or False, no options;
 - fill_blank: `blanks` holds one list of accepted alternatives per blank in the stem;
-- short_answer: `reference` is the model answer shown to the grader (may be empty: the grader is told).
+- short_answer: `reference` is the model answer shown to the grader (may be empty: the grader is told);
+- a type registered beside these (app.banks.registry) keeps its key in `extra`, in a shape of its own.
 
 `external_id` is the question's stable ID in the file (empty: none); `keep_order` asks for the options
 in the order written (app.banks.letters sets it anyway when the text names options by letter).
@@ -18,6 +19,9 @@ from enum import StrEnum
 
 
 class QuestionType(StrEnum):
+    """The five built-in types' codes. A draft's `type` is any registered code (app.banks.registry), so code
+    outside `app/banks/types/` asks the registry about a type rather than comparing with these."""
+
     SINGLE = "single"
     MULTIPLE = "multiple"
     TRUE_FALSE = "true_false"
@@ -27,7 +31,7 @@ class QuestionType(StrEnum):
 
 @dataclass
 class Draft:
-    type: QuestionType
+    type: str  # a registered type's code; the built-in ones are QuestionType members
     stem: str
     options: list[str] = field(default_factory=list)
     correct: set[int] = field(default_factory=set)
@@ -35,6 +39,7 @@ class Draft:
     truth: bool | None = None
     blanks: list[list[str]] = field(default_factory=list)
     reference: str = ""
+    extra: dict = field(default_factory=dict)  # the key of a registered type with no field above
     points: Decimal | None = None
     difficulty: int | None = None
     topics: list[str] = field(default_factory=list)

@@ -18,13 +18,16 @@ Decisions:
 - XLSX cannot hold control characters other than tab, CR and LF; they are dropped (they cannot be
   typed in Excel either).
 - Images are not exported (the file would need the images beside it); the export page says so.
+- Each type writes its own key: the answer column's syntax (`QuestionKind.answer_text`), its first alias in
+  the type column, its GIFT answer block (`QuestionKind.gift_question`, app/banks/types/); a type lists the
+  formats it can be written to (`export_formats`), and its questions are left out of the others.
 - GIFT keeps: type, stem, options, key (multiple-choice weights as percentages; without stored weights
   the correct options share 100% and wrong ones get -100%), explanation (general feedback), topics
   (`// [tag:…]` comments). It does not carry points, difficulty or source. A short answer's reference
   answer is GIFT's general feedback (`{####…}`), so its explanation is not exported. A fill-in-the-blank
   question becomes a "missing word" question, so the blank is written where it stood and comes back as
-  `____`; GIFT has one answer block per question, so questions with several blanks are left out and
-  named in a comment at the top of the file.
+  `____`; GIFT has one answer block per question, so questions with several blanks (and any question
+  whose type cannot be written as GIFT) are left out and named in a comment at the top of the file.
 """
 
 import csv
@@ -32,7 +35,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -43,8 +45,10 @@ from openpyxl.utils import get_column_letter
 from app.accounts.actors import Actor
 from app.audit import actions
 from app.audit.services import record
-from app.banks.answers import BLANK, LETTERS, count_blanks
-from app.banks.drafts import Draft, QuestionType
+from app.banks import registry
+from app.banks.answers import LETTERS
+from app.banks.drafts import Draft
+from app.banks.formats.gift_writing import gift_escape, number_text
 from app.banks.formats.table import COLUMNS
 from app.banks.models import Bank, Question, QuestionExternalId
 from app.banks.services import draft_of
@@ -59,13 +63,6 @@ MIMETYPES = {
     "gift": "text/plain; charset=utf-8",
 }
 
-TYPE_WORDS = {
-    QuestionType.SINGLE: "单选",
-    QuestionType.MULTIPLE: "多选",
-    QuestionType.TRUE_FALSE: "判断",
-    QuestionType.FILL_BLANK: "填空",
-    QuestionType.SHORT_ANSWER: "简答",
-}
 # The columns written: every column of the format except 图片 (images are not exported).
 EXPORT_COLUMNS = tuple(column for column in COLUMNS if column.key != "image")
 HEADER = tuple(column.chinese for column in EXPORT_COLUMNS)
@@ -73,31 +70,24 @@ HEADER = tuple(column.chinese for column in EXPORT_COLUMNS)
 
 # --- One question as cells ----------------------------------------------------------------------
 
-def number_text(value: Decimal | int | None) -> str:
-    """2.00 → "2", 1.50 → "1.5" (never an exponent)."""
-    if value is None:
-        return ""
-    text = format(Decimal(value), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def answer_text(draft: Draft) -> str:
     """The key in the answer column's syntax: `A`, `ABD`, `对`/`错`, `甲|A;乙`, or the reference answer."""
-    kind = QuestionType(draft.type)
-    if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        return "".join(LETTERS[index] for index in sorted(draft.correct) if 0 <= index < len(LETTERS))
-    if kind is QuestionType.TRUE_FALSE:
-        return "对" if draft.truth else "错"
-    if kind is QuestionType.FILL_BLANK:
-        return ";".join("|".join(alternatives) for alternatives in draft.blanks)
-    return draft.reference
+    return registry.get(draft.type).answer_text(draft)
+
+
+def supports(draft: Draft, fmt: str) -> bool:
+    """Whether `fmt` can hold the question (its type lists the format; GIFT also needs an answer block)."""
+    kind = registry.get(draft.type)
+    if fmt not in kind.export_formats:
+        return False
+    return fmt != "gift" or kind.gift_question(draft, "") is not None
 
 
 def cells_of(draft: Draft) -> dict[str, str]:
     """Column key → cell text, for the table formats."""
     cells = {
         "id": draft.external_id,
-        "type": TYPE_WORDS[QuestionType(draft.type)],
+        "type": registry.get(draft.type).aliases[0],
         "stem": draft.stem,
         "answer": answer_text(draft),
         "points": number_text(draft.points),
@@ -124,7 +114,8 @@ def to_csv(drafts: list[Draft]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(HEADER)
     for draft in drafts:
-        writer.writerow([neutralise(cell) for cell in row_of(draft)])
+        if supports(draft, "csv"):
+            writer.writerow([neutralise(cell) for cell in row_of(draft)])
     return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
 
 
@@ -153,7 +144,8 @@ def to_xlsx(drafts: list[Draft], *, title: str = "题库") -> bytes:
     bold = Font(bold=True)
     sheet.append([_text_cell(sheet, name, font=bold) for name in HEADER])
     for draft in drafts:
-        sheet.append([_text_cell(sheet, cell) for cell in row_of(draft)])
+        if supports(draft, "xlsx"):
+            sheet.append([_text_cell(sheet, cell) for cell in row_of(draft)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -165,73 +157,14 @@ def _sheet_title(title: str) -> str:
     return cleaned[:31] or "Sheet1"
 
 
-_GIFT_SPECIAL = re.compile(r"([\\~=#{}:])")
-_GIFT_WEIGHT = re.compile(r"%-?\d{1,3}(?:\.\d+)?%")
-_GIFT_FORMAT_TAG = re.compile(r"\[(?:html|moodle|plain|markdown)\]", re.IGNORECASE)
-HUNDRED = Decimal(100)
-
-
-def gift_escape(text: str) -> str:
-    """`~ = # { } :` and the backslash escaped with a backslash; line breaks as `\\n` (one line)."""
-    text = _GIFT_SPECIAL.sub(r"\\\1", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.replace("\n", "\\n")
-
-
-def _gift_text(text: str) -> str:
-    """A piece of text that must come back as written: a leading format tag is protected by one
-    of our own (the reader drops only the first)."""
-    escaped = gift_escape(text)
-    return "[markdown]" + escaped if _GIFT_FORMAT_TAG.match(escaped) else escaped
-
-
-def _gift_answer(marker: str, text: str, weight: Decimal | None = None) -> str:
-    """One answer: `=text`, `~text`, `~%50%text`. An explicit weight is written when the text itself
-    begins like a weight, so it is not read as one."""
-    body = _gift_text(text)
-    if weight is None and _GIFT_WEIGHT.match(body):
-        weight = HUNDRED if marker == "=" else Decimal(0)
-    if weight is not None:
-        return f"{marker}%{number_text(weight)}%{body}"
-    return f"{marker}{body}"
-
-
-def _percent(value: Decimal) -> Decimal:
-    """A share of 100 with at most 5 decimals, as Moodle writes them (33.33333)."""
-    return value.quantize(Decimal("0.00001")).normalize() if value != value.to_integral_value() else value
-
-
 def gift_supports(draft: Draft) -> bool:
-    """GIFT has one answer block per question: a fill-in-the-blank with several blanks does not fit,
-    nor one whose alternatives contain `->` (read as a matching question)."""
-    if QuestionType(draft.type) is QuestionType.FILL_BLANK:
-        return count_blanks(draft.stem) == 1 and len(draft.blanks) == 1 and not any(
-            "->" in alternative for alternative in draft.blanks[0])
-    return True
+    return supports(draft, "gift")
 
 
 def gift_question(draft: Draft, title: str) -> str:
-    kind = QuestionType(draft.type)
-    feedback = f"####{_gift_text(draft.explanation)}" if draft.explanation else ""
+    """`// [tag:…]` lines for the topics, then the type's own GIFT question after the `::title::` head."""
     lines = [f"// [tag:{topic}]" for topic in draft.topics if "]" not in topic]
-    head = f"::{gift_escape(title)}::"
-    stem = "[markdown]" + gift_escape(draft.stem)
-    if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        if kind is QuestionType.SINGLE:
-            answers = [_gift_answer("=" if index in draft.correct else "~", option)
-                       for index, option in enumerate(draft.options)]
-        else:
-            weights = draft.weights or {index: _percent(HUNDRED / len(draft.correct)) for index in draft.correct}
-            answers = [_gift_answer("~", option, weights[index] if index in draft.correct else -HUNDRED)
-                       for index, option in enumerate(draft.options)]
-        lines.append(f"{head}{stem}{{{' '.join(answers)}{feedback}}}")
-    elif kind is QuestionType.TRUE_FALSE:
-        lines.append(f"{head}{stem}{{{'TRUE' if draft.truth else 'FALSE'}{feedback}}}")
-    elif kind is QuestionType.FILL_BLANK:
-        alternatives = " ".join("=" + gift_escape(answer).replace("*", "\\*") for answer in draft.blanks[0])
-        before, after = BLANK.split(draft.stem, maxsplit=1)
-        lines.append(f"{head}[markdown]{gift_escape(before)}{{{alternatives}{feedback}}}{gift_escape(after)}")
-    else:
-        lines.append(f"{head}{stem}{{####{_gift_text(draft.reference)}}}")
+    lines.append(registry.get(draft.type).gift_question(draft, f"::{gift_escape(title)}::"))
     return "\n".join(lines)
 
 

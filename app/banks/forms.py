@@ -13,17 +13,15 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.banks import registry
 from app.banks.answers import (
     LETTERS,
     MAX_TOPIC_CHARS,
     AnswerError,
-    parse_blanks,
-    parse_letters,
     parse_points,
     parse_topics,
-    parse_truth,
 )
-from app.banks.checks import CHOICE_TYPES, check_draft
+from app.banks.checks import check_draft
 from app.banks.drafts import Draft, QuestionType
 from app.banks.exporting import answer_text, number_text
 from app.banks.importing import MAX_BANK_NAME, MAX_SOURCE
@@ -35,7 +33,6 @@ from app.banks.limits import (
     MAX_STEM_CHARS,
     MAX_TOPICS_CHARS,
 )
-from app.banks.registry import QUESTION_TYPES
 from app.core.forms import MultiCheckboxField
 from app.core.i18n import lazy_gettext as _l
 from app.core.integers import optional_whole_number, whole_number
@@ -56,7 +53,7 @@ IMPORT_TEXT_FORMATS = {"auto": _l("Recognise automatically"), "gift": _l("GIFT")
 
 
 def type_labels() -> dict[str, object]:
-    return {kind.value: registered.label for kind, registered in QUESTION_TYPES.items()}
+    return registry.labels()
 
 
 def type_choices(empty_label=None) -> list[SelectChoice]:
@@ -172,7 +169,7 @@ class QuestionForm(FlaskForm):
     def data_of(draft: Draft) -> dict:
         """Form data showing `draft` (for editing a version)."""
         data = {
-            "type": QuestionType(draft.type).value,
+            "type": str(draft.type),
             "stem": draft.stem,
             "answer": answer_text(draft),
             "points": number_text(draft.points),
@@ -201,30 +198,24 @@ class QuestionForm(FlaskForm):
                 errors.setdefault(field, []).append(str(error.message))
                 return None
 
-        kind = QuestionType(self.type.data)
+        kind = registry.get(self.type.data)
         options = [(self[name].data or "").strip() for name in OPTION_FIELDS]
         while options and not options[-1]:
             options.pop()
         answer = (self.answer.data or "").strip()
         draft = Draft(
-            type=kind, stem=(self.stem.data or "").strip(), options=options,
+            type=kind.type, stem=(self.stem.data or "").strip(), options=options,
             points=parse("points", parse_points, self.points.data or ""),
             difficulty=int(self.difficulty.data) if self.difficulty.data else None,
             topics=parse("topic", parse_topics, self.topic.data or "") or [],
             explanation=(self.explanation.data or "").strip(), source=(self.source.data or "").strip(),
-            keep_order=bool(self.keep_order.data) and kind in CHOICE_TYPES,
+            keep_order=bool(self.keep_order.data) and kind.has_options,
+            **(parse("answer", kind.parse_answer, answer) or {}),
         )
-        if kind in CHOICE_TYPES:
-            draft.correct = set(parse("answer", parse_letters, answer) or ())
-            if previous is not None and previous.type == kind and previous.correct == draft.correct:
-                draft.weights = dict(previous.weights)
-        elif kind is QuestionType.TRUE_FALSE:
-            draft.truth = parse("answer", parse_truth, answer)
-        elif kind is QuestionType.FILL_BLANK:
-            draft.blanks = parse("answer", parse_blanks, answer) or []
-        else:
-            draft.reference = answer
-        references = option_references(kind, draft.stem, draft.options, draft.explanation)
+        if previous is not None and previous.type == draft.type and previous.weights \
+                and previous.correct == draft.correct:
+            draft.weights = dict(previous.weights)
+        references = option_references(kind.type, draft.stem, draft.options, draft.explanation)
         if references and not draft.keep_order:
             # The letter rule: say why, rather than keep the order silently.
             errors.setdefault("keep_order", []).append(str(_l(

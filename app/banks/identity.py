@@ -21,7 +21,6 @@ from app.banks.answers import BLANK
 
 _TAGS = re.compile(r"<[^>]*>")
 _NOT_WORD = re.compile(r"[\W_]+")
-CHOICE_TYPES = ("single", "multiple")
 
 
 def text_key(text: str) -> str:
@@ -41,12 +40,7 @@ def content_identity(stem: str, options: list[str], image_sha256: str | None = N
 def answer_signature(question_type: str, options: list[str], key: dict) -> tuple:
     """What the answer says, independent of option order: two questions of the same identity and the same
     signature ask the same and expect the same."""
+    from app.banks.registry import get  # the registry's types come later in the import order
+
     question_type = str(question_type)
-    if question_type in CHOICE_TYPES:
-        correct = key.get("correct", [])
-        return question_type, frozenset(text_key(options[i]) for i in correct if 0 <= i < len(options))
-    if question_type == "true_false":
-        return question_type, bool(key.get("truth"))
-    if question_type == "fill_blank":
-        return question_type, tuple(frozenset(text_key(a) for a in blank) for blank in key.get("blanks", []))
-    return question_type, text_key(key.get("reference", ""))
+    return question_type, get(question_type).signature(options, key, text_key)

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 from app.banks.answers import LETTERS
 
-CHOICE_TYPES = ("single", "multiple")
-
 # A letter A–H (or Ａ–Ｈ) that is not part of a Latin word or a code (ETC, GB1589, JT/T, A4, B2).
 _LETTER = re.compile(r"(?<![A-Za-zＡ-Ｚａ-ｚ0-9０-９/_\-.])([A-HＡ-Ｈ])(?![A-Za-zＡ-Ｚａ-ｚ0-9０-９'’_\-])")
 # After the letter: the next word, when it is Latin ("A driver" is an article, "A is wrong" a reference).
@@ -72,7 +70,9 @@ def letter_positions(text: str, options: int) -> list[int]:
 
 def option_references(question_type: str, stem: str, options: list[str], explanation: str) -> list[Reference]:
     """Every place that names options by letter or position; empty for types without options."""
-    if str(question_type) not in CHOICE_TYPES:
+    from app.banks.registry import get  # the choice types use this module: imported when first needed
+
+    if not get(question_type).has_options:
         return []
     count = len(options)
     found = []

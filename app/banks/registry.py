@@ -1,6 +1,14 @@
-"""Question types as a registry: each kind validates, presents and grades its own questions.
+"""Question types as a registry: each type owns everything about its questions, so a new type is one module
+(a `QuestionKind` subclass) and its template, registered with `register()`; nothing else is edited.
 
-    kind = kind_of(version.type)
+    kind = get(version.type)                      (kind_of is the same function)
+    all()                                        → the registered kinds, built-in ones first
+    parse_type(text)                              → the code for a type word in a file (单选题, "Single choice" …)
+    kind.parse_answer(text) / kind.answer_text(draft) → the answer column (table formats, question form)
+    kind.key_of(draft) / kind.apply_key(draft, key)    → the key as stored on a version
+    kind.check_key(draft)                        → the rules of its key (app.banks.checks adds the shared ones)
+    kind.gift_question(draft, head) / kind.export_formats → exports; kind.reads_gift/read_gift → GIFT import
+    kind.template                                → its Jinja macros: inputs, key, given, review
     kind.validate(draft)                         → list[Problem] (delegates to app.banks.checks.check_draft)
     kind.present(version, option_order)          → QuestionView: what a candidate may see, never the key
     kind.present_review(version, order, response) → ReviewView: after release, with key and explanation
@@ -27,6 +35,10 @@ Decisions:
 - Single choice and true/false: exact match.
 """
 
+import re
+import unicodedata
+
+from app.banks.answers import AnswerError, quote
 from app.banks.drafts import QuestionType
 from app.banks.types.base import QuestionKind
 from app.banks.types.choice import Multiple, Single
@@ -42,18 +54,83 @@ from app.banks.types.views import (
     ReviewView,
     money,
 )
+from app.core.i18n import lazy_gettext as _l
 
 __all__ = [
-    "ALL_OR_NOTHING", "PARTIAL", "QUESTION_TYPES", "FillBlank", "Grade", "Multiple", "MultiplePolicy",
+    "ALL_OR_NOTHING", "PARTIAL", "FillBlank", "Grade", "Multiple", "MultiplePolicy",
     "OptionView", "QuestionKind", "QuestionType", "QuestionView", "ReviewOption", "ReviewView", "ShortAnswer",
-    "Single", "TrueFalse", "kind_of", "money", "normalise_blank",
+    "Single", "TrueFalse", "all", "codes", "get", "is_registered", "kind_of", "labels", "money", "normalise_blank",
+    "parse_type", "register", "unregister",
 ]
 
-QUESTION_TYPES: dict[QuestionType, QuestionKind] = {
-    kind.type: kind for kind in (Single(), Multiple(), TrueFalse(), FillBlank(), ShortAnswer())
-}
+_KINDS: dict[str, QuestionKind] = {}
+_WORDS: dict[str, str] = {}  # a type word's key (_type_key) → the type's code
 
 
-def kind_of(question_type: QuestionType | str) -> QuestionKind:
-    """The kind for a type or its stored value ("single" …); ValueError for an unknown type."""
-    return QUESTION_TYPES[QuestionType(question_type)]
+def _type_key(text: str) -> str:
+    """单选题 → 单选, "Single_Choice" → "singlechoice": width and case folded, 题 suffix, spaces, _ - / ignored."""
+    key = re.sub(r"[\s_\-/]+", "", unicodedata.normalize("NFKC", text or "").strip().casefold())
+    return key.removesuffix("题")
+
+
+def register(kind: QuestionKind) -> QuestionKind:
+    """Make a type known: stored, imported (its code and aliases in a file's type column), exported, shown
+    and graded. A code or word another type already uses is refused, so no file becomes ambiguous."""
+    words = {_type_key(word) for word in (kind.type, *kind.aliases)}
+    if kind.type in _KINDS or words & _WORDS.keys():
+        raise ValueError(f"the question type {kind.type!r} or one of its words is registered already")
+    _KINDS[str(kind.type)] = kind
+    _WORDS.update(dict.fromkeys(words, str(kind.type)))
+    return kind
+
+
+def unregister(code: str) -> None:
+    """Forget a type (tests register throw-away ones)."""
+    kind = _KINDS.pop(code)
+    for word in {_type_key(word) for word in (kind.type, *kind.aliases)}:
+        _WORDS.pop(word, None)
+
+
+def get(code: str) -> QuestionKind:
+    """The kind for a stored type code ("single" …); ValueError for a code no type registered."""
+    try:
+        return _KINDS[str(code)]
+    except KeyError:
+        raise ValueError(f"{code!r} is not a registered question type") from None
+
+
+kind_of = get
+
+
+def all() -> tuple[QuestionKind, ...]:  # noqa: A001 - the registry's own all(), read as registry.all()
+    return tuple(_KINDS.values())
+
+
+def codes() -> tuple[str, ...]:
+    return tuple(_KINDS)
+
+
+def is_registered(code: str) -> bool:
+    return str(code) in _KINDS
+
+
+def labels() -> dict[str, object]:
+    """Code → translated name, for menus."""
+    return {code: kind.label for code, kind in _KINDS.items()}
+
+
+def parse_type(text: str) -> str:
+    """单选/single, 多选/multiple, 判断/true_false, 填空/fill_blank, 简答/short_answer (题 suffix allowed), or a
+    registered type's code or alias → the type's code; AnswerError for anything else."""
+    if not (text or "").strip():
+        raise AnswerError(_l("The question type is empty."))
+    code = _WORDS.get(_type_key(text))
+    if code is None:
+        raise AnswerError(_l(
+            "'%(value)s' is not a question type; use 单选, 多选, 判断, 填空 or 简答 "
+            "(single, multiple, true_false, fill_blank, short_answer).", value=quote(text)))
+    return _KINDS[code].type  # the built-in types' codes are QuestionType members
+
+
+for _builtin in (Single(), Multiple(), TrueFalse(), FillBlank(), ShortAnswer()):
+    register(_builtin)

@@ -13,9 +13,10 @@ from sqlalchemy.orm import lazyload, load_only
 from app.accounts.actors import Actor
 from app.audit import actions
 from app.audit.services import record
-from app.banks.drafts import Draft, QuestionType
+from app.banks import registry
+from app.banks.drafts import Draft
 from app.banks.identity import content_identity
-from app.banks.keys import DEFAULT_DIFFICULTY, DEFAULT_POINTS, apply_key, key_of
+from app.banks.keys import DEFAULT_DIFFICULTY, apply_key, key_of
 from app.banks.letters import must_keep_order
 from app.banks.models import Bank, Image, Question, QuestionExternalId, QuestionVersion, Topic, question_topics
 from app.core.errors import Conflict, DomainError
@@ -62,15 +63,15 @@ def topics_named(names: list[str]) -> list[Topic]:
 
 def content_of(draft: Draft, image: Image | None) -> dict:
     """The stored content of a version made from `draft` with `image` (CONTENT_FIELDS, plus its identity)."""
-    kind = QuestionType(draft.type)
-    options = list(draft.options) if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+    kind = registry.get(draft.type)
+    options = list(draft.options) if kind.has_options else []
     explanation = draft.explanation or ""
     return {
-        "type": kind.value, "stem": draft.stem, "options": options, "key": key_of(draft),
-        "points": draft.points if draft.points is not None else DEFAULT_POINTS[kind],
+        "type": str(kind.type), "stem": draft.stem, "options": options, "key": key_of(draft),
+        "points": draft.points if draft.points is not None else kind.default_points,
         "difficulty": draft.difficulty or DEFAULT_DIFFICULTY, "explanation": explanation,
         "source": (draft.source or "")[:500], "image_id": image.id if image is not None else None,
-        "keep_option_order": draft.keep_order or must_keep_order(kind, draft.stem, options, explanation),
+        "keep_option_order": draft.keep_order or must_keep_order(kind.type, draft.stem, options, explanation),
         "fingerprint": content_identity(draft.stem, options, image.sha256 if image is not None else None),
     }
 
@@ -149,7 +150,7 @@ def _reserve_ids(table, count: int, *, lock_row: Bank) -> list[int]:
 
 def draft_of(version: QuestionVersion, topics: list[Topic] | None = None) -> Draft:
     """The editable content of a version, as a draft (for forms and exports)."""
-    draft = Draft(type=QuestionType(version.type), stem=version.stem, options=list(version.options),
+    draft = Draft(type=registry.get(version.type).type, stem=version.stem, options=list(version.options),
                   points=Decimal(version.points), difficulty=version.difficulty,
                   topics=[t.name for t in (topics if topics is not None else version.question.topics)],
                   explanation=version.explanation, source=version.source, keep_order=version.keep_option_order)

@@ -24,11 +24,11 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from app.banks import registry
 from app.exams.pools import PoolQuestion
 
 TOLERANCE = 0.3
 MAX_SWAPS = 500
-CHOICE_TYPES = ("single", "multiple")
 LEVELS = range(1, 6)
 
 
@@ -62,7 +62,7 @@ class PoolTooSmall(Exception):
 def option_order(question_type: str, options: int, keep_order: bool, rng: random.Random) -> list[int]:
     """Displayed position → option index: shuffled for choice questions, unless the letter rule keeps them."""
     order = list(range(options))
-    if question_type in CHOICE_TYPES and not keep_order:
+    if registry.get(question_type).has_options and not keep_order:
         rng.shuffle(order)
     return order
 

@@ -23,16 +23,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Float, Text, cast, select
 
+from app.banks import registry
 from app.banks.models import Question, QuestionVersion
 from app.exams.grading import regrades_of
 from app.exams.models import Attempt, Exam, PaperItem, Regrade
 from app.exams.states import AttemptState, RegradeAction
 from app.extensions import db
 from app.reports.item_stats import ItemInfo, ItemStats, Responses, TestAnalysis, analyse_items, analyse_test
-
-CHOICE_TYPES = frozenset({"single", "multiple"})
-TRUE_FALSE = "true_false"
-TRUE_FALSE_OPTIONS = 2  # bit 0 = "true", bit 1 = "false"
 
 
 @dataclass(frozen=True)
@@ -78,19 +75,14 @@ ITEM_COLUMNS = (PaperItem.attempt_id, PaperItem.version_id, cast(PaperItem.score
 
 def _key_of(version: QuestionVersion, regrade: Regrade | None) -> frozenset[int]:
     key = regrade.key_version.key if regrade is not None and regrade.action == RegradeAction.REKEY else version.key
-    key = key or {}
-    if version.type == TRUE_FALSE:
-        truth = key.get("truth")
-        return frozenset({0 if truth else 1}) if isinstance(truth, bool) else frozenset()
-    return frozenset(i for i in key.get("correct", []) if isinstance(i, int) and not isinstance(i, bool))
+    return registry.get(version.type).analysed_key(key or {})
 
 
 def _info(version: QuestionVersion, regrade: Regrade | None) -> ItemInfo:
     voided = regrade is not None and regrade.action == RegradeAction.VOID
-    if version.type in CHOICE_TYPES:
-        return ItemInfo(options=len(version.options or []), key=_key_of(version, regrade), voided=voided)
-    if version.type == TRUE_FALSE:
-        return ItemInfo(options=TRUE_FALSE_OPTIONS, key=_key_of(version, regrade), voided=voided)
+    answers = registry.get(version.type).analysed_answers(version)
+    if answers:
+        return ItemInfo(options=answers, key=_key_of(version, regrade), voided=voided)
     return ItemInfo(voided=voided)
 
 
@@ -101,8 +93,8 @@ class _Choices:
     dictionary look-up."""
 
     def __init__(self, versions: dict[int, QuestionVersion]):
-        self.kinds = {vid: (v.type, len(v.options or [])) for vid, v in versions.items()
-                      if v.type in CHOICE_TYPES or v.type == TRUE_FALSE}
+        counted = {vid: (v.type, registry.get(v.type).analysed_answers(v)) for vid, v in versions.items()}
+        self.kinds = {vid: kind for vid, kind in counted.items() if kind[1]}
         self.masks: dict[tuple, int] = {}
         self.by_kind: dict[tuple, int] = {}  # versions of the same type and option count map alike
         self.parsed: dict[str, object] = {}
@@ -135,19 +127,9 @@ class _Choices:
 
 
 def _mask(kind: tuple[str, int], response, order) -> int:
-    """Displayed positions → original indexes, as grading maps them; forged positions count for nothing."""
+    """Displayed positions → original indexes, as grading maps them (the type's own reading)."""
     question_type, count = kind
-    if question_type == TRUE_FALSE:
-        return {True: 0b01, False: 0b10}.get(response, 0) if isinstance(response, bool) else 0
-    order = order if isinstance(order, list) and order else list(range(count))
-    positions = [response] if question_type == "single" else response if isinstance(response, list) else []
-    mask = 0
-    for position in positions:
-        if isinstance(position, int) and not isinstance(position, bool) and 0 <= position < len(order):
-            index = order[position]
-            if isinstance(index, int) and 0 <= index < count:
-                mask |= 1 << index
-    return mask
+    return registry.get(question_type).analysed_mask(response, order, count)
 
 
 def _versions(ids: Iterable[int]) -> dict[int, QuestionVersion]:

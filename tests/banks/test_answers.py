@@ -14,9 +14,9 @@ from app.banks.answers import (
     parse_points,
     parse_topics,
     parse_truth,
-    parse_type,
 )
 from app.banks.drafts import QuestionType
+from app.banks.registry import parse_type
 
 
 def message_of(parser, text) -> str:

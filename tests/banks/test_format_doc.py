@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from app.banks.answers import LETTERS, parse_difficulty, parse_type
+from app.banks.answers import LETTERS, parse_difficulty
 from app.banks.drafts import QuestionType
 from app.banks.formats.table import COLUMNS, match_header, parse_table
-from app.banks.keys import DEFAULT_DIFFICULTY, DEFAULT_POINTS
+from app.banks.keys import DEFAULT_DIFFICULTY, default_points
+from app.banks.registry import parse_type
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "question-banks.md").read_text(encoding="utf-8")
 
@@ -47,7 +48,7 @@ def test_every_documented_name_of_a_column_is_read_as_that_column(row):
 
 def test_the_documented_defaults_are_the_codes():
     points = re.search(r"Empty: 单选 (\S+), 多选 (\S+), 判断 (\S+), 填空 (\S+), 简答 (\S+)\.", DOC).groups()
-    assert [Decimal(p) for p in points] == [DEFAULT_POINTS[t] for t in (
+    assert [Decimal(p) for p in points] == [default_points(t) for t in (
         QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.FILL_BLANK,
         QuestionType.SHORT_ANSWER)]
     assert f"Empty: {DEFAULT_DIFFICULTY}." in DOC

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import pytest
 from openpyxl import Workbook
 
-from app.banks.importing import reading
+from app.banks.formats import files as reading  # where an upload is opened and parsed
 from app.banks.importing.reading import read_bank_file
 from app.banks.limits import MAX_OPTION_CHARS, MAX_QUESTION_RAW_CHARS, MAX_STEM_CHARS
 

@@ -12,11 +12,11 @@ from jinja2 import ChoiceLoader, FileSystemLoader, TemplateNotFound
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from app.banks import registry
 from app.banks.checks import check_draft
 from app.banks.drafts import Draft, QuestionType
 from app.banks.models import QuestionVersion
 from app.banks.registry import (
-    QUESTION_TYPES,
     FillBlank,
     Multiple,
     OptionView,
@@ -28,6 +28,8 @@ from app.banks.registry import (
 )
 
 SECRETS = ("SECRET-EXPLANATION", "REFERENCE-SECRET", "KEY-SECRET", "weights", "correct", "truth")
+
+QUESTION_TYPES = {kind.type: kind for kind in registry.all()}
 
 
 def version(type, *, stem="题干", options=(), key, points="2", explanation="SECRET-EXPLANATION"):
@@ -94,9 +96,10 @@ def test_candidate_view_holds_no_key_or_explanation(question_type):
 
 
 def test_candidate_view_has_no_field_that_could_hold_a_key():
-    """Adding a field to QuestionView is a security decision (docs/security.md §19): this list is the review."""
+    """Adding a field to QuestionView is a security decision (docs/security.md §19): this list is the review.
+    `template` is the name of the type's macro file (set by the kind, never from the version)."""
     assert {f.name for f in fields(QuestionView)} == {"type", "label", "stem_html", "points", "options", "blanks",
-                                                      "image_url"}
+                                                      "image_url", "template"}
     assert {f.name for f in fields(OptionView)} == {"position", "html"}
 
 

@@ -17,11 +17,11 @@ from app.banks.answers import (
     parse_points,
     parse_topics,
     parse_truth,
-    parse_type,
 )
 from app.banks.checks import check_draft
 from app.banks.drafts import Draft
 from app.banks.formats.table import parse_table
+from app.banks.registry import parse_type
 from app.core.spreadsheets import Issue
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,9 +5,6 @@ issues (app.core.spreadsheets.Issue), never storing anything:
 - gift, aiken, moodle_xml: Moodle's formats, so trainers can bring existing banks.
 
 Every format runs the same per-draft checks (app.banks.checks) and reads answer words with the same
-helpers (app.banks.answers).
+helpers (app.banks.answers); what is special to a question type (its words, its answer syntax) the format
+asks the type (app.banks.registry). `gift_writing` holds the GIFT syntax the types write their blocks with.
 """
-
-from app.banks.formats.table import parse_table
-
-__all__ = ["parse_table"]

@@ -12,7 +12,9 @@ The answer block `{…}` decides the type:
 - `{}` → short_answer, the general feedback (`{####model answer}`) as the grader's reference answer (an
   essay without one is imported all the same: the grading page says there is no reference answer);
 - `{#…}` (numerical) and `{=a -> b}` (matching) → an `Unsupported` issue naming the question, which the
-  trainer may skip to import the others.
+  trainer may skip to import the others;
+- a block a registered type claims (`QuestionKind.reads_gift`, asked before the built-in syntax) is read by
+  that type (`read_gift`), so a new type brings its GIFT syntax with it.
 GIFT has no ID: `::title::` is a label, often reused ("Q1"), so it never identifies a question across
 files; re-importing GIFT relies on the repeat check (app.banks.identity).
 `####text` at the end of the block is the general feedback → explanation. Per-answer feedback
@@ -22,6 +24,7 @@ files; re-importing GIFT relies on the repeat check (app.banks.identity).
 import re
 from decimal import Decimal
 
+from app.banks import registry
 from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.text import (
     BLANK,
@@ -157,6 +160,9 @@ def _question(body: str, number: int) -> Draft | Issue:
         answer = answer[:feedback_at].strip()
     draft = Draft(type=QuestionType.SHORT_ANSWER, stem=stem, explanation=explanation, row=number, title=title)
 
+    for kind in registry.all():
+        if kind.reads_gift(answer):
+            return kind.read_gift(draft, answer.translate(_REVEAL), place)
     if not answer:
         draft.reference = explanation  # an essay: GIFT has no other place for the model answer
         return draft

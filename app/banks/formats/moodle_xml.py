@@ -9,6 +9,8 @@ cannot read, are decoded strictly first.
 - truefalse → true_false; shortanswer → fill_blank (one blank, full-credit answers as alternatives);
   essay → short_answer (graderinfo, else the general feedback → reference; without either it is
   imported all the same and the grading page says there is no reference answer);
+- a type registered beside the built-in ones reads the Moodle type it names (`QuestionKind.moodle_type`,
+  `read_moodle`), so a new type brings its Moodle reading with it;
 - category and description are not questions and are skipped; any other type → an `Unsupported`
   issue naming it, which the trainer may skip to import the others.
 Texts keep their HTML (the import service sanitises it); `<idnumber>` → the question's stable ID
@@ -24,6 +26,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree
 
+from app.banks import registry
 from app.banks.answers import parse_id
 from app.banks.drafts import Draft, QuestionType
 from app.banks.formats.text import (
@@ -155,7 +158,8 @@ def _question(element: Element, kind: str, number: int) -> Draft | Issue:
     title = _text(element, "name/text")
     stem = _text(element, "questiontext/text")
     place = where(number, title, stem)
-    if kind not in {"multichoice", "multichoiceset", "truefalse", "shortanswer", "essay"}:
+    registered = next((k for k in registry.all() if k.moodle_type and k.moodle_type == kind), None)
+    if kind not in _KINDS and registered is None:
         return unsupported(number, title, stem, _TYPE_NAMES.get(kind, kind[:40] or "?"))
     draft = Draft(
         type=QuestionType.SHORT_ANSWER, stem=stem, row=number, title=title,
@@ -175,7 +179,11 @@ def _question(element: Element, kind: str, number: int) -> Draft | Issue:
             return Issue(_l("Question %(number)s (%(title)s): the answer fraction \"%(value)s\" is not a number.",
                             value=answer.get("fraction", "")[:40], **place))
         answers.append((fraction, answer))
-    result = _KINDS[kind](draft, answers, element, place)
+    if registered is not None:
+        result = registered.read_moodle(draft, [(fraction, _option(answer)) for fraction, answer in answers],
+                                        element, place)
+    else:
+        result = _KINDS[kind](draft, answers, element, place)
     if isinstance(result, Issue):
         return result
     texts = [result.stem, result.explanation, result.reference, *result.options]

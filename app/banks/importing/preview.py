@@ -5,8 +5,9 @@ from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
 
+from app.banks import registry
 from app.banks.checks import check_draft
-from app.banks.drafts import Draft, QuestionType
+from app.banks.drafts import Draft
 from app.banks.importing.reading import BankFile, clean_text
 from app.banks.importing.rows import Duplicate, InCourse, RowPlanner, Update
 from app.banks.limits import MAX_SOURCE_CHARS
@@ -18,7 +19,6 @@ from app.courses.models import Course
 
 MAX_BANK_NAME = 200  # Bank.name
 MAX_SOURCE = MAX_SOURCE_CHARS  # QuestionVersion.source
-TYPES = tuple(QuestionType)
 
 
 @dataclass
@@ -72,8 +72,8 @@ class ImportPreview:
     @property
     def per_type(self) -> dict[str, int]:
         """New questions per type, every type listed (in the registry's order)."""
-        counts = Counter(QuestionType(draft.type).value for draft in self.to_import)
-        return {kind.value: counts.get(kind.value, 0) for kind in TYPES}
+        counts = Counter(str(draft.type) for draft in self.to_import)
+        return {code: counts.get(code, 0) for code in registry.codes()}
 
 
 def preview_import(bank: Bank | None, file: BankFile, *, bank_name: str | None = None, course: Course | None = None,

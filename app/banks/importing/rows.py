@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy.orm import selectinload
 
+from app.banks import registry
 from app.banks.drafts import Draft, QuestionType
 from app.banks.identity import answer_signature, content_identity
 from app.banks.importing.reading import BankFile
@@ -134,14 +135,13 @@ class RowPlanner:
         return {external_id: (question_id, bank_id, bank_name) for external_id, question_id, bank_id, bank_name in rows}
 
     def identity(self, draft: Draft) -> str:
-        kind = QuestionType(draft.type)
-        options = draft.options if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE) else []
+        options = draft.options if registry.get(draft.type).has_options else []
         image = self.images.get(draft.image) if draft.image else None
         return content_identity(draft.stem, options, image.sha256 if image is not None else None)
 
     @staticmethod
     def signature(draft: Draft) -> tuple:
-        return answer_signature(QuestionType(draft.type).value, draft.options, key_of(draft))
+        return answer_signature(draft.type, draft.options, key_of(draft))
 
     def plan(self) -> None:
         for draft in self.file.drafts:
@@ -258,15 +258,15 @@ class RowPlanner:
 
     def _notes(self, draft: Draft) -> None:
         """What the trainer should know about a question that is imported or updated."""
-        kind = QuestionType(draft.type)
-        for reference in option_references(kind, draft.stem, draft.options, draft.explanation):
+        kind = registry.get(draft.type)
+        for reference in option_references(kind.type, draft.stem, draft.options, draft.explanation):
             message = (_l("“%(text)s” names an option by its letter: this question keeps its options in the order "
                           "written, so the letters match what candidates see.", text=reference.snippet)
                        if reference.letters else
                        _l("“%(text)s” points at other options: this question keeps its options in the order "
                           "written.", text=reference.snippet))
             self.preview.warnings.append(self.file.place(draft, reference.field, message))
-        if kind is QuestionType.SHORT_ANSWER and not draft.reference.strip():
+        if kind.type == QuestionType.SHORT_ANSWER and not draft.reference.strip():
             self.preview.warnings.append(self.file.place(draft, "answer", _l(
                 "No reference answer: graders see that there is none.")))
 

@@ -1,11 +1,15 @@
-"""What every question kind shares: the option order, reading positions back, the common view."""
+"""What every question kind shares: the option order, reading positions back, the common view, and the
+hooks by which a type owns everything about itself (how files name it and write its key, its checks, how
+it is stored, exported, shown and graded), so adding a type touches no code outside its own module.
+"""
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from decimal import Decimal
 
 from app.banks.checks import Problem, check_draft
-from app.banks.drafts import Draft, QuestionType
+from app.banks.drafts import Draft
+from app.banks.formats.gift_writing import gift_escape, gift_text
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, MultiplePolicy, QuestionView, ReviewView, money
 from app.core.markdown import render_markdown
 
@@ -58,14 +62,96 @@ def position_or_none(text) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 4 else None
 
 
+EXPORT_FORMATS = frozenset({"csv", "xlsx", "gift"})
+
+
 class QuestionKind(ABC):
-    type: QuestionType
+    """One question type. `type` is its code (stored in `question_versions.type`); `aliases` are the words
+    bank files use for it in the type column (题 suffix, case, width, spaces and `_ - /` ignored), the first
+    being what exports write; `template` holds its Jinja macros (inputs, key, given, review)."""
+
+    type: str
     label: object
+    aliases: tuple[str, ...] = ()
+    default_points: Decimal = Decimal(2)
+    has_options: bool = False  # options A–H, shuffled per candidate unless the letter rule keeps them
     auto_graded: bool = True
+    export_formats: frozenset[str] = EXPORT_FORMATS  # what app.banks.exporting may write it to
+
+    @property
+    def template(self) -> str:
+        return f"banks/types/{self.type}.html"
+
+    # --- The answer key: as written in files and forms, as stored, as checked ---------------------
+
+    @abstractmethod
+    def parse_answer(self, text: str) -> dict:
+        """The answer column's text (table formats, the question form) → the draft's key fields, or
+        raises app.banks.answers.AnswerError."""
+
+    @abstractmethod
+    def answer_text(self, draft: Draft) -> str:
+        """The key in the answer column's syntax: parse_answer's inverse."""
+
+    @abstractmethod
+    def key_of(self, draft: Draft) -> dict:
+        """The draft's key as stored on a version (JSON)."""
+
+    @abstractmethod
+    def apply_key(self, draft: Draft, key: dict) -> None:
+        """Fill the draft's key fields from a stored key (editing forms, exports)."""
+
+    def check_key(self, draft: Draft) -> list[Problem]:
+        """The rules of this type's key; app.banks.checks adds the ones every question shares."""
+        return []
+
+    def signature(self, options: list[str], key: dict, text_key) -> object:
+        """What the answer says, independent of option order (app.banks.identity); `text_key` normalises text."""
+        return text_key(str(key))
+
+    def gift_question(self, draft: Draft, head: str) -> str | None:
+        """The question in GIFT after its `::title::` head; None when GIFT cannot hold it (left out, named)."""
+        return None
+
+    def reads_gift(self, answer: str) -> bool:
+        """Whether a GIFT answer block `{…}` (escapes hidden) is this type's, for a type the GIFT reader does
+        not know; the built-in ones are told apart by app.banks.formats.gift itself."""
+        return False
+
+    def read_gift(self, draft: Draft, answer: str, place: dict):
+        """The draft (its key filled, `type` set) from an answer block reads_gift claimed, or an Issue
+        (app.core.spreadsheets.table) saying why not; `place` names the question (formats.text.where)."""
+        raise NotImplementedError
+
+    moodle_type: str = ""  # the `<question type="…">` a registered type reads from Moodle XML
+
+    def read_moodle(self, draft: Draft, answers: list, element, place: dict):
+        """The draft from a Moodle XML question of `moodle_type` (`answers`: (fraction in percent, text) per
+        `<answer>`; `element`: the `<question>`), or an Issue saying why not."""
+        raise NotImplementedError
+
+    # --- Item analysis (app.reports.item_analysis): the answers a distractor analysis counts ---------
+
+    def analysed_answers(self, version) -> int:
+        """How many answers a response picks from (options A…, true and false); 0: nothing to count."""
+        return 0
+
+    def analysed_key(self, key: dict) -> frozenset[int]:
+        """The indexes of the right answers among those counted, from a stored key."""
+        return frozenset()
+
+    def analysed_mask(self, response, order, count: int) -> int:
+        """Bit i set when the stored response picks answer i (original order); forged positions count for
+        nothing, as in grading."""
+        return 0
+
+    def analysed_labels(self, version) -> list[tuple[str, str]]:
+        """(short label, text) per answer counted, for the item-analysis page."""
+        return []
 
     def validate(self, draft: Draft) -> list[Problem]:
-        """Every rule the draft breaks: app.banks.checks.check_draft already knows each type's rules."""
-        if QuestionType(draft.type) is not self.type:
+        """Every rule the draft breaks (app.banks.checks.check_draft asks the type for its own)."""
+        if str(draft.type) != self.type:
             raise ValueError(f"a {draft.type} draft given to the {self.type} kind")
         return check_draft(draft)
 
@@ -73,13 +159,13 @@ class QuestionKind(ABC):
                 image_url: str | None = None) -> QuestionView:
         """What a candidate may see during an attempt: never the key."""
         return QuestionView(type=self.type, label=self.label, stem_html=render_markdown(version.stem),
-                            points=points_of(version), image_url=image_url)
+                            points=points_of(version), image_url=image_url, template=self.template)
 
     def present_review(self, version, option_order: list[int] | None = None, response: object = None, *,
                        image_url: str | None = None) -> ReviewView:
         """After release: the question with the key, which options were correct and the explanation."""
         return ReviewView(question=self.present(version, option_order, image_url=image_url), response=response,
-                          explanation_html=render_markdown(version.explanation or ""))
+                          explanation_html=render_markdown(version.explanation or ""), auto_graded=self.auto_graded)
 
     def read_response(self, form: Mapping, name_prefix: str):
         """The response the partial's inputs named `name_prefix…` submitted (None when unanswered)."""
@@ -100,3 +186,12 @@ class QuestionKind(ABC):
     def _full_or_nothing(self, version, right: bool) -> Grade:
         points = points_of(version)
         return Grade(score=points if right else ZERO, correct=right, max_points=points)
+
+
+def gift_stem(draft: Draft) -> str:
+    return "[markdown]" + gift_escape(draft.stem)
+
+
+def gift_feedback(draft: Draft) -> str:
+    """The explanation as GIFT's general feedback (`####…`), empty without one."""
+    return f"####{gift_text(draft.explanation)}" if draft.explanation else ""

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from markupsafe import Markup
 
 from app.banks.answers import letter
-from app.banks.drafts import QuestionType
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -82,13 +81,14 @@ class QuestionView:
     """Everything the candidate's page may show. Holds no key, weight, reference answer, explanation or
     correctness (docs/security.md §19); `image_url` is filled by the caller, who knows the route."""
 
-    type: QuestionType
+    type: str  # the type's code
     label: object  # lazy translation
     stem_html: Markup
     points: Decimal
     options: tuple[OptionView, ...] = ()
     blanks: int = 0  # fill_blank: how many inputs; the stem shows them numbered (1), (2) …
     image_url: str | None = None
+    template: str = ""  # the type's macros (QuestionKind.template)
 
     @property
     def points_text(self) -> str:
@@ -119,4 +119,6 @@ class ReviewView:
     truth: bool | None = None  # true_false
     blanks: tuple[tuple[str, ...], ...] = ()  # fill_blank: accepted alternatives per blank
     reference_html: Markup | None = None  # short_answer
+    auto_graded: bool = True  # False: a trainer grades it (the key is a reference answer)
+    extra: dict = field(default_factory=dict)  # what a registered type adds for its own template
     explanation_html: Markup = field(default_factory=Markup)

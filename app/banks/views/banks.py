@@ -29,13 +29,13 @@ from app.banks.services import create_bank
 from app.banks.views import bp
 from app.banks.views.loading import managed_bank
 from app.core.clock import utcnow
-from app.core.errors import DomainError
-from app.core.forms import add_domain_error
 from app.core.integers import whole_number
+from app.core.loading import require
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.redirects import safe_next
 from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 
@@ -60,19 +60,15 @@ def index():
 @bp.route("/banks/new", methods=["GET", "POST"])
 @allow(Role.ADMIN, Role.TRAINER)
 def bank_new():
-    if not permissions.can_create_bank(current_user):
-        abort(403)
+    require(permissions.can_create_bank(current_user))
     form = BankForm(courses=browsing.course_choices(), data={"course": request.args.get("course", "")})
     if form.validate_on_submit():
         ensure_courses()
-        try:
-            bank = create_bank(current_user, find_course(form.course.data), form.name.data,
-                               description=form.description.data or "", now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
+        created = commit_or_report(lambda: create_bank(
+            current_user, find_course(form.course.data), form.name.data, description=form.description.data or "",
+            now=utcnow(), ip=client_ip()), form=form)
+        if created:
+            bank = created.value
             flash(_("Bank %(name)s was created. Add questions one by one or import a file.", name=bank.name),
                   "success")
             return redirect(url_for("banks.bank_detail", bank_id=bank.id))
@@ -125,15 +121,10 @@ def bank_edit(bank_id: int):
     bank = managed_bank(bank_id)
     form = BankEditForm(data={"name": bank.name, "description": bank.description})
     if form.validate_on_submit():
-        try:
-            changed = editing.update_bank(current_user, bank, form.name.data, form.description.data or "",
-                                          now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
+        changed = commit_or_report(lambda: editing.update_bank(
+            current_user, bank, form.name.data, form.description.data or "", now=utcnow(), ip=client_ip()), form=form)
+        if changed:
+            if changed.value:
                 flash(_("Bank %(name)s was saved.", name=bank.name), "success")
             else:
                 flash(_("Nothing was changed."), "info")
@@ -145,23 +136,17 @@ def bank_edit(bank_id: int):
 @allow(Role.ADMIN)
 def bank_owners(bank_id: int):
     bank = managed_bank(bank_id)
-    if not permissions.can_assign_owners(current_user, bank):
-        abort(403)
+    require(permissions.can_assign_owners(current_user, bank))
     trainers = editing.trainers()
     # Owners who are no longer active trainers stay listed, so saving does not drop them unseen.
     listed = trainers + [owner for owner in bank.owners if owner not in trainers]
     form = OwnersForm(trainers=listed, data={"owners": [owner.id for owner in bank.owners]})
     if form.validate_on_submit():
         owners = [db.session.get(User, user_id) for user_id in form.owners.data or ()]
-        try:
-            changed = editing.set_owners(current_user, bank, [o for o in owners if o is not None],
-                                         now=utcnow(), ip=client_ip())
-        except DomainError as error:
-            db.session.rollback()
-            add_domain_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
+        changed = commit_or_report(lambda: editing.set_owners(
+            current_user, bank, [o for o in owners if o is not None], now=utcnow(), ip=client_ip()), form=form)
+        if changed:
+            if changed.value:
                 flash(_("The owners of %(name)s were saved.", name=bank.name), "success")
             else:
                 flash(_("Nothing was changed."), "info")
@@ -188,25 +173,19 @@ def bank_bulk(bank_id: int):
         flash(_("Select at most %(max)d questions at a time.", max=editing.BULK_MAX), "danger")
         return redirect(back)
     now, ip = utcnow(), client_ip()
-    try:
-        if form.action.data == "add_topic":
-            changed = editing.add_topic(current_user, bank, questions, (form.topic.data or "").strip(), now=now,
-                                        ip=ip)
-            message = ngettext("Topic %(topic)s was added to %(num)d question.",
-                               "Topic %(topic)s was added to %(num)d questions.", changed,
-                               topic=(form.topic.data or "").strip())
+    topic = (form.topic.data or "").strip()
+    if form.action.data == "add_topic":
+        done = commit_or_report(lambda: editing.add_topic(current_user, bank, questions, topic, now=now, ip=ip))
+        message = ngettext("Topic %(topic)s was added to %(num)d question.",
+                           "Topic %(topic)s was added to %(num)d questions.", done.value or 0, topic=topic)
+    else:
+        status = "retired" if form.action.data == "retire" else "active"
+        done = commit_or_report(lambda: editing.set_statuses(current_user, bank, questions, status, now=now, ip=ip))
+        if status == "retired":
+            message = ngettext("%(num)d question was retired.", "%(num)d questions were retired.", done.value or 0)
         else:
-            status = "retired" if form.action.data == "retire" else "active"
-            changed = editing.set_statuses(current_user, bank, questions, status, now=now, ip=ip)
-            if status == "retired":
-                message = ngettext("%(num)d question was retired.", "%(num)d questions were retired.", changed)
-            else:
-                message = ngettext("%(num)d question was restored.", "%(num)d questions were restored.", changed)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(message if changed else _("Nothing was changed."), "success" if changed else "info")
+            message = ngettext("%(num)d question was restored.", "%(num)d questions were restored.", done.value or 0)
+    if done:
+        flash(message if done.value else _("Nothing was changed."), "success" if done.value else "info")
     return redirect(back)
 

@@ -1,26 +1,20 @@
 """Loading a bank or question for a view and checking that the user may manage it: 404 when it does
 not exist, 403 when it belongs to someone else's bank."""
 
-from flask import abort, url_for
-from flask_login import current_user
+from flask import url_for
 
 from app.banks import permissions
 from app.banks.models import Bank, Question
-from app.extensions import db
+from app.core.loading import load_or_404
 
 
 def managed_bank(bank_id: int) -> Bank:
-    bank = db.get_or_404(Bank, bank_id)
-    if not permissions.can_manage_bank(current_user, bank):
-        abort(403)
-    return bank
+    return load_or_404(Bank, bank_id, allowed=permissions.can_manage_bank)
 
 
 def managed_question(question_id: int) -> Question:
-    question = db.get_or_404(Question, question_id)
-    if not permissions.can_manage_bank(current_user, question.bank):
-        abort(403)
-    return question
+    return load_or_404(Question, question_id,
+                       allowed=lambda user, question: permissions.can_manage_bank(user, question.bank))
 
 
 def image_url(version) -> str | None:

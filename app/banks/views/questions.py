@@ -7,28 +7,28 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.banks import browsing, editing, permissions
+from app.banks import browsing, editing, permissions, registry
 from app.banks.diffs import version_diff
 from app.banks.drafts import QuestionType
 from app.banks.forms import DIFFICULTY_LABELS, STATUS_LABELS, ActionForm, QuestionForm, type_labels
 from app.banks.models import Image, QuestionVersion
-from app.banks.registry import kind_of
 from app.banks.services import draft_of, revise_question, set_status
 from app.banks.views import bp
 from app.banks.views.loading import image_url, managed_bank, managed_question
 from app.core.clock import utcnow
-from app.core.errors import DomainError
 from app.core.images import IMAGE_TYPES
+from app.core.loading import require
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.extensions import db
 
 
 def _render_form(form, bank, question=None):
-    chosen = form.type.data if form.type.data in {t.value for t in QuestionType} else QuestionType.SINGLE.value
+    chosen = registry.get(form.type.data if registry.is_registered(form.type.data) else QuestionType.SINGLE)
     return render_template("banks/question_form.html", form=form, bank=bank, question=question,
-                           is_choice=chosen in (QuestionType.SINGLE.value, QuestionType.MULTIPLE.value),
+                           is_choice=chosen.has_options,
                            type_labels=type_labels())
 
 
@@ -37,20 +37,17 @@ def _render_form(form, bank, question=None):
 def question_new(bank_id: int):
     bank = managed_bank(bank_id)
     chosen = request.args.get("type", "")
-    form = QuestionForm(data={"type": chosen} if chosen in {t.value for t in QuestionType} else None)
+    form = QuestionForm(data={"type": chosen} if registry.is_registered(chosen) else None)
     if form.validate_on_submit():
         draft = form.to_draft()
         if draft is not None:
-            try:
-                question = editing.add_question(current_user, bank, draft, now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(str(error.message))
-            else:
-                db.session.commit()
+            added = commit_or_report(lambda: editing.add_question(current_user, bank, draft, now=utcnow(),
+                                                                  ip=client_ip()), form=form)
+            if added:
+                question = added.value
                 flash(_("Question %(id)d was added.", id=question.id), "success")
                 if request.form.get("next") == "another":
-                    return redirect(url_for("banks.question_new", bank_id=bank.id, type=draft.type.value))
+                    return redirect(url_for("banks.question_new", bank_id=bank.id, type=str(draft.type)))
                 return redirect(url_for("banks.question_detail", question_id=question.id))
     return _render_form(form, bank)
 
@@ -69,7 +66,7 @@ def question_detail(question_id: int):
     version = question.current
     if version is None:
         abort(404)
-    kind = kind_of(version.type)
+    kind = registry.get(version.type)
     review = kind.present_review(version, image_url=image_url(version))
     return render_template(
         "banks/question_detail.html", question=question, bank=question.bank, version=version, review=review,
@@ -95,7 +92,7 @@ def question_version(question_id: int, version_number: int):
     return render_template(
         "banks/question_version.html", question=question, bank=question.bank, version=version,
         previous=previous, diffs=version_diff(previous, version, labels),
-        review=kind_of(version.type).present_review(version, image_url=image_url(version)),
+        review=registry.get(version.type).present_review(version, image_url=image_url(version)),
         authors=_authors([version]), type_labels=labels, difficulty_labels=DIFFICULTY_LABELS,
     )
 
@@ -112,14 +109,14 @@ def question_edit(question_id: int):
         draft = form.to_draft(previous)
         if draft is not None:
             topics_before = [topic.name for topic in question.topics]
-            try:
+
+            def revise():
                 version = revise_question(current_user, question, draft, now=utcnow(), ip=client_ip())
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(str(error.message))
-            else:
-                topics_changed = [topic.name for topic in question.topics] != topics_before
-                db.session.commit()
+                return version, [topic.name for topic in question.topics] != topics_before
+
+            revised = commit_or_report(revise, form=form)
+            if revised:
+                version, topics_changed = revised.value
                 if version is not None:
                     flash(_("Version %(number)d of question %(id)d was saved; papers that already use an "
                             "earlier version keep it.", number=version.number, id=question.id), "success")
@@ -140,7 +137,7 @@ def question_preview(question_id: int):
     version = question.current
     if version is None:
         abort(404)
-    view = kind_of(version.type).present(version, image_url=image_url(version))
+    view = registry.get(version.type).present(version, image_url=image_url(version))
     return render_template("banks/question_preview.html", question=question, bank=question.bank, view=view)
 
 
@@ -148,14 +145,9 @@ def _change_status(question_id: int, status: str):
     question = managed_question(question_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        changed = set_status(current_user, question, status, now=utcnow(), ip=client_ip())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
-    else:
-        db.session.commit()
-        if not changed:
+    changed = commit_or_report(lambda: set_status(current_user, question, status, now=utcnow(), ip=client_ip()))
+    if changed:
+        if not changed.value:
             flash(_("Nothing was changed."), "info")
         elif status == "retired":
             flash(_("Question %(id)d was retired: new exams will not use it; past papers keep it.",
@@ -184,8 +176,7 @@ def image(sha256: str):
     found = db.session.scalar(db.select(Image).where(Image.sha256 == sha256.lower()[:64]))
     if found is None or found.content_type not in IMAGE_TYPES:
         abort(404)
-    if not permissions.can_see_image(current_user, browsing.banks_using_image(found)):
-        abort(403)
+    require(permissions.can_see_image(current_user, browsing.banks_using_image(found)))
     response = make_response(found.data)
     response.headers["Content-Type"] = found.content_type
     response.headers["Cache-Control"] = "private, max-age=86400"

@@ -19,8 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from app.banks import browsing, permissions
-from app.banks.drafts import Draft, QuestionType
+from app.banks import browsing, permissions, registry
+from app.banks.drafts import Draft
 from app.banks.exporting import FORMATS, export_bank
 from app.banks.forms import (
     EXPORT_FORMATS,
@@ -36,18 +36,18 @@ from app.banks.importing import (
     preview_import,
     read_bank_file,
 )
-from app.banks.keys import DEFAULT_POINTS, key_of
+from app.banks.keys import key_of
 from app.banks.models import Bank
-from app.banks.registry import kind_of
 from app.banks.services import find_bank
 from app.banks.views import bp
 from app.banks.views.loading import managed_bank
 from app.core.clock import utcnow
 from app.core.downloads import content_disposition
-from app.core.errors import DomainError
+from app.core.loading import load_or_404, require
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.roles import Role
+from app.core.writes import commit_or_report
 from app.courses.catalog import ensure_courses, find_course
 from app.extensions import db
 from app.uploads.services import consume_upload, find_upload, keep_upload
@@ -73,11 +73,7 @@ def _target(options: dict) -> tuple[str, Bank | None, str]:
     may not manage, 404 for one that is gone."""
     bank = None
     if options.get("bank_id"):
-        bank = db.session.get(Bank, options["bank_id"])
-        if bank is None:
-            abort(404)
-        if not permissions.can_manage_bank(current_user, bank):
-            abort(403)
+        bank = load_or_404(Bank, options["bank_id"], allowed=permissions.can_manage_bank)
         return bank.course.code, bank, bank.name
     course = find_course(options.get("course", ""))
     name = options.get("bank_name", "")
@@ -103,17 +99,17 @@ def _managed_bank_ids() -> set[int]:
 
 def _shown(draft: Draft, preview: ImportPreview):
     """A draft as candidates will see it once stored (a version-like object for the registry)."""
-    kind = QuestionType(draft.type)
+    kind = registry.get(draft.type)
     version = SimpleNamespace(
-        type=kind.value, stem=draft.stem, options=list(draft.options) if kind.value in ("single", "multiple") else [],
-        key=key_of(draft), points=draft.points if draft.points is not None else DEFAULT_POINTS[kind],
+        type=str(kind.type), stem=draft.stem, options=list(draft.options) if kind.has_options else [],
+        key=key_of(draft), points=draft.points if draft.points is not None else kind.default_points,
         explanation=draft.explanation,
     )
     image = preview.images.get(draft.image) if draft.image else None
     url = None
     if image is not None:  # not stored yet: shown inline (CSP allows data: images)
         url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode('ascii')}"
-    return kind_of(kind).present(version, image_url=url)
+    return kind.present(version, image_url=url)
 
 
 def _render_preview(preview: ImportPreview, options: dict, *, token: str | None, status: int = 200,
@@ -130,8 +126,7 @@ def _render_preview(preview: ImportPreview, options: dict, *, token: str | None,
 @bp.route("/banks/import", methods=["GET", "POST"])
 @allow(Role.ADMIN, Role.TRAINER)
 def import_upload():
-    if not permissions.can_create_bank(current_user):
-        abort(403)
+    require(permissions.can_create_bank(current_user))
     chosen = request.args.get("bank", "")
     form = _import_form(data={"bank": chosen} if chosen.isdigit() else None)
     if not form.validate_on_submit():
@@ -239,15 +234,12 @@ def export_download(bank_id: int, fmt: str):
     bank = managed_bank(bank_id)
     if fmt not in FORMATS:
         abort(404)
-    try:
-        export = export_bank(current_user, bank, fmt, include_retired=request.args.get("retired") in ("1", "y", "on"),
-                             now=utcnow(), ip=client_ip(),
-                             gift_left_out_note=_("Not exported (GIFT allows one blank per question):"))
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    exported = commit_or_report(lambda: export_bank(
+        current_user, bank, fmt, include_retired=request.args.get("retired") in ("1", "y", "on"), now=utcnow(),
+        ip=client_ip(), gift_left_out_note=_("Not exported (GIFT allows one blank per question):")))
+    if not exported:
         return redirect(url_for("banks.export_page", bank_id=bank.id))
-    db.session.commit()
+    export = exported.value
     response = make_response(export.data)
     response.headers["Content-Type"] = export.mimetype
     response.headers["Content-Disposition"] = content_disposition(export.filename)

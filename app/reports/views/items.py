@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.banks import permissions as bank_permissions
-from app.banks.answers import letter
+from app.banks import registry
 from app.banks.forms import type_labels
 from app.banks.models import Question
 from app.core.loading import load_or_404, require
@@ -23,7 +23,6 @@ from app.exams.views.results import sitting_notice
 from app.extensions import db
 from app.reports import item_stats
 from app.reports.item_analysis import (
-    TRUE_FALSE,
     ItemRow,
     analyse_exam,
     analyse_question,
@@ -39,10 +38,8 @@ def _min_sample() -> int:
 
 
 def option_labels(version) -> list[tuple[str, str]]:
-    """(letter, text) per original option; true/false: the two answers."""
-    if version.type == TRUE_FALSE:
-        return [(_("True"), _("True")), (_("False"), _("False"))]
-    return [(letter(index), text) for index, text in enumerate(version.options or [])]
+    """(letter, text) per original option; true/false: the two answers (the type says)."""
+    return registry.get(version.type).analysed_labels(version)
 
 
 def flag_texts(row: ItemRow) -> list[tuple[str, bool]]:
