@@ -10,8 +10,15 @@ The database is fresh per test either way: on SQLite the test's database file is
 migrated template; on PostgreSQL every table is emptied and every id sequence restarted after each test.
 (A transaction rolled back per test was ruled out: reports stream through a session of their own, and
 some tests use threads, a second connection or another process, none of which would see the test's rows.)
+
+The whole suite (no paths named) runs on pytest-xdist workers, one per core (tests/distribution.py). Each
+worker has databases of its own: a SQLite folder, or on PostgreSQL a database `<name>_gw0` … beside
+TEST_DATABASE_URL's, created and dropped by the worker. Named paths run in one process unless `-n` is given;
+`-p no:xdist` runs everything in one process. `loaded_demo` gives a test the database `flask demo` leaves,
+loaded once per run and copied per test.
 """
 
+import itertools
 import os
 import shutil
 import tempfile
@@ -22,14 +29,27 @@ import pytest
 from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from app.core.roles import Role
 from app.extensions import db, limiter
-from tests import factories
+from tests import distribution, factories
+from tests.database_state import DemoSnapshot, empty_postgres_tables, fresh_sqlite_copy
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1 … in an xdist worker
+
+
+def _worker_database(url: str | None) -> str | None:
+    """The worker's own PostgreSQL database beside TEST_DATABASE_URL's (`toll_test_gw0`), or that one itself."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+POSTGRES_BASE_URL = os.environ.get("TEST_DATABASE_URL")
+POSTGRES_URL = _worker_database(POSTGRES_BASE_URL)
 
 BASE_TEST_CONFIG = {
     "TESTING": True,
@@ -41,6 +61,16 @@ BASE_TEST_CONFIG = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
 }
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    if not WORKER and config.pluginmanager.hasplugin("xdist"):
+        distribution.choose_workers(config)
+
+
+def pytest_collection_modifyitems(items):
+    distribution.order(items)
 
 
 def pytest_configure(config):
@@ -93,7 +123,24 @@ def database_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def migrated_database(database_folder):
+def worker_postgres_database():
+    """An xdist worker's own PostgreSQL database, created beside TEST_DATABASE_URL's and dropped after the run."""
+    if POSTGRES_URL == POSTGRES_BASE_URL:
+        yield
+        return
+    name = make_url(POSTGRES_URL).database
+    engine = create_engine(POSTGRES_BASE_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_folder, worker_postgres_database):
     """URL of a database built by `flask db upgrade`: a template file, or the PostgreSQL test DB."""
     if POSTGRES_URL:
         engine = create_engine(POSTGRES_URL)
@@ -108,45 +155,10 @@ def migrated_database(database_folder):
     return str(template)
 
 
-def _fresh_sqlite_copy(template: str, copy: Path) -> None:
-    """The template copied over `copy`, with no write-ahead log of an earlier test left beside it."""
-    for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), Path(f"{copy}-journal")):
-        leftover.unlink(missing_ok=True)
-    shutil.copyfile(template, copy)
-
-
 def _build(url: str, overrides: dict) -> Flask:
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **overrides})
     app.test_client_class = IsolatedClient
     return app
-
-
-RESTART_SEQUENCES = text(
-    "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), start_value, false) "
-    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-)
-
-
-def _empty_postgres_tables(app, dispose: bool) -> None:
-    """Every table emptied and every id sequence restarted, the state `TRUNCATE … RESTART IDENTITY` leaves.
-
-    TRUNCATE costs about a second on this machine however few tables it names (it replaces their files);
-    DELETE of the few rows a test leaves costs milliseconds. The deletes run with triggers off (the audit
-    log's append-only trigger, the foreign keys: every table is emptied, so none is left dangling), which
-    needs a superuser; any other role gets the TRUNCATE.
-    """
-    with app.app_context():
-        db.session.remove()
-        tables = [f'"{table.name}"' for table in reversed(db.metadata.sorted_tables)]
-        with db.engine.begin() as connection:
-            if connection.scalar(text("SELECT current_setting('is_superuser') = 'on'")):
-                connection.execute(text("SET LOCAL session_replication_role = replica"))
-                connection.exec_driver_sql("; ".join(f"DELETE FROM {table}" for table in tables))  # noqa: S608
-                connection.execute(RESTART_SEQUENCES)
-            else:
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        if dispose:
-            db.engine.dispose()
 
 
 @dataclass
@@ -176,39 +188,52 @@ class _Apps:
     def __init__(self, database_folder: Path):
         self.folder = database_folder
         self.apps: dict[tuple, _Shared] = {}
+        self.demos: dict[tuple, DemoSnapshot] = {}  # the demo as loaded with those settings (its output differs)
+        self.numbers = itertools.count()
 
     def get(self, overrides: dict) -> _Shared:
-        key = tuple(sorted(overrides.items()))
+        key = _key(overrides)
         if key not in self.apps:
             self.apps[key] = self._build(overrides)
         return self.apps[key]
 
     def rebuild(self, overrides: dict) -> None:
-        self.apps.pop(tuple(sorted(overrides.items())), None)
+        self.apps.pop(_key(overrides), None)
 
     def _build(self, overrides: dict) -> _Shared:
-        database = None if POSTGRES_URL else self.folder / f"app-{len(self.apps)}.db"
+        database = None if POSTGRES_URL else self.folder / f"app-{next(self.numbers)}.db"
         app = _build(POSTGRES_URL or f"sqlite:///{database}", overrides)
         return _Shared(app=app, database=database, config=dict(app.config), limiter_state=dict(vars(limiter)),
                        shape=_Shared.shape_of(app))
 
     def dispose(self) -> None:
+        if self.apps:
+            for snapshot in self.demos.values():
+                snapshot.drop(next(iter(self.apps.values())).app)
         for shared in self.apps.values():
             with shared.app.app_context():
                 db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def shared_apps(database_folder):
+def shared_apps(database_folder, worker_postgres_database):
     apps = _Apps(database_folder)
     yield apps
     apps.dispose()
 
 
+def _key(overrides: dict) -> tuple:
+    return tuple(sorted(overrides.items()))
+
+
+def _overrides(request) -> dict:
+    marker = request.node.get_closest_marker("app_config")
+    return dict(marker.kwargs) if marker else {}
+
+
 @pytest.fixture
 def app(request, shared_apps, migrated_database, tmp_path):
-    marker = request.node.get_closest_marker("app_config")
-    overrides = dict(marker.kwargs) if marker else {}
+    overrides = _overrides(request)
     if request.node.get_closest_marker("fresh_app"):
         yield from _fresh_app(overrides, migrated_database, tmp_path)
         return
@@ -217,17 +242,40 @@ def app(request, shared_apps, migrated_database, tmp_path):
     if shared.database is not None:
         with app.app_context():
             db.engine.dispose()
-        _fresh_sqlite_copy(migrated_database, shared.database)
+        fresh_sqlite_copy(migrated_database, shared.database)
     vars(limiter).update(shared.limiter_state)
     yield from _in_app_context(app)
     if POSTGRES_URL:
-        _empty_postgres_tables(app, dispose=False)
+        empty_postgres_tables(app, dispose=False)
     app.config.clear()
     app.config.update(shared.config)
     if _Shared.shape_of(app) != shared.shape:
         shared_apps.rebuild(overrides)
         pytest.fail("the test changed the shared app (routes, hooks, template loader or extensions): "
                     "mark it @pytest.mark.fresh_app", pytrace=False)
+
+
+@pytest.fixture
+def loaded_demo(request, app, shared_apps, runner):
+    """What `flask demo` returned on this test's empty database, which now holds what it loaded.
+
+    Loading the demo takes 20-30 s, so it is loaded once per run (and set of settings: its output is
+    translated) by the first test that asks, and copied into the database of each later one. A test of what
+    the loader does to a database that already holds something runs `flask demo` itself.
+    """
+    if request.node.get_closest_marker("fresh_app"):
+        pytest.fail("loaded_demo copies the demo into a shared app's database", pytrace=False)
+    overrides = _overrides(request)
+    shared = shared_apps.get(overrides)
+    snapshot = shared_apps.demos.get(_key(overrides))
+    if snapshot is not None:
+        snapshot.restore(app, shared.database)
+        return snapshot.result
+    result = runner.invoke(args=["demo"])
+    if result.exit_code == 0:
+        shared_apps.demos[_key(overrides)] = DemoSnapshot.take(
+            app, result, shared.database, shared_apps.folder, next(shared_apps.numbers))
+    return result
 
 
 def _in_app_context(app: Flask):
@@ -247,12 +295,12 @@ def _fresh_app(overrides: dict, migrated_database: str, tmp_path: Path):
         url = POSTGRES_URL
     else:
         copy = tmp_path / "test.db"
-        _fresh_sqlite_copy(migrated_database, copy)
+        fresh_sqlite_copy(migrated_database, copy)
         url = f"sqlite:///{copy}"
     app = _build(url, overrides)
     yield from _in_app_context(app)
     if POSTGRES_URL:
-        _empty_postgres_tables(app, dispose=True)
+        empty_postgres_tables(app, dispose=True)
     else:
         with app.app_context():
             db.engine.dispose()

@@ -32,14 +32,14 @@ def _stored():
     return attempts, items
 
 
-def test_the_demo_results_are_unchanged_by_identities_the_letter_rule_and_re_imports(runner):
+def test_the_demo_results_are_unchanged_by_identities_the_letter_rule_and_re_imports(loaded_demo):
     from app.exams.grading import grade_item, regrades_of
     from app.exams.marking import versions_on_papers
     from app.exams.models import Attempt, Exam, PaperItem
     from app.exams.policies import multiple_policy
     from app.exams.regrades import REKEY, plan_regrade
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert loaded_demo.exit_code == 0
     attempts, items = _stored()
     assert len(attempts) > 100 and all(score is not None for score, _passed, _max in attempts.values())
 

@@ -18,8 +18,8 @@ def _counts() -> dict:
     return {model.__name__: _count(model) for model in (Office, Station, Team, User, UserRole, AuditEvent)}
 
 
-def test_demo_twice_creates_everything_once(runner):
-    first = runner.invoke(args=["demo"])
+def test_demo_twice_creates_everything_once(loaded_demo, runner):
+    first = loaded_demo
     assert first.exit_code == 0, first.output
     after_first = _counts()
     assert after_first["Office"] == 1
@@ -33,8 +33,8 @@ def test_demo_twice_creates_everything_once(runner):
     assert _counts() == after_first
 
 
-def test_demo_layout_positions_and_roles(runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_demo_layout_positions_and_roles(loaded_demo):
+    assert loaded_demo.exit_code == 0
     point = db.session.scalar(db.select(Station).where(Station.kind == "point"))
     assert point.name == "北环收费点"
     for station in db.session.scalars(db.select(Station)):
@@ -54,8 +54,8 @@ def test_demo_layout_positions_and_roles(runner):
     assert not any(user.must_change_password for user in db.session.scalars(db.select(User)))
 
 
-def test_demo_accounts_can_log_in(runner, app):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_demo_accounts_can_log_in(loaded_demo, app):
+    assert loaded_demo.exit_code == 0
     for staff_no, landing in (("c0001", "/me"), ("admin", "/admin"), ("hr01", "/hr"), ("trainer01", "/trainer")):
         client = app.test_client()
         response = client.post("/login", data={"staff_no": staff_no, "password": DEMO_PASSWORD})
@@ -73,7 +73,7 @@ def test_demo_keeps_existing_accounts_as_they_are(runner, users):
     assert _count(User, User.staff_no.like("c%")) == 90
 
 
-def test_demo_output_lists_accounts_password_and_url(runner):
-    output = runner.invoke(args=["demo"]).output
+def test_demo_output_lists_accounts_password_and_url(loaded_demo):
+    output = loaded_demo.output
     for text in ("admin", "hr01", "trainer01", "c0001", "c0090", DEMO_PASSWORD, "http://127.0.0.1:5000/"):
         assert text in output

@@ -23,8 +23,8 @@ def _counts() -> dict:
             for model in (Course, Bank, Question, QuestionVersion, Topic, AuditEvent)}
 
 
-def test_demo_loads_one_bank_per_course_with_every_type_owned_by_the_trainer(runner):
-    result = runner.invoke(args=["demo"])
+def test_demo_loads_one_bank_per_course_with_every_type_owned_by_the_trainer(loaded_demo):
+    result = loaded_demo
     assert result.exit_code == 0, result.output
     assert "question banks: 4" in result.stdout and "courses: 4" in result.stdout
     banks = db.session.scalars(db.select(Bank).join(Course).order_by(Course.position)).all()
@@ -42,8 +42,8 @@ def test_demo_loads_one_bank_per_course_with_every_type_owned_by_the_trainer(run
     assert f"questions: {questions}" in result.stdout
 
 
-def test_demo_twice_is_idempotent(runner):
-    assert runner.invoke(args=["demo"]).exit_code == 0
+def test_demo_twice_is_idempotent(loaded_demo, runner):
+    assert loaded_demo.exit_code == 0
     after_first = _counts()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 MATERIAL = Path(__file__).resolve().parents[2] / "app" / "courses" / "material"
 
 
-def test_demo_loads_the_shipped_lessons_once_and_the_trainer_teaches_every_course(runner):
+def test_demo_loads_the_shipped_lessons_once_and_the_trainer_teaches_every_course(loaded_demo, runner):
     shipped = {folder.name: len(list(folder.glob("*.md"))) for folder in MATERIAL.iterdir() if folder.is_dir()}
-    first = runner.invoke(args=["demo"])
+    first = loaded_demo
     assert first.exit_code == 0, first.output
     assert f"Course material: {sum(shipped.values())} lessons in 4 courses" in first.output
     courses = db.session.scalars(db.select(Course).order_by(Course.position)).all()

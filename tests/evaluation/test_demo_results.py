@@ -15,8 +15,8 @@ def counts():
             for model in (Attempt, PaperItem, Evaluation, EvaluationSignoff, Attendance)}
 
 
-def test_demo_has_last_years_results_and_evaluations(runner):
-    result = runner.invoke(args=["demo"])
+def test_demo_has_last_years_results_and_evaluations(loaded_demo, runner):
+    result = loaded_demo
     assert result.exit_code == 0, result.output
     plan = db.session.scalar(db.select(TrainingPlan).where(TrainingPlan.name == PAST_PLAN))
     batches = db.session.scalars(db.select(Batch).where(Batch.plan_id == plan.id).order_by(Batch.starts_on)).all()

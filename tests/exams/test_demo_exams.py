@@ -18,8 +18,8 @@ from app.extensions import db
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
 
-def test_demo_twice_leaves_four_publishable_exams_the_collectors_can_start(runner):
-    first = runner.invoke(args=["demo"])
+def test_demo_twice_leaves_four_publishable_exams_the_collectors_can_start(loaded_demo, runner):
+    first = loaded_demo
     assert first.exit_code == 0, first.output
     assert "exams: 4" in first.stdout and "Demo exams for the collectors" in first.stdout
     second = runner.invoke(args=["demo"])

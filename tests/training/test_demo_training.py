@@ -10,8 +10,8 @@ from app.training.allocation import check
 from app.training.models import Batch, BatchMember, Seat, TrainingPlan, TrainingSession
 
 
-def test_demo_plans_two_published_batches_with_every_collector_seated_once(runner):
-    first = runner.invoke(args=["demo"])
+def test_demo_plans_two_published_batches_with_every_collector_seated_once(loaded_demo, runner):
+    first = loaded_demo
     assert first.exit_code == 0, first.output
     plan = db.session.scalar(select(TrainingPlan).where(TrainingPlan.name == demo.DEMO_PLAN))
     assert plan is not None and len(plan.batches) == 2
@@ -37,14 +37,14 @@ def test_demo_plans_two_published_batches_with_every_collector_seated_once(runne
                              .where(Batch.plan_id == plan.id)) == 90 * 4
 
 
-def test_demo_collectors_can_still_start_the_demo_exams_before_training(runner):
+def test_demo_collectors_can_still_start_the_demo_exams_before_training(loaded_demo):
     """The demo sessions lie ahead, so attendance does not yet decide who may sit."""
     from app.accounts import services as account_services
     from app.core.clock import utcnow
     from app.exams.audience import refusal
     from app.exams.models import Exam
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert loaded_demo.exit_code == 0
     collector = account_services.find_by_staff_no(demo.collector_staff_no(0))
     for exam in db.session.scalars(select(Exam).where(Exam.status == "published")):  # not last year's, closed
         assert refusal(collector, exam, utcnow()) is None
