@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Outcome(Generic[T]):
+class Done(Generic[T]):
     """What a unit of work did: true when it was committed; `value` is what the service returned."""
 
     ok: bool
@@ -29,7 +29,7 @@ class Outcome(Generic[T]):
         return self.ok
 
 
-def commit_or_report(work: Callable[[], T], *, form=None) -> Outcome[T]:
+def commit_or_report(work: Callable[[], T], *, form=None) -> Done[T]:
     """Run `work` (the service call); commit when it returns, roll back when it raises DomainError.
 
     The refusal goes onto the form field it names (or the form as a whole) when a form is given, otherwise into
@@ -43,6 +43,6 @@ def commit_or_report(work: Callable[[], T], *, form=None) -> Outcome[T]:
             add_domain_error(form, error)
         else:
             flash(str(error.message), "danger")
-        return Outcome(False, error=error)
+        return Done(False, error=error)
     db.session.commit()
-    return Outcome(True, value)
+    return Done(True, value)
