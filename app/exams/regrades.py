@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.audit import actions
 from app.audit.services import record
+from app.banks import registry
 from app.banks.models import QuestionVersion
 from app.banks.registry import money
 from app.core.errors import DomainError
@@ -40,21 +41,14 @@ def rekey_refusal(version: QuestionVersion):
         return _l("The question has no newer version in its bank: correct the key there first.")
     if current.type != version.type:
         return _l("The question's current version is of another type, so it cannot grade these answers.")
-    if len(current.options or []) != len(version.options or []):
-        return _l("The question's current version has a different number of options, so it cannot grade "
-                  "these answers.")
-    if version.type == "fill_blank" and len((current.key or {}).get("blanks", [])) != \
-            len((version.key or {}).get("blanks", [])):
-        return _l("The question's current version has a different number of blanks, so it cannot grade "
-                  "these answers.")
-    return None
+    return registry.get(version.type).regrade_refusal(version, current)
 
 
 @dataclass(frozen=True)
 class _Proposal:
     """A regrade not stored yet: what grade_item reads of a Regrade."""
 
-    action: str
+    action: RegradeAction
     key_version: QuestionVersion | None
 
 

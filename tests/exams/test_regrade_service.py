@@ -236,6 +236,17 @@ def test_rekey_is_refused_without_a_compatible_newer_version(people):
         regrades.apply_regrade(trainer, exam, version, "rekey", reason="x", now=LATER, ip="t")
 
 
+def test_rekey_is_refused_when_the_newer_version_has_another_number_of_blanks(people):
+    trainer, (a, _b, _c) = people
+    exam, questions = make_small_exam(trainer, people[1])
+    attempt = sit(a, exam, ALL_RIGHT)
+    version = item_of(attempt, "fill_blank").version
+    revise(trainer, questions["fill_blank"], stem="甲____乙____丙____", blanks=[["30"], ["abc"], ["x"]])
+    assert "空数" in str(regrades.rekey_refusal(version))  # the number of blanks differs
+    with pytest.raises(DomainError):
+        regrades.plan_regrade(exam, version, "rekey")
+
+
 def test_a_regrade_needs_a_reason(people):
     trainer, (a, _b, _c) = people
     exam, _questions = make_small_exam(trainer, people[1])

@@ -11,6 +11,7 @@ from app.banks.checks import Problem, check_draft
 from app.banks.drafts import Draft
 from app.banks.formats.gift_writing import gift_escape, gift_text
 from app.banks.types.views import ALL_OR_NOTHING, ZERO, Grade, MultiplePolicy, QuestionView, ReviewView, money
+from app.core.i18n import lazy_gettext as _l
 from app.core.markdown import render_markdown
 
 
@@ -120,15 +121,25 @@ class QuestionKind(ABC):
 
     def read_gift(self, draft: Draft, answer: str, place: dict):
         """The draft (its key filled, `type` set) from an answer block reads_gift claimed, or an Issue
-        (app.core.spreadsheets.table) saying why not; `place` names the question (formats.text.where)."""
-        raise NotImplementedError
+        (app.core.spreadsheets.table) saying why not; `place` names the question (formats.text.where).
+        Called only for a block `reads_gift` claimed, so a type that claims blocks must read them."""
+        raise NotImplementedError(f"{type(self).__name__} claims GIFT blocks (reads_gift) but does not read them")
 
     moodle_type: str = ""  # the `<question type="…">` a registered type reads from Moodle XML
 
     def read_moodle(self, draft: Draft, answers: list, element, place: dict):
         """The draft from a Moodle XML question of `moodle_type` (`answers`: (fraction in percent, text) per
-        `<answer>`; `element`: the `<question>`), or an Issue saying why not."""
-        raise NotImplementedError
+        `<answer>`; `element`: the `<question>`), or an Issue saying why not. Called only for a type that
+        set `moodle_type`, so a type that names one must read it."""
+        raise NotImplementedError(f"{type(self).__name__} sets moodle_type but does not read Moodle XML")
+
+    def regrade_refusal(self, old, new):
+        """Why version `new` of a question (same type) cannot grade the answers given to version `old` (a lazy
+        message), or None: a response names options by position, so their number must not change."""
+        if len(new.options or []) != len(old.options or []):
+            return _l("The question's current version has a different number of options, so it cannot grade "
+                      "these answers.")
+        return None
 
     # --- Item analysis (app.reports.item_analysis): the answers a distractor analysis counts ---------
 

@@ -113,6 +113,14 @@ class FillBlank(QuestionKind):
                 "separated by ;.", blanks=blanks, answers=len(draft.blanks))))
         return problems
 
+    def regrade_refusal(self, old, new):
+        """A response holds one text per blank, so the number of blanks must not change either."""
+        refused = super().regrade_refusal(old, new)
+        if refused is None and len((new.key or {}).get("blanks", [])) != len((old.key or {}).get("blanks", [])):
+            return _l("The question's current version has a different number of blanks, so it cannot grade "
+                      "these answers.")
+        return refused
+
     def signature(self, options, key, text_key):
         return tuple(frozenset(text_key(a) for a in blank) for blank in key.get("blanks", []))
 
