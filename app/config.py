@@ -57,9 +57,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Failed logins allowed per client address (stations share NAT addresses)"),
     Setting("PROXY_FIX_HOPS", "PROXY_FIX_HOPS", 0, int,
             "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted"),
-    Setting("ARGON2_TIME_COST", "ARGON2_TIME_COST", 3, int, "argon2id passes"),
-    Setting("ARGON2_MEMORY_KIB", "ARGON2_MEMORY_KIB", 65536, int, "argon2id memory, KiB"),
-    Setting("ARGON2_PARALLELISM", "ARGON2_PARALLELISM", 4, int, "argon2id lanes"),
+    # OWASP's argon2id row m=19 MiB, t=2, p=1, cheap enough for an exam day's logins (docs/security.md §7).
+    Setting("ARGON2_TIME_COST", "ARGON2_TIME_COST", 2, int, "argon2id passes"),
+    Setting("ARGON2_MEMORY_KIB", "ARGON2_MEMORY_KIB", 19456, int, "argon2id memory, KiB"),
+    Setting("ARGON2_PARALLELISM", "ARGON2_PARALLELISM", 1, int, "argon2id lanes"),
     Setting("SQLITE_BUSY_TIMEOUT_MS", "SQLITE_BUSY_TIMEOUT_MS", 15000, int,
             "How long SQLite waits for a lock before failing"),
     Setting("EXAM_GRACE_SECONDS", "EXAM_GRACE_SECONDS", 30, int,

@@ -1,7 +1,12 @@
 """Account operations: authentication, passwords, roles, activation. They flush, never commit."""
 
+import logging
 import unicodedata
 from datetime import datetime
+
+from argon2.exceptions import HashingError
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.accounts import passwords, sessions
 from app.accounts.models import LoginSession, User, UserRole
@@ -11,6 +16,8 @@ from app.core.errors import DomainError, Forbidden
 from app.core.i18n import lazy_gettext as _l
 from app.core.roles import Role
 from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 class LoginRefused(DomainError):
@@ -40,11 +47,34 @@ def authenticate(staff_no: str, password: str, *, ip: str, now: datetime) -> Use
     if not user.active:
         record(actions.LOGIN_FAILED, actor=user, ip=ip, now=now, details={"reason": "inactive"})
         raise LoginRefused(_l("This account has been deactivated. Ask an administrator."))
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    rehashed = _rehash_if_outdated(user, password)
     user.last_login_at = now
-    record(actions.LOGIN_SUCCEEDED, actor=user, ip=ip, now=now)
+    record(actions.LOGIN_SUCCEEDED, actor=user, ip=ip, now=now, details={"rehashed": True} if rehashed else None)
     return user
+
+
+def _rehash_if_outdated(user: User, password: str) -> bool:
+    """Stored hashes follow the configured argon2 parameters, one successful login at a time.
+
+    The new hash is written only where the row still holds the hash that was just verified, so a password
+    changed meanwhile (by the user on another device, or an administrator's reset) is never overwritten with
+    the old password. Failing to hash is logged and the login goes on with the old hash: a rehash must never
+    lock anyone out. The login's audit row says the hash was replaced (the hash itself is never logged)."""
+    old = user.password_hash
+    if not old or not passwords.needs_rehash(old):
+        return False
+    try:
+        new = passwords.hash_password(password)
+    except HashingError:
+        log.warning("password rehash failed for user %s; the old hash stays", user.id)
+        return False
+    replaced = db.session.execute(
+        update(User).where(User.id == user.id, User.password_hash == old).values(password_hash=new)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if replaced:
+        set_committed_value(user, "password_hash", new)
+    return bool(replaced)
 
 
 def confirm_password(user: User, password: str, login_session: LoginSession, *, ip: str, now: datetime) -> None:
