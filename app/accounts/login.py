@@ -33,11 +33,13 @@ def init_login(app) -> None:
 
     @app.before_request
     def _require_password_change():
+        """The endpoint is looked at first: static files and the API then never load the user, so they
+        cost no query and their responses depend on no cookie (long-lived caching, docs/security.md)."""
         if (
-            current_user.is_authenticated
-            and current_user.must_change_password
-            and request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE
+            request.endpoint not in ALLOWED_BEFORE_PASSWORD_CHANGE
             and request.blueprint != "api"  # the API ignores sessions: tokens only
+            and current_user.is_authenticated
+            and current_user.must_change_password
         ):
             return redirect(url_for("accounts.change_password"))
         return None
