@@ -58,7 +58,7 @@ def test_start_paper_save_submit_and_result(client, candidate, exam):
     body = paper.get_data(as_text=True)
     for item in attempt.items:
         assert f'id="q{item.position}"' in body and f'id="nav-{item.position}"' in body
-    assert 'src="/static/js/exam.js"' in body
+    assert 'src="/static/js/exam.js?v=' in body
 
     page = window(client, attempt)
     first = page.save()  # the page's first request: nothing to send, what changed since it was rendered
