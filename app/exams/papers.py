@@ -16,12 +16,10 @@ from app.banks.registry import QuestionView, ReviewView, kind_of, money
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
 from app.core.images import IMAGE_TYPES
-from app.exams.attempts import open_attempt
-from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, refusal, visible_exams
+from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, Standing, read_attendance, refusal_in, visible_exams
 from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
-from app.exams.results import counted_attempt
 from app.exams.saving import SentChange, Sync
 from app.exams.states import AttemptState, Release
 
@@ -180,13 +178,13 @@ class ExamRow:
     score_shown: bool
 
 
-def exam_row(user, exam: Exam, now: datetime) -> ExamRow:
-    left = max(0, exam.attempts_allowed - attempts_used(user, exam))
-    current = open_attempt(user, exam)
+def _row(user, exam: Exam, standing: Standing, now: datetime) -> ExamRow:
+    left = max(0, exam.attempts_allowed - standing.used(exam))
+    current = standing.open_attempt(exam)
     if current is not None:
         return ExamRow(exam, "in_progress", current, left, None, False)
-    refused = refusal(user, exam, now)
-    best = counted_attempt(user.id, exam.id)
+    refused = refusal_in(standing, user, exam, now)
+    best = standing.counted_attempt(exam.id)
     shown = best is not None and score_released(exam, best, now)
     if refused is None:
         return ExamRow(exam, "open", best, left, None, shown)
@@ -195,12 +193,22 @@ def exam_row(user, exam: Exam, now: datetime) -> ExamRow:
     return ExamRow(exam, "finished", best, left, refused.message, shown)
 
 
-def exam_rows(user, now: datetime) -> list[ExamRow]:
-    return [exam_row(user, exam, now) for exam in visible_exams(user, now)]
+def exam_rows(user, now: datetime, *, exam_id: int | None = None) -> list[ExamRow]:
+    """A row per exam the person sees (`exam_id`: that one only, if they see it), in a constant number of
+    queries (audience.visible_exams, then the attendance rule for the courses open now)."""
+    exams, standing = visible_exams(user, now, exam_id=exam_id)
+    read_attendance(standing, user, exams, now)
+    return [_row(user, exam, standing, now) for exam in exams]
+
+
+def exam_row(user, exam: Exam, now: datetime) -> ExamRow | None:
+    """The exam's row, or None when the person does not see the exam."""
+    rows = exam_rows(user, now, exam_id=exam.id)
+    return rows[0] if rows else None
 
 
 def visible_to(user, exam: Exam, now: datetime) -> bool:
-    return any(shown.id == exam.id for shown in visible_exams(user, now))
+    return bool(visible_exams(user, now, exam_id=exam.id)[0])
 
 
 # --- After submit ---------------------------------------------------------------------------------
