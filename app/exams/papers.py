@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.banks.models import Image
 from app.banks.registry import QuestionView, ReviewView, kind_of, money
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
@@ -22,6 +24,7 @@ from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
 from app.exams.saving import SentChange, Sync
 from app.exams.states import AttemptState, Release
+from app.extensions import db
 
 MAX_BODY = 256 * 1024
 FIELD_NAME = re.compile(r"q\d{1,4}(?:-\d{1,3})?")
@@ -29,6 +32,14 @@ MAX_FIELDS = 200
 MAX_CHANGES = 2000
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 20000
+
+
+def load_pictures(items) -> list[Image]:
+    """Every picture on the paper in one query: while the caller holds the list, each version finds its own
+    in the session (the identity map keeps objects only while they are referenced) instead of one query per
+    picture."""
+    ids = {item.version.image_id for item in items if item.version.image_id is not None}
+    return list(db.session.scalars(select(Image).where(Image.id.in_(ids)))) if ids else []
 
 
 def image_data_url(version) -> str | None:
@@ -65,6 +76,7 @@ class PaperQuestion:
 
 def paper_questions(attempt: Attempt) -> list[PaperQuestion]:
     """Every item as the candidate sees it, in the stored order, with the saved response: no key."""
+    pictures = load_pictures(attempt.items)  # noqa: F841 - held while the versions read them
     questions = []
     for item in attempt.items:
         view = kind_of(item.version.type).present(as_graded(item), item.option_order or None,
@@ -227,6 +239,7 @@ class ReviewItem:
 def review_items(attempt: Attempt) -> list[ReviewItem]:
     """The candidate's answers next to the key and explanations (call only once review_released)."""
     regrades = regrades_of(attempt.exam_id)
+    pictures = load_pictures(attempt.items)  # noqa: F841 - held while the versions read them
     items = []
     for item in attempt.items:
         regrade = regrades.get(item.version_id)
