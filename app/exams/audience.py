@@ -2,18 +2,20 @@
 and for a make-up exam (补考) the original exam's result.
 """
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import false, func, or_, select, union
+from sqlalchemy import exists, false, func, or_, select, union
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
 from app.core.refusals import Refusal
 from app.exams.models import Attempt, AudienceEntry, Exam
-from app.exams.results import Result, result_of, results_of
-from app.exams.states import ExamState
+from app.exams.results import Result, counted_number, results_of
+from app.exams.states import AttemptState, ExamState
 from app.extensions import db
-from app.training.eligibility import attendance_refusal
+from app.training.eligibility import attendance_refusals
 
 
 def audience_clause(exam: Exam):
@@ -36,11 +38,6 @@ def audience_clause(exam: Exam):
 
         terms.append(User.id.in_(select(BatchMember.user_id).where(BatchMember.batch_id.in_(batches))))
     return (or_(*terms) if terms else false()) & User.active.is_(True)
-
-
-def in_audience(user: User, exam: Exam) -> bool:
-    return db.session.scalar(select(func.count()).select_from(User)
-                             .where(User.id == user.id, audience_clause(exam))) == 1
 
 
 def audience_users(exam: Exam) -> list[User]:
@@ -97,12 +94,6 @@ def _needs_makeup(result: Result | None) -> bool:
     return result is None or result.state == "failed"
 
 
-def needs_makeup(user: User, original: Exam) -> bool:
-    """Failed the original exam (its result, app/exams/results.py, is graded and failed) or absent (nothing
-    submitted). A pending result admits no one yet."""
-    return _needs_makeup(result_of(user.id, original.id))
-
-
 def needing_makeup(users: list[User], original: Exam) -> list[User]:
     """Those of `users` who need the make-up exam of `original`, in one read of the results."""
     found = results_of(exam_ids=[original.id], user_ids=[user.id for user in users])
@@ -125,8 +116,78 @@ def attempts_used(user: User, exam: Exam) -> int:
                              .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)) or 0
 
 
-def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
-    """Why `user` may not start a new attempt now, or None if they may."""
+def _admits(user: User, exam_id):
+    """SQL: some audience entry of the exam `exam_id` (a column or a value) admits `user` — audience_clause
+    turned round, for one person and many exams."""
+    if not user.active:
+        return false()
+    from app.training.models import BatchMember
+
+    terms = [AudienceEntry.user_id == user.id,
+             AudienceEntry.batch_id.in_(select(BatchMember.batch_id).where(BatchMember.user_id == user.id))]
+    if user.station_id is not None:
+        terms.append(AudienceEntry.station_id == user.station_id)
+    if user.team_id is not None:
+        terms.append(AudienceEntry.team_id == user.team_id)
+    return exists().where(AudienceEntry.exam_id == exam_id, or_(*terms))
+
+
+@dataclass
+class Standing:
+    """What one person's exam pages need about them, read in a few queries for any number of exams: which
+    exams' own audiences admit them, their attempts, and the attendance rule per course."""
+
+    admitted: set[int]  # exam ids
+    attempts: dict[int, list[Attempt]]  # by exam id, in number order
+    attendance: dict[int, Refusal | None] = field(default_factory=dict)  # by course id; missing: not read
+
+    def used(self, exam: Exam) -> int:
+        return len(self.attempts.get(exam.id, ()))
+
+    def open_attempt(self, exam: Exam) -> Attempt | None:
+        return next((a for a in self.attempts.get(exam.id, ()) if a.status == AttemptState.IN_PROGRESS), None)
+
+    def counted_attempt(self, exam_id: int) -> Attempt | None:
+        """The attempt that counts as the result (app/exams/results.py's rule, `counted_number`)."""
+        attempts = self.attempts.get(exam_id, ())
+        number = counted_number((a.number, a.status, a.score) for a in attempts)
+        return next((a for a in attempts if a.number == number), None)
+
+    def needs_makeup(self, original: Exam) -> bool:
+        """Failed the original exam or absent (nothing submitted); a pending result admits no one yet."""
+        counted = self.counted_attempt(original.id)
+        return counted is None or (counted.score is not None and not counted.passed)
+
+
+def _attempts_of(user: User) -> dict[int, list[Attempt]]:
+    attempts: dict[int, list[Attempt]] = {}
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user.id)
+                                      .order_by(Attempt.exam_id, Attempt.number)
+                                      .options(lazyload(Attempt.exam), lazyload(Attempt.user))):
+        attempts.setdefault(attempt.exam_id, []).append(attempt)
+    return attempts
+
+
+def _may_be_sat(exam: Exam, now: datetime) -> bool:
+    return exam.status == ExamState.PUBLISHED and exam.opens_at <= now < exam.closes_at
+
+
+def read_attendance(standing: Standing, user: User, exams, now: datetime) -> Standing:
+    """`standing` with the attendance rule read for the courses of those `exams` open now (one query)."""
+    courses = {exam.course_id: exam.course for exam in exams if _may_be_sat(exam, now)}
+    standing.attendance.update(attendance_refusals(user, courses.values(), now) if courses else {})
+    return standing
+
+
+def standing_for(user: User, exam: Exam, now: datetime) -> Standing:
+    """The Standing `refusal` needs for one exam (and its original, for a make-up exam)."""
+    ids = [exam.id] + ([exam.makeup_of_id] if exam.makeup_of_id is not None else [])
+    admitted = set(db.session.scalars(select(Exam.id).where(Exam.id.in_(ids), _admits(user, Exam.id))))
+    return read_attendance(Standing(admitted, _attempts_of(user)), user, [exam], now)
+
+
+def refusal_in(standing: Standing, user: User, exam: Exam, now: datetime) -> Refusal | None:
+    """Why `user` may not start a new attempt now, or None if they may, from what `standing` read."""
     if exam.status != ExamState.PUBLISHED:
         return NOT_PUBLISHED if exam.status == ExamState.DRAFT else CLOSED
     if now < exam.opens_at:
@@ -137,33 +198,47 @@ def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
         original = exam.makeup_of
         if original.status == ExamState.PUBLISHED and now < original.closes_at:
             return ORIGINAL_OPEN
-        if not user.active or not in_audience(user, original):
+        if not user.active or original.id not in standing.admitted:
             return NOT_IN_AUDIENCE
-        if not needs_makeup(user, original):
+        if not standing.needs_makeup(original):
             return NO_MAKEUP_NEEDED
-    elif not in_audience(user, exam):
+    elif exam.id not in standing.admitted:
         return NOT_IN_AUDIENCE
-    short = attendance_refusal(user, exam.course, now)
+    short = standing.attendance[exam.course_id]
     if short is not None:
         return short
-    if attempts_used(user, exam) >= exam.attempts_allowed:
+    if standing.used(exam) >= exam.attempts_allowed:
         return NO_ATTEMPTS_LEFT
     return None
 
 
-def visible_exams(user: User, now: datetime) -> list[Exam]:
-    """Published or closed exams `user` is (or was) a candidate of, or has attempted; newest window first."""
-    exams = db.session.scalars(
-        select(Exam).where(Exam.status.in_((ExamState.PUBLISHED, ExamState.CLOSED))).order_by(Exam.opens_at.desc(), Exam.id)
-    ).all()
-    attempted = set(db.session.scalars(select(Attempt.exam_id).where(Attempt.user_id == user.id)))
-    shown = []
-    for exam in exams:
-        if exam.id in attempted:
-            shown.append(exam)
-        elif exam.makeup_of is not None:
-            if in_audience(user, exam.makeup_of) and needs_makeup(user, exam.makeup_of):
-                shown.append(exam)
-        elif in_audience(user, exam):
-            shown.append(exam)
-    return shown
+def refusal(user: User, exam: Exam, now: datetime) -> Refusal | None:
+    """Why `user` may not start a new attempt now, or None if they may."""
+    return refusal_in(standing_for(user, exam, now), user, exam, now)
+
+
+def visible_exams(user: User, now: datetime, *, exam_id: int | None = None) -> tuple[list[Exam], Standing]:
+    """Published or closed exams `user` is (or was) a candidate of, or has attempted, newest window first
+    (`exam_id`: that one only, if it is); and the Standing read on the way. Two queries whatever the number
+    of exams: the person's attempts, and the exams with whether their own and their original's audiences
+    admit the person. The attendance rule is not read yet (read_attendance)."""
+    attempts = _attempts_of(user)
+    admits_own, admits_original = _admits(user, Exam.id), _admits(user, Exam.makeup_of_id)
+    query = (select(Exam, admits_own, admits_original)
+             .where(Exam.status.in_((ExamState.PUBLISHED, ExamState.CLOSED)),
+                    or_(Exam.id.in_(list(attempts)), admits_own,
+                        Exam.makeup_of_id.is_not(None) & admits_original))
+             .options(joinedload(Exam.makeup_of))
+             .order_by(Exam.opens_at.desc(), Exam.id))
+    if exam_id is not None:
+        query = query.where(Exam.id == exam_id)
+    rows = db.session.execute(query).all()
+    admitted = {exam.id for exam, own, _original in rows if own}
+    admitted |= {exam.makeup_of_id for exam, _own, original in rows if original}
+    standing = Standing(admitted, attempts)
+    shown = [exam for exam, _own, _original in rows
+             if exam.id in attempts
+             or (exam.makeup_of is not None and exam.makeup_of_id in admitted
+                 and standing.needs_makeup(exam.makeup_of))
+             or (exam.makeup_of is None and exam.id in admitted)]
+    return shown, standing

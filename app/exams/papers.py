@@ -10,20 +10,21 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from app.banks.models import Image
 from app.banks.registry import QuestionView, ReviewView, kind_of, money
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import localtime
 from app.core.images import IMAGE_TYPES
-from app.exams.attempts import open_attempt
-from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, attempts_used, refusal, visible_exams
+from app.exams.audience import NOT_YET_OPEN, ORIGINAL_OPEN, Standing, read_attendance, refusal_in, visible_exams
 from app.exams.grading import as_graded, regrades_of
 from app.exams.models import Attempt, Exam
 from app.exams.policies import review_released, score_released, window_closed
-from app.exams.results import counted_attempt
 from app.exams.saving import SentChange, Sync
 from app.exams.states import AttemptState, Release
+from app.extensions import db
 
 MAX_BODY = 256 * 1024
 FIELD_NAME = re.compile(r"q\d{1,4}(?:-\d{1,3})?")
@@ -31,6 +32,14 @@ MAX_FIELDS = 200
 MAX_CHANGES = 2000
 MAX_VALUES = 100
 MAX_VALUE_CHARS = 20000
+
+
+def load_pictures(items) -> list[Image]:
+    """Every picture on the paper in one query: while the caller holds the list, each version finds its own
+    in the session (the identity map keeps objects only while they are referenced) instead of one query per
+    picture."""
+    ids = {item.version.image_id for item in items if item.version.image_id is not None}
+    return list(db.session.scalars(select(Image).where(Image.id.in_(ids)))) if ids else []
 
 
 def image_data_url(version) -> str | None:
@@ -67,6 +76,7 @@ class PaperQuestion:
 
 def paper_questions(attempt: Attempt) -> list[PaperQuestion]:
     """Every item as the candidate sees it, in the stored order, with the saved response: no key."""
+    pictures = load_pictures(attempt.items)  # noqa: F841 - held while the versions read them
     questions = []
     for item in attempt.items:
         view = kind_of(item.version.type).present(as_graded(item), item.option_order or None,
@@ -180,13 +190,13 @@ class ExamRow:
     score_shown: bool
 
 
-def exam_row(user, exam: Exam, now: datetime) -> ExamRow:
-    left = max(0, exam.attempts_allowed - attempts_used(user, exam))
-    current = open_attempt(user, exam)
+def _row(user, exam: Exam, standing: Standing, now: datetime) -> ExamRow:
+    left = max(0, exam.attempts_allowed - standing.used(exam))
+    current = standing.open_attempt(exam)
     if current is not None:
         return ExamRow(exam, "in_progress", current, left, None, False)
-    refused = refusal(user, exam, now)
-    best = counted_attempt(user.id, exam.id)
+    refused = refusal_in(standing, user, exam, now)
+    best = standing.counted_attempt(exam.id)
     shown = best is not None and score_released(exam, best, now)
     if refused is None:
         return ExamRow(exam, "open", best, left, None, shown)
@@ -195,12 +205,22 @@ def exam_row(user, exam: Exam, now: datetime) -> ExamRow:
     return ExamRow(exam, "finished", best, left, refused.message, shown)
 
 
-def exam_rows(user, now: datetime) -> list[ExamRow]:
-    return [exam_row(user, exam, now) for exam in visible_exams(user, now)]
+def exam_rows(user, now: datetime, *, exam_id: int | None = None) -> list[ExamRow]:
+    """A row per exam the person sees (`exam_id`: that one only, if they see it), in a constant number of
+    queries (audience.visible_exams, then the attendance rule for the courses open now)."""
+    exams, standing = visible_exams(user, now, exam_id=exam_id)
+    read_attendance(standing, user, exams, now)
+    return [_row(user, exam, standing, now) for exam in exams]
+
+
+def exam_row(user, exam: Exam, now: datetime) -> ExamRow | None:
+    """The exam's row, or None when the person does not see the exam."""
+    rows = exam_rows(user, now, exam_id=exam.id)
+    return rows[0] if rows else None
 
 
 def visible_to(user, exam: Exam, now: datetime) -> bool:
-    return any(shown.id == exam.id for shown in visible_exams(user, now))
+    return bool(visible_exams(user, now, exam_id=exam.id)[0])
 
 
 # --- After submit ---------------------------------------------------------------------------------
@@ -219,6 +239,7 @@ class ReviewItem:
 def review_items(attempt: Attempt) -> list[ReviewItem]:
     """The candidate's answers next to the key and explanations (call only once review_released)."""
     regrades = regrades_of(attempt.exam_id)
+    pictures = load_pictures(attempt.items)  # noqa: F841 - held while the versions read them
     items = []
     for item in attempt.items:
         regrade = regrades.get(item.version_id)

@@ -15,8 +15,9 @@ The definition, per (person, exam):
 
 Which layer owns what:
 - This module: one exam at a time. A make-up exam (补考) is an exam of its own here, with its own result.
-- Who may sit a make-up exam is decided on the original exam's result (`needs_makeup` in
-  app/exams/audience.py): failed, or absent.
+- Who may sit a make-up exam is decided on the original exam's result (`needing_makeup` and
+  `Standing.needs_makeup` in app/exams/audience.py, the latter with `counted_number` over the person's
+  attempts): failed, or absent.
 - How a course combines the regular exam with its make-up exam is the evaluation scheme's rule
   (app/evaluation/scoring.py `course_result`, make-up rule "cap" or "full"): the one place that merges them.
   Dashboards keep make-up exams apart from regular ones instead of merging them.

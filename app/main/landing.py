@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from sqlalchemy import func
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import LoginSession, User, UserRole
 from app.audit import actions
@@ -98,6 +99,7 @@ def collector_overview(user: User, current: LoginSession | None = None) -> dict:
                 db.select(User)
                 .where(User.team_id == user.team_id, User.active.is_(True), User.id != user.id)
                 .order_by(User.staff_no)
+                .options(lazyload(User.role_rows))  # names only: their roles are not shown
             )
         )
     return {"user": user, "teammates": teammates, "previous_login": previous_login(user, current)}

@@ -7,11 +7,13 @@ recorded. Someone never seated in the course is not blocked (they may have learn
 session is made up by attending the course later in a make-up batch (补训).
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import User
 from app.audit import actions
@@ -36,49 +38,87 @@ def waiver_of(user, course: Course) -> AttendanceWaiver | None:
                                                             AttendanceWaiver.course_id == course.id))
 
 
+@dataclass(frozen=True)
+class HeldSeat:
+    """A seat in an ended session, with its recorded status (None: not recorded) and whether its batch is a
+    make-up batch (补训)."""
+
+    session: TrainingSession
+    status: str | None
+    makeup: bool
+
+
+def _held_seats(user, course_ids, now: datetime) -> dict[int, list[HeldSeat]]:
+    """{course id: the person's seats in ended sessions of that course (batches past planning)}, in one query
+    for any number of courses: the exam list asks for every course it shows at once."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(TrainingSession, Attendance.status, Batch.makeup_of_id)
+        .join(Seat, Seat.session_id == TrainingSession.id)
+        .join(Batch, Batch.id == TrainingSession.batch_id)
+        .outerjoin(Attendance, (Attendance.session_id == TrainingSession.id) & (Attendance.user_id == user.id))
+        .where(Seat.user_id == user.id, TrainingSession.course_id.in_(course_ids),
+               Batch.status != BatchState.PLANNING)
+        .order_by(TrainingSession.day, TrainingSession.slot, TrainingSession.id)
+        .options(lazyload(TrainingSession.lecturer))
+    ).all()
+    held: dict[int, list[HeldSeat]] = {}
+    for session, status, makeup_of_id in rows:
+        if is_held(session, now):
+            held.setdefault(session.course_id, []).append(HeldSeat(session, status, makeup_of_id is not None))
+    return held
+
+
 def held_sessions(user, course: Course, now: datetime) -> list[tuple[TrainingSession, str | None]]:
     """The person's seats in ended sessions of the course (batches past planning), with their recorded status
     (None: not recorded)."""
-    sessions = db.session.scalars(
-        select(TrainingSession).join(Seat, Seat.session_id == TrainingSession.id)
-        .join(Batch, Batch.id == TrainingSession.batch_id)
-        .where(Seat.user_id == user.id, TrainingSession.course_id == course.id, Batch.status != BatchState.PLANNING)
-        .order_by(TrainingSession.day, TrainingSession.slot, TrainingSession.id)
-    ).all()
-    held = [s for s in sessions if is_held(s, now)]
-    if not held:
+    return [(seat.session, seat.status) for seat in _held_seats(user, [course.id], now).get(course.id, [])]
+
+
+def _missed(seats: list[HeldSeat], rule: str) -> list[TrainingSession]:
+    """The sessions that bar the person under `rule` (empty: the rule is met)."""
+    made_up = [seat.session for seat in seats if seat.status in ATTENDED and seat.makeup]
+    # Recorded absences only: an unrecorded seat is not a missed session (nor, for "any", a barring one).
+    missed = [seat.session for seat in seats if seat.status is not None and seat.status not in ATTENDED
+              and not any(later.day > seat.session.day for later in made_up)]
+    if rule == "any" and len(missed) < len(seats):
         return []
-    statuses = dict(db.session.execute(select(Attendance.session_id, Attendance.status).where(
-        Attendance.user_id == user.id, Attendance.session_id.in_([s.id for s in held]))).all())
-    return [(s, statuses.get(s.id)) for s in held]
+    return missed
+
+
+def attendance_refusals(user, courses, now: datetime) -> dict[int, Refusal | None]:
+    """{course id: Refusal("attendance", …) naming the missed sessions when the rule is not met, else None} for
+    several courses in one or two queries (the seats, and the waivers only when someone missed)."""
+    courses = {course.id: course for course in courses}
+    rule = current_app.config["TRAINING_ATTENDANCE_RULE"]
+    if rule == "none":
+        return dict.fromkeys(courses)
+    held = _held_seats(user, list(courses), now)
+    missed = {course_id: _missed(seats, rule) for course_id, seats in held.items()}
+    missed = {course_id: sessions for course_id, sessions in missed.items() if sessions}
+    waived = set()
+    if missed:
+        waived = set(db.session.scalars(select(AttendanceWaiver.course_id).where(
+            AttendanceWaiver.user_id == user.id, AttendanceWaiver.course_id.in_(list(missed)))))
+    refusals: dict[int, Refusal | None] = dict.fromkeys(courses)
+    for course_id, sessions in missed.items():
+        if course_id in waived:
+            continue
+        names = "; ".join(session_label(session) for session in sessions)
+        if rule == "any":
+            message = _("You attended none of this course's training sessions (%(sessions)s), so you may not "
+                        "sit its exam. Ask the training office about a make-up session or a waiver.", sessions=names)
+        else:
+            message = _("You missed training sessions of this course (%(sessions)s), so you may not sit its "
+                        "exam. Ask the training office about a make-up session or a waiver.", sessions=names)
+        refusals[course_id] = Refusal("attendance", message)
+    return refusals
 
 
 def attendance_refusal(user, course: Course, now: datetime) -> Refusal | None:
     """Refusal("attendance", …) naming the missed sessions when the rule is not met, else None."""
-    rule = current_app.config["TRAINING_ATTENDANCE_RULE"]
-    if rule == "none":
-        return None
-    seats = held_sessions(user, course, now)
-    if not seats:
-        return None
-    made_up = [session for session, status in seats if status in ATTENDED and session.batch.makeup_of_id is not None]
-    # Recorded absences only: an unrecorded seat is not a missed session (nor, for "any", a barring one).
-    missed = [session for session, status in seats if status is not None and status not in ATTENDED
-              and not any(later.day > session.day for later in made_up)]
-    if not missed:
-        return None
-    if rule == "any" and len(missed) < len(seats):
-        return None
-    if waiver_of(user, course) is not None:
-        return None
-    names = "; ".join(session_label(session) for session in missed)
-    if rule == "any":
-        message = _("You attended none of this course's training sessions (%(sessions)s), so you may not sit "
-                    "its exam. Ask the training office about a make-up session or a waiver.", sessions=names)
-    else:
-        message = _("You missed training sessions of this course (%(sessions)s), so you may not sit its exam. "
-                    "Ask the training office about a make-up session or a waiver.", sessions=names)
-    return Refusal("attendance", message)
+    return attendance_refusals(user, [course], now)[course.id]
 
 
 def grant_waiver(actor, user, course: Course, reason: str, *, now: datetime, ip: str) -> AttendanceWaiver:

@@ -66,9 +66,9 @@ def start_page(exam_id: int):
     now = utcnow()
     _close_overdue(now)
     exam = db.get_or_404(Exam, exam_id)
-    if not papers.visible_to(current_user, exam, now):
-        abort(404)
     row = papers.exam_row(current_user, exam, now)
+    if row is None:
+        abort(404)
     return render_template("exams/take/start.html", exam=exam, row=row, total=total_points(exam),
                            grace=current_app.config["EXAM_GRACE_SECONDS"])
 
