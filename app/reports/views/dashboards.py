@@ -135,9 +135,10 @@ def dashboards():
     exams = figures.exam_figures(chosen)
     exam = _chosen_exam(exams)
     distribution = figures.score_distribution(chosen, exam) if exam is not None else None
-    by_station = figures.pass_rates_by_station(chosen)
-    by_team = figures.pass_rates_by_team(chosen)
-    by_course = figures.pass_rates_by_course(chosen)
+    groups = figures.result_groups(chosen)
+    by_station = figures.pass_rates_by_station(chosen, groups)
+    by_team = figures.pass_rates_by_team(chosen, groups)
+    by_course = figures.pass_rates_by_course(chosen, groups)
     trend = figures.batch_trend(chosen)
     now = utcnow()
     attendance_batches = figures.attendance_by_batch(chosen, now)
