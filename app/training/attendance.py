@@ -220,8 +220,9 @@ def _batch_facts(batch: Batch, now: datetime):
         if ids else []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({s.user_id for s in seats})))} \
         if seats else {}
-    statuses = {(a.session_id, a.user_id): a.status
-                for a in db.session.scalars(select(Attendance).where(Attendance.session_id.in_(ids)))} if ids else {}
+    statuses = {(session_id, user_id): status for session_id, user_id, status in db.session.execute(
+        select(Attendance.session_id, Attendance.user_id, Attendance.status).where(Attendance.session_id.in_(ids)))} \
+        if ids else {}
     return sessions, held, users, {(s.session_id, s.user_id) for s in seats}, statuses
 
 
