@@ -175,20 +175,22 @@ def _best_results(filters: Filters, exam_id: int | None = None):
     return query.subquery("best")
 
 
-def exam_figures(filters: Filters) -> list[ExamFigures]:
-    """Every exam with a graded result in scope, latest first: results, passes and the mean percentage."""
-    best = _best_results(filters)
-    rows = db.session.execute(
-        select(best.c.exam_id, func.count(), func.sum(best.c.passed), func.avg(best.c.percent))
-        .group_by(best.c.exam_id)
-    ).all()
-    if not rows:
+def exam_figures(filters: Filters, groups=None) -> list[ExamFigures]:
+    """Every exam with a graded result in scope, latest first: results, passes and the mean percentage (summed
+    from `result_groups`)."""
+    summed: dict[int, list] = {}
+    for row in result_groups(filters) if groups is None else groups:
+        total = summed.setdefault(row.exam_id, [0, 0, 0.0])
+        total[0] += row.results
+        total[1] += int(row.passed or 0)
+        total[2] += float(row.percents)
+    if not summed:
         return []
-    exams = {exam.id: exam for exam in db.session.scalars(select(Exam).where(Exam.id.in_([r[0] for r in rows])))}
+    exams = {exam.id: exam for exam in db.session.scalars(select(Exam).where(Exam.id.in_(list(summed))))}
     figures = [ExamFigures(exam_id=exam_id, title=exams[exam_id].title, course_id=exams[exam_id].course_id,
                            makeup=exams[exam_id].makeup_of_id is not None, opens_at=exams[exam_id].opens_at,
-                           results=count, passed=int(passed or 0), mean_percent=_round(mean))
-               for exam_id, count, passed, mean in rows]
+                           results=count, passed=passed, mean_percent=_round(percents / count))
+               for exam_id, (count, passed, percents) in summed.items()]
     return sorted(figures, key=lambda f: (f.opens_at, f.exam_id), reverse=True)
 
 
@@ -213,22 +215,22 @@ def score_distribution(filters: Filters, exam: Exam) -> Distribution:
 GROUP_COLUMNS = ("station_id", "team_id", "course_id")
 
 
-def result_groups(filters: Filters) -> list[tuple]:
-    """(station, team, course, make-up, results, passed) over the graded results in scope: one scan of the
-    results from which each pass-rate breakdown is summed (whole numbers, so the sums are exact). The page
-    reads it once for its three breakdowns instead of running the results' window function three times."""
+def result_groups(filters: Filters) -> list:
+    """Rows of (exam, station, team, course, make-up) with `results`, `passed` and `percents` (their sum) over the
+    graded results in scope: one scan of the results, from which the exam figures and each pass-rate breakdown
+    are summed. The page reads it once instead of running the results' window function four times."""
     best = _best_results(filters)
-    keys = [best.c[column] for column in GROUP_COLUMNS] + [best.c.makeup]
-    return db.session.execute(select(*keys, func.count(), func.sum(best.c.passed)).group_by(*keys)).all()
+    keys = [best.c.exam_id, *(best.c[column] for column in GROUP_COLUMNS), best.c.makeup]
+    return db.session.execute(select(*keys, func.count().label("results"), func.sum(best.c.passed).label("passed"),
+                                     func.sum(best.c.percent).label("percents")).group_by(*keys)).all()
 
 
 def _rates(filters: Filters, column: str, groups=None) -> list[tuple[int | None, bool, int, int]]:
-    at = GROUP_COLUMNS.index(column)
     summed: dict[tuple[int | None, bool], list[int]] = {}
     for row in result_groups(filters) if groups is None else groups:
-        total = summed.setdefault((row[at], bool(row[3])), [0, 0])
-        total[0] += row[4]
-        total[1] += int(row[5] or 0)
+        total = summed.setdefault((getattr(row, column), bool(row.makeup)), [0, 0])
+        total[0] += row.results
+        total[1] += int(row.passed or 0)
     return [(group, makeup, count, passed) for (group, makeup), (count, passed) in summed.items()]
 
 

@@ -132,10 +132,10 @@ def dashboards():
     form = _filter_form()
     trainer_id = figures.trainer_scope(current_user)
     chosen = form.filters(trainer_id)
-    exams = figures.exam_figures(chosen)
+    groups = figures.result_groups(chosen)
+    exams = figures.exam_figures(chosen, groups)
     exam = _chosen_exam(exams)
     distribution = figures.score_distribution(chosen, exam) if exam is not None else None
-    groups = figures.result_groups(chosen)
     by_station = figures.pass_rates_by_station(chosen, groups)
     by_team = figures.pass_rates_by_team(chosen, groups)
     by_course = figures.pass_rates_by_course(chosen, groups)
