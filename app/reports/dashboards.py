@@ -140,11 +140,11 @@ def _members_since(filters: Filters) -> tuple[Select | None, datetime | None]:
     return None, None
 
 
-def _best_results(filters: Filters, exam_id: int | None = None):
+def _best_results(filters: Filters, exam_id: int | None = None, user_ids=None):
     """Subquery: one row per (exam, person) with a graded result in scope (app/exams/results.py): percent,
     passed (0/1), the paper total, the latest submission, and the person's station and team, the exam's course
     and make-up flag. Dates filter on the result's latest submission at that exam."""
-    counted = counted_results(exam_ids=None if exam_id is None else [exam_id])
+    counted = counted_results(exam_ids=None if exam_id is None else [exam_id], user_ids=user_ids)
     percent = cast(counted.c.score, Float) * 100 / cast(counted.c.max_score, Float)
     makeup = case((Exam.makeup_of_id.is_(None), 0), else_=1)
     query = (
@@ -273,7 +273,8 @@ def batch_trend(filters: Filters) -> list[TrendPoint]:
     known = {batch_id: (name, starts_on) for batch_id, name, starts_on in db.session.execute(batches)}
     if not known:
         return []
-    best = _best_results(filters)
+    # Only the batches' members' results are read: they are all the trend joins.
+    best = _best_results(filters, user_ids=select(BatchMember.user_id).where(BatchMember.batch_id.in_(list(known))))
     first_day = case({batch_id: literal(local_to_utc(starts_on), UTCDateTime())
                       for batch_id, (_name, starts_on) in known.items()}, value=BatchMember.batch_id)
     rows = db.session.execute(
