@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from app.core.roles import Role
 from app.exams import results_reading
-from app.exams.audience import audience_users
+from app.exams.audience import audience_users, needing_makeup
 from app.exams.models import Attempt
 from app.exams.results import results_of
 from app.exams.states import AttemptState
@@ -126,3 +126,19 @@ def test_a_pages_statements_do_not_grow_with_the_candidates(client, login, users
     big, _staff = _exam(users, org, 60, prefix="q")
     login(users[Role.HR])
     assert _statements(client, f"/exams/{big.id}/{page}") == _statements(client, f"/exams/{small.id}/{page}")
+
+
+def test_a_make_up_exams_audience_in_sql_is_who_the_python_rule_admits(users, org):
+    """audience_where (SQL, for counting and paging) and needing_makeup (Python, over results_of) agree: failed
+    and absent people sit the make-up exam; passed and pending ones do not."""
+    original, staff = _exam(users, org, 8)  # the fifth is pending; scores n*13%40/4 against a pass mark of 6
+    trainer = users[Role.TRAINER]
+    makeup = factories.make_exam(trainer, factories.make_exam_bank(trainer).bank, status="draft", now=NOW)
+    makeup.makeup_of_id = original.id
+    absent = factories.make_user("p0100", station=staff[0].station, password=None)
+    db.session.commit()
+    admitted = [user.staff_no for user in audience_users(makeup)]
+    candidates = audience_users(original)
+    assert admitted == [user.staff_no for user in needing_makeup(candidates, original)]
+    assert absent.staff_no in admitted and "p0005" not in admitted  # pending: not yet
+    assert 0 < len(admitted) - 1 < len(staff) - 1  # some failed, some passed
