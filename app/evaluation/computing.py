@@ -10,6 +10,8 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy.orm import lazyload
+
 from app.accounts.models import User
 from app.audit import actions
 from app.audit.services import record
@@ -100,9 +102,10 @@ def failed_periods_before(batch: Batch, user_ids) -> dict[int, int]:
     return counts
 
 
-def members_of(batch: Batch) -> list[User]:
+def member_ids(batch: Batch) -> list[int]:
+    """The members' ids by staff number (ids only: a batch of 5,000 need not load its people to evaluate them)."""
     return list(db.session.scalars(
-        db.select(User).join(BatchMember, BatchMember.user_id == User.id)
+        db.select(User.id).join(BatchMember, BatchMember.user_id == User.id)
         .where(BatchMember.batch_id == batch.id).order_by(User.staff_no)
     ))
 
@@ -113,20 +116,23 @@ def compute_batch(actor, batch: Batch, *, now: datetime, ip: str) -> list[Evalua
     ensure_open(batch)
     scheme: EvaluationScheme = scheme_in_force(actor, now=now, ip=ip)
     rules: Rules = scheme.rules
-    members = members_of(batch)
-    ids = [user.id for user in members]
+    ids = member_ids(batch)
     exams, makeups = batch_exams(batch, rules.weights)
     sittings = sittings_of(ids, exams, makeups)
     present = attendance_percents(batch, now)
     before = failed_periods_before(batch, ids)
-    existing = {e.user_id: e for e in db.session.scalars(db.select(Evaluation).where(Evaluation.batch_id == batch.id))}
+    # The rows only: their person, batch and scheme (joined by default) are not read here.
+    existing = {e.user_id: e for e in db.session.scalars(
+        db.select(Evaluation).where(Evaluation.batch_id == batch.id)
+        .options(lazyload(Evaluation.user), lazyload(Evaluation.batch), lazyload(Evaluation.scheme)))}
+    members = set(ids)
     for user_id, stale in existing.items():
-        if user_id not in set(ids):
+        if user_id not in members:
             db.session.delete(stale)
     results = []
-    for user in members:
-        result = evaluate(rules, sittings.get(user.id, {}), present.get(user.id), before.get(user.id, 0))
-        row = existing.get(user.id) or Evaluation(batch_id=batch.id, user_id=user.id)
+    for user_id in ids:
+        result = evaluate(rules, sittings.get(user_id, {}), present.get(user_id), before.get(user_id, 0))
+        row = existing.get(user_id) or Evaluation(batch_id=batch.id, user_id=user_id)
         row.scheme = scheme
         row.courses = {code: course.as_dict() for code, course in result.courses.items()}
         row.attendance = result.attendance

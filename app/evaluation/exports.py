@@ -82,13 +82,13 @@ def roster_rows(evaluations: list[Evaluation], courses: list[Course]) -> list[tu
     return rows
 
 
-def summary_rows(evaluations: list[Evaluation]) -> list[tuple]:
+def summary_rows(batch: Batch, evaluations: list[Evaluation]) -> list[tuple]:
     """Stations first, then teams (each best mean first), as on the batch page."""
     station, team, none = _("Station"), _("Team"), _("(none)")
     teams = {e.user.team.id: e.user.team for e in evaluations if e.user.team is not None}
     rows = [(station, figures.rank, figures.label or none, "", figures.people, figures.mean, figures.passed,
-             figures.pass_rate) for figures in group_figures(evaluations, "station")]
-    for figures in group_figures(evaluations, "team"):
+             figures.pass_rate) for figures in group_figures(batch.id, "station")]
+    for figures in group_figures(batch.id, "team"):
         group = teams.get(figures.key)
         station_name = group.station.name if group is not None and group.station else ""
         rows.append((team, figures.rank, station_name, group.name if group is not None else none, figures.people,
@@ -112,7 +112,7 @@ def batch_roster(batch: Batch, evaluations: list[Evaluation], courses: list[Cour
 
 
 def batch_summary(batch: Batch, evaluations: list[Evaluation], *, signed_off: bool, now: datetime) -> Report:
-    rows = summary_rows(evaluations)
+    rows = summary_rows(batch, evaluations)
     return Report(
         kind="batch_summary", columns=SUMMARY_COLUMNS, rows=lambda: iter(rows), count=lambda: len(rows),
         filename=_("Team and station summary of %(batch)s %(date)s%(draft)s", **_stamp(batch, signed_off, now)),

@@ -4,13 +4,18 @@ A person counts in the team and station they belong to now (the roster), so a su
 this team doing" rather than reconstructing past transfers. Passed = rated 合格 or better.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy import case, func, literal, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
 from app.evaluation.models import Evaluation
 from app.evaluation.scoring import CENT
 from app.evaluation.states import Rating
+from app.extensions import db
+from app.org.models import Station, Team
 
 
 @dataclass(frozen=True)
@@ -27,32 +32,30 @@ class GroupFigures:
         return (Decimal(self.passed) * 100 / self.people).quantize(CENT, ROUND_HALF_UP)
 
 
-def _label_of(kind: str, user) -> tuple[int | None, str]:
+def group_figures(batch_id: int, kind: str) -> list[GroupFigures]:
+    """A batch's figures by station (`kind="station"`) or team (`"team"`), best mean first; equal means share a
+    rank. Counted and summed in the database (a batch of 5,000 is a few dozen rows here)."""
+    cents = func.sum(func.round(Evaluation.total * 100))  # totals hold cents: exact sums on SQLite's floats too
+    passed = func.count(case((Evaluation.rating != Rating.FAIL, 1)))
+    query = (select(func.count(), cents, passed).select_from(Evaluation)
+             .join(User, User.id == Evaluation.user_id).where(Evaluation.batch_id == batch_id))
     if kind == "team":
-        team = user.team
-        if team is None:
-            return None, ""
-        return team.id, f"{team.station.name} · {team.name}" if team.station else team.name
-    station = user.station
-    return (station.id, station.name) if station is not None else (None, "")
-
-
-def group_figures(evaluations: list[Evaluation], kind: str) -> list[GroupFigures]:
-    """By station (`kind="station"`) or team (`"team"`), best mean first; equal means share a rank."""
-    groups: dict[int | None, list[Evaluation]] = defaultdict(list)
-    labels: dict[int | None, str] = {}
-    for evaluation in evaluations:
-        key, label = _label_of(kind, evaluation.user)
-        groups[key].append(evaluation)
-        labels[key] = label
+        team_station = aliased(Station)
+        query = (query.add_columns(Team.id, Team.name, team_station.name)
+                 .outerjoin(Team, Team.id == User.team_id).outerjoin(team_station, team_station.id == Team.station_id)
+                 .group_by(Team.id, Team.name, team_station.name))
+    else:
+        query = (query.add_columns(Station.id, Station.name, literal(None))
+                 .outerjoin(Station, Station.id == User.station_id).group_by(Station.id, Station.name))
     rows = []
-    for key, members in groups.items():
-        mean = (sum((e.total for e in members), Decimal(0)) / len(members)).quantize(CENT, ROUND_HALF_UP)
-        rows.append((key, labels[key], len(members), mean, sum(1 for e in members if e.rating != Rating.FAIL)))
+    for people, total, passing, key, name, station_name in db.session.execute(query):
+        label = "" if key is None else f"{station_name} · {name}" if station_name else name
+        mean = (Decimal(round(total)) / 100 / people).quantize(CENT, ROUND_HALF_UP)
+        rows.append((key, label, people, mean, passing))
     rows.sort(key=lambda row: (-row[3], row[1]))
     ranked, rank, previous = [], 0, None
-    for position, (key, label, people, mean, passed) in enumerate(rows, start=1):
+    for position, (key, label, people, mean, passed_count) in enumerate(rows, start=1):
         if mean != previous:
             rank, previous = position, mean
-        ranked.append(GroupFigures(key, label, people, mean, passed, rank))
+        ranked.append(GroupFigures(key, label, people, mean, passed_count, rank))
     return ranked

@@ -14,7 +14,9 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
+from app.accounts.models import User
 from app.core.clock import utcnow
+from app.core.integers import whole_number
 from app.core.loading import load_or_404
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, allow
@@ -35,7 +37,7 @@ from app.evaluation.forms import (
     scheme_form_class,
     weight_field_name,
 )
-from app.evaluation.models import Evaluation, EvaluationSignoff
+from app.evaluation.models import Evaluation, EvaluationScheme, EvaluationSignoff
 from app.evaluation.permissions import EVALUATORS
 from app.evaluation.states import AttendanceMode, CourseStatus, MakeupRule, Outcome, Rating
 from app.extensions import db
@@ -43,6 +45,7 @@ from app.reports.views.exports import send
 from app.training.models import Batch, BatchMember
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
+PAGE_SIZE = 50  # people per page of a batch's sheet
 
 
 @bp.record_once
@@ -133,20 +136,27 @@ def _scheme_codes(evaluations: list[Evaluation]) -> list[str]:
 @bp.get("/evaluation/batches/<int:batch_id>")
 @allow(*EVALUATORS)
 def batch_sheet(batch_id: int):
+    """One page of the sheet (50 people by staff number); the counts, and the station and team figures, are over
+    the whole batch, counted in SQL. The roster download holds everyone."""
     batch = load_or_404(Batch, batch_id)
-    evaluations = batch_evaluations(batch)
-    codes = _scheme_codes(evaluations)
+    of_batch = Evaluation.batch_id == batch.id
+    page = max(request.args.get("page", 1, type=whole_number), 1)
+    pagination = db.paginate(db.select(Evaluation).join(User, User.id == Evaluation.user_id).where(of_batch)
+                             .order_by(User.staff_no, Evaluation.id), page=page, per_page=PAGE_SIZE, error_out=False)
+    scheme = db.session.scalar(db.select(EvaluationScheme).join(Evaluation, Evaluation.scheme_id == EvaluationScheme.id)
+                               .where(of_batch).limit(1))
+    codes = list(scheme.weights) if scheme is not None else list(schemes.current_data().weights)
     by_code = {c.code: c for c in _courses()}
-    outcome_counts: dict[str, int] = {}
-    for evaluation in evaluations:
-        outcome_counts[evaluation.final_outcome] = outcome_counts.get(evaluation.final_outcome, 0) + 1
+    final = func.coalesce(Evaluation.override_outcome, Evaluation.outcome)
+    outcome_counts = dict(db.session.execute(db.select(final, func.count()).where(of_batch).group_by(final)).all())
     exams, _makeups = computing.batch_exams(batch, codes)
     return render_template(
-        "evaluation/batch.html", batch=batch, evaluations=evaluations, signoff=computing.signoff_of(batch),
-        courses=[by_code[code] for code in codes if code in by_code], course_name=course_name,
-        stations=group_figures(evaluations, "station"), teams=group_figures(evaluations, "team"),
+        "evaluation/batch.html", batch=batch, evaluations=pagination.items, pagination=pagination, scheme=scheme,
+        signoff=computing.signoff_of(batch), courses=[by_code[code] for code in codes if code in by_code],
+        course_name=course_name, stations=group_figures(batch.id, "station"), teams=group_figures(batch.id, "team"),
         outcome_counts=outcome_counts, exam_count=len(exams), button_form=ButtonForm(), reopen_form=ReopenForm(),
-        members=len(computing.members_of(batch)))
+        members=db.session.scalar(db.select(func.count()).select_from(BatchMember)
+                                  .where(BatchMember.batch_id == batch.id)))
 
 
 def _act(batch: Batch, action, success: str):

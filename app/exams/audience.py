@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.core.i18n import lazy_gettext as _l
 from app.core.refusals import Refusal
 from app.exams.models import Attempt, AudienceEntry, Exam
-from app.exams.results import Result, counted_number, results_of
+from app.exams.results import Result, counted_number, counted_results, results_of
 from app.exams.states import AttemptState, ExamState
 from app.extensions import db
 from app.training.eligibility import attendance_refusals
@@ -40,13 +40,20 @@ def audience_clause(exam: Exam):
     return (or_(*terms) if terms else false()) & User.active.is_(True)
 
 
+def audience_where(exam: Exam):
+    """A WHERE clause on User selecting everyone who may sit `exam`: its audience, or for a make-up exam those of
+    the original exam's audience who need it (`_needs_makeup` in SQL: no result, or a graded and failed one),
+    so pages can count and page the audience in the database."""
+    if exam.makeup_of is None:
+        return audience_clause(exam)
+    results = counted_results(exam_ids=[exam.makeup_of.id])
+    excused = select(results.c.user_id).where(or_(results.c.score.is_(None), results.c.passed.is_(True)))
+    return audience_clause(exam.makeup_of) & User.id.not_in(excused)
+
+
 def audience_users(exam: Exam) -> list[User]:
     """Everyone who may sit `exam` (for a make-up exam: who the original exam admits), by staff number."""
-    source = exam.makeup_of or exam
-    users = db.session.scalars(select(User).where(audience_clause(source)).order_by(User.staff_no)).all()
-    if exam.makeup_of is None:
-        return list(users)
-    return needing_makeup(list(users), exam.makeup_of)
+    return list(db.session.scalars(select(User).where(audience_where(exam)).order_by(User.staff_no)))
 
 
 def _audience_pairs(exam_ids):

@@ -127,12 +127,11 @@ def results_of(*, exam_ids=None, user_ids=None) -> dict[tuple[int, int], Result]
         return {}
     sub = counted_results(exam_ids=exam_ids, user_ids=user_ids)
     found = {}
-    for row in db.session.execute(select(sub)).mappings():
-        result = Result(exam_id=row["exam_id"], user_id=row["user_id"], attempt_id=row["attempt_id"],
-                        number=row["number"], score=row["score"], max_score=row["max_score"],
-                        passed=row["passed"], submitted_at=row["submitted_at"], last_at=row["last_at"],
-                        waiting=bool(row["waiting"]))
-        found[(result.user_id, result.exam_id)] = result
+    for row in db.session.execute(select(sub)):
+        found[(row.user_id, row.exam_id)] = Result(
+            exam_id=row.exam_id, user_id=row.user_id, attempt_id=row.attempt_id, number=row.number, score=row.score,
+            max_score=row.max_score, passed=row.passed, submitted_at=row.submitted_at, last_at=row.last_at,
+            waiting=bool(row.waiting))
     return found
 
 

@@ -6,19 +6,23 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from app.accounts.models import User
 from app.banks.registry import money
-from app.exams.audience import audience_users
+from app.exams.audience import audience_counts, audience_where
 from app.exams.models import Attempt, Exam, ExtraTime
-from app.exams.results import results_of
+from app.exams.results import counted_results
 from app.exams.states import AttemptState
 from app.extensions import db
 
+PAGE_SIZE = 50  # rows per page of the results and candidates pages
 
-def exam_attempts(exam: Exam, *, status: str | None = None, station_id: int | None = None) -> list[Attempt]:
-    """The exam's attempts by staff number and attempt number, filtered by state and the candidate's station."""
+
+def attempts_query(exam: Exam, *, status: str | None = None, station_id: int | None = None) -> Select:
+    """The exam's attempts by staff number and attempt number, filtered by state and the candidate's station (a
+    select: the page reads one page of it)."""
     query = select(Attempt).join(User, User.id == Attempt.user_id).where(Attempt.exam_id == exam.id)
     if station_id is not None:
         query = query.where(User.station_id == station_id)
@@ -30,7 +34,7 @@ def exam_attempts(exam: Exam, *, status: str | None = None, station_id: int | No
         query = query.where(Attempt.status == AttemptState.SUBMITTED, Attempt.score.is_not(None))
     elif status in ("passed", "failed"):
         query = query.where(Attempt.status == AttemptState.SUBMITTED, Attempt.passed.is_(status == "passed"))
-    return list(db.session.scalars(query.order_by(User.staff_no, Attempt.number)))
+    return query.order_by(User.staff_no, Attempt.number, Attempt.id)
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,20 @@ class ResultsSummary:
 
 
 def results_summary(exam: Exam) -> ResultsSummary:
-    """The exam's figures over each person's result (app/exams/results.py)."""
+    """The exam's figures over each person's result (app/exams/results.py), counted and summed in the database:
+    an exam of 10,000 candidates is one row here, not 10,000 results loaded."""
     started = db.session.scalar(select(func.count(func.distinct(Attempt.user_id))).where(Attempt.exam_id == exam.id))
-    found = results_of(exam_ids=[exam.id]).values()
-    graded = [result for result in found if not result.pending]
-    best_scores = [Decimal(result.score) for result in graded]
-    mean = money(sum(best_scores, start=Decimal(0)) / len(best_scores)) if best_scores else None
-    return ResultsSummary(candidates=len(audience_users(exam)), started=started or 0, submitted=len(found),
-                          graded=len(graded), passed=sum(1 for result in graded if result.passed), mean_score=mean)
+    results = counted_results(exam_ids=[exam.id])
+    graded = results.c.score.is_not(None)
+    # Scores hold cents (Numeric(8, 2)): summed as whole cents, the total is exact on SQLite's floats too.
+    submitted, graded_count, passed, cents = db.session.execute(select(
+        func.count(), func.count(results.c.score),
+        func.count(case((and_(graded, results.c.passed.is_(True)), 1))),
+        func.sum(func.round(results.c.score * 100)),
+    )).one()
+    mean = money(Decimal(round(cents)) / 100 / graded_count) if graded_count else None
+    return ResultsSummary(candidates=audience_counts([exam])[exam.id], started=started or 0, submitted=submitted,
+                          graded=graded_count, passed=passed, mean_score=mean)
 
 
 @dataclass(frozen=True)
@@ -77,22 +87,41 @@ class CandidateRow:
         return self.attempts[-1] if self.attempts else None
 
 
-def candidate_rows(exam: Exam) -> list[CandidateRow]:
-    """The audience, plus anyone who sat the exam without being in it now, with attempts and extra time."""
-    audience = audience_users(exam)
+def _candidates(exam: Exam):
+    """WHERE clause on User: the audience, plus anyone who sat the exam without being in it now."""
+    return or_(audience_where(exam), User.id.in_(select(Attempt.user_id).where(Attempt.exam_id == exam.id)))
+
+
+def candidate_page(exam: Exam, page: int) -> tuple[Pagination, list[CandidateRow]]:
+    """One page of the candidates by staff number, with their attempts and extra time: a few queries for the
+    page whatever the audience's size."""
+    pagination = db.paginate(select(User).where(_candidates(exam)).order_by(User.staff_no, User.id), page=page,
+                             per_page=PAGE_SIZE, error_out=False)
+    ids = [user.id for user in pagination.items]
     attempts: dict[int, list[Attempt]] = defaultdict(list)
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id).order_by(Attempt.number)):
-        attempts[attempt.user_id].append(attempt)
-    extras = {e.user_id: e for e in db.session.scalars(select(ExtraTime).where(ExtraTime.exam_id == exam.id))}
-    inside = {user.id for user in audience}
-    others = [db.session.get(User, user_id) for user_id in attempts if user_id not in inside]
-    users = sorted([*audience, *others], key=lambda u: u.staff_no)
-    return [CandidateRow(user, attempts.get(user.id, []), extras.get(user.id), user.id in inside) for user in users]
+    extras: dict[int, ExtraTime] = {}
+    inside: set[int] = set()
+    if ids:
+        for attempt in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam.id, Attempt.user_id.in_(ids))
+                                          .order_by(Attempt.number)):
+            attempts[attempt.user_id].append(attempt)
+        extras = {e.user_id: e for e in db.session.scalars(
+            select(ExtraTime).where(ExtraTime.exam_id == exam.id, ExtraTime.user_id.in_(ids)))}
+        inside = set(db.session.scalars(select(User.id).where(audience_where(exam), User.id.in_(ids))))
+    return pagination, [CandidateRow(user, attempts.get(user.id, []), extras.get(user.id), user.id in inside)
+                        for user in pagination.items]
+
+
+def candidate_page_of(exam: Exam, user: User) -> int:
+    """The candidates page that lists `user` (where a form about them is shown again)."""
+    before = db.session.scalar(select(func.count()).select_from(User)
+                               .where(_candidates(exam), User.staff_no < user.staff_no)) or 0
+    return before // PAGE_SIZE + 1
 
 
 def may_get_extra_time(exam: Exam, user: User) -> bool:
     """Extra time is for the audience and for those who already sat the exam."""
-    if any(u.id == user.id for u in audience_users(exam)):
+    if db.session.scalar(select(func.count()).select_from(User).where(User.id == user.id, audience_where(exam))):
         return True
     return bool(db.session.scalar(select(func.count()).select_from(Attempt)
                                   .where(Attempt.exam_id == exam.id, Attempt.user_id == user.id)))

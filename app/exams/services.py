@@ -303,9 +303,14 @@ def create_makeup(actor, original: Exam, settings: ExamSettings, *, now: datetim
     return makeup
 
 
-def exams_for(user) -> list[Exam]:
-    """The exams a trainer owns (all for administrators and HR), newest first, archived last."""
+def exams_for(user, *, status: str | None = None, course_code: str | None = None):
+    """A select of the exams a trainer owns (all for administrators and HR), newest first, archived last,
+    narrowed by state and course: the list pages it."""
     query = select(Exam).order_by((Exam.status == ExamState.ARCHIVED), Exam.opens_at.desc(), Exam.id.desc())
     if not user.has_role(Role.ADMIN, Role.HR):
         query = query.where(Exam.owners.any(id=user.id))
-    return list(db.session.scalars(query))
+    if status:
+        query = query.where(Exam.status == status)
+    if course_code:
+        query = query.where(Exam.course.has(Course.code == course_code))
+    return query

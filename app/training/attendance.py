@@ -220,8 +220,9 @@ def _batch_facts(batch: Batch, now: datetime):
         if ids else []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({s.user_id for s in seats})))} \
         if seats else {}
-    statuses = {(a.session_id, a.user_id): a.status
-                for a in db.session.scalars(select(Attendance).where(Attendance.session_id.in_(ids)))} if ids else {}
+    statuses = {(session_id, user_id): status for session_id, user_id, status in db.session.execute(
+        select(Attendance.session_id, Attendance.user_id, Attendance.status).where(Attendance.session_id.in_(ids)))} \
+        if ids else {}
     return sessions, held, users, {(s.session_id, s.user_id) for s in seats}, statuses
 
 
@@ -229,10 +230,13 @@ def rates(batch: Batch, now: datetime) -> list[PersonRate]:
     """Everyone seated in the batch with their recorded attendance over the sessions held so far, by staff
     number."""
     _sessions, held, users, seats, statuses = _batch_facts(batch, now)
+    held_seats: dict[int, list[int]] = {}  # grouped once: scanning every seat per person was quadratic
+    for session_id, user_id in seats:
+        if session_id in held:
+            held_seats.setdefault(user_id, []).append(session_id)
     result = []
     for user in sorted(users.values(), key=lambda u: u.staff_no):
-        mine = [statuses.get((session_id, user.id)) for session_id, user_id in seats
-                if user_id == user.id and session_id in held]
+        mine = [statuses.get((session_id, user.id)) for session_id in held_seats.get(user.id, ())]
         recorded = [status for status in mine if status is not None]
         result.append(PersonRate(user, len(recorded), sum(1 for status in recorded if status in ATTENDED),
                                  len(mine) - len(recorded)))

@@ -175,3 +175,17 @@ def test_nothing_in_scope_gives_empty_figures(app):
     assert dashboards.pass_rates_by_station(empty) == dashboards.pass_rates_by_team(empty) == []
     assert dashboards.pass_rates_by_course(empty) == dashboards.batch_trend(empty) == []
     assert dashboards.attendance_by_batch(empty, utcnow()) == dashboards.attendance_by_station(empty, utcnow()) == []
+
+
+def test_figures_summed_from_one_grouped_read_equal_each_exams_own_average(data):
+    """The exam figures and pass rates come from `result_groups` (one scan of the results): each exam's count,
+    passes and mean percentage equal what SQL counts and averages over that exam's results alone."""
+    filters = Filters()
+    best = dashboards._best_results(filters)
+    direct = {exam_id: (count, int(passed or 0), round(float(mean), 1)) for exam_id, count, passed, mean in
+              db.session.execute(db.select(best.c.exam_id, db.func.count(), db.func.sum(best.c.passed),
+                                           db.func.avg(best.c.percent)).group_by(best.c.exam_id))}
+    summed = {f.exam_id: (f.results, f.passed, f.mean_percent) for f in dashboards.exam_figures(filters)}
+    assert summed == direct and len(summed) >= 3
+    groups = dashboards.result_groups(filters)
+    assert sum(r.results for r in groups) == sum(r.results for r in dashboards.pass_rates_by_team(filters, groups))

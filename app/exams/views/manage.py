@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from app.banks.browsing import course_choices
 from app.core.clock import utcnow
+from app.core.integers import whole_number
 from app.core.net import client_ip
 from app.core.permissions import allow
 from app.core.writes import commit_or_report
@@ -41,6 +42,8 @@ from app.exams.views.loading import managed_exam, viewable_exam
 from app.exams.views.paper_design import page_context
 from app.extensions import db
 
+EXAMS_PER_PAGE = 50
+
 
 def attempt_counts(exam_ids: list[int]) -> dict[int, int]:
     if not exam_ids:
@@ -57,12 +60,14 @@ def attempt_counts(exam_ids: list[int]) -> dict[int, int]:
 def index():
     form = ExamFilterForm(formdata=request.args, courses=course_choices())
     form.validate()
-    exams = services.exams_for(current_user)
-    if form.status.data and not form.status.errors:
-        exams = [exam for exam in exams if exam.status == form.status.data]
-    if form.course.data and not form.course.errors:
-        exams = [exam for exam in exams if exam.course.code == form.course.data]
-    return render_template("exams/manage/index.html", form=form, exams=exams,
+    status = form.status.data if form.status.data and not form.status.errors else None
+    course = form.course.data if form.course.data and not form.course.errors else None
+    page = max(request.args.get("page", 1, type=whole_number), 1)
+    pagination = db.paginate(services.exams_for(current_user, status=status, course_code=course), page=page,
+                             per_page=EXAMS_PER_PAGE, error_out=False)
+    exams = pagination.items
+    filters = {name: value for name, value in (("status", status), ("course", course)) if value}
+    return render_template("exams/manage/index.html", form=form, exams=exams, pagination=pagination, filters=filters,
                            candidates=audience_counts(exams),
                            attempts=attempt_counts([exam.id for exam in exams]), status_labels=STATUS_LABELS,
                            may_create=permissions.can_create_exam(current_user))

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.accounts.models import User
 from app.banks.registry import kind_of
 from app.core.clock import utcnow
+from app.core.integers import whole_number
 from app.core.loading import require
 from app.core.net import client_ip
 from app.core.permissions import allow
@@ -45,11 +46,15 @@ def results(exam_id: int):
     exam = viewable_exam(exam_id)
     stations = db.session.scalars(db.select(Station).order_by(Station.name)).all()
     form = ResultsFilterForm(stations, formdata=request.args)
-    attempts = results_reading.exam_attempts(exam, status=form.status_value, station_id=form.station_id)
+    pagination = db.paginate(results_reading.attempts_query(exam, status=form.status_value,
+                                                            station_id=form.station_id),
+                             page=_page(), per_page=results_reading.PAGE_SIZE, error_out=False)
     now = utcnow()
-    return render_template("exams/results/results.html", **_shared(exam), form=form, attempts=attempts,
-                           summary=results_reading.results_summary(exam),
-                           remaining={a.id: remaining_seconds(a, now) for a in attempts if a.in_progress})
+    filters = {name: value for name, value in (("status", form.status_value), ("station", form.station_id))
+               if value is not None}
+    return render_template("exams/results/results.html", **_shared(exam), form=form, pagination=pagination,
+                           filters=filters, summary=results_reading.results_summary(exam),
+                           remaining={a.id: remaining_seconds(a, now) for a in pagination.items if a.in_progress})
 
 
 @bp.get("/exams/<int:exam_id>/attempts/<int:attempt_id>")
@@ -76,11 +81,18 @@ def attempt_detail(exam_id: int, attempt_id: int):
                            remaining=remaining_seconds(attempt, utcnow()) if attempt.in_progress else None)
 
 
-def _render_candidates(exam: Exam, form: ExtraTimeForm | None = None, selected: int | None = None):
+def _page() -> int:
+    """?page=, 1 when missing or unreadable (a page past the end shows no rows)."""
+    return max(request.args.get("page", 1, type=whole_number), 1)
+
+
+def _render_candidates(exam: Exam, form: ExtraTimeForm | None = None, selected: User | None = None):
     now = utcnow()
-    rows = results_reading.candidate_rows(exam)
-    return render_template("exams/results/candidates.html", **_shared(exam), rows=rows, form=form or ExtraTimeForm(),
-                           selected=selected,
+    page = _page() if selected is None else results_reading.candidate_page_of(exam, selected)
+    pagination, rows = results_reading.candidate_page(exam, page)
+    return render_template("exams/results/candidates.html", **_shared(exam), rows=rows, pagination=pagination,
+                           form=form or ExtraTimeForm(),
+                           selected=selected.id if selected is not None else None,
                            remaining={r.open_attempt.id: remaining_seconds(r.open_attempt, now)
                                       for r in rows if r.open_attempt is not None})
 
@@ -100,15 +112,16 @@ def extra_time(exam_id: int, user_id: int):
         abort(404)
     form = ExtraTimeForm()
     if not form.validate_on_submit():
-        return _render_candidates(exam, form, selected=user.id), 400
+        return _render_candidates(exam, form, selected=user), 400
     granted = commit_or_report(lambda: grant_extra_time(
         current_user, exam, user, minutes=form.minutes.data, reason=form.reason.data.strip(), now=utcnow(),
         ip=client_ip(), grace=timedelta(seconds=current_app.config["EXAM_GRACE_SECONDS"])), form=form)
     if not granted:
-        return _render_candidates(exam, form, selected=user.id), 400
+        return _render_candidates(exam, form, selected=user), 400
     if granted.value is not None:
         flash(_("%(name)s now has %(minutes)d extra minutes; the open attempt's deadline moved.",
                 name=user.name, minutes=form.minutes.data), "success")
     else:
         flash(_("%(name)s now has %(minutes)d extra minutes.", name=user.name, minutes=form.minutes.data), "success")
-    return redirect(url_for("exams.candidates", exam_id=exam.id))
+    return redirect(url_for("exams.candidates", exam_id=exam.id, page=results_reading.candidate_page_of(exam, user),
+                            _anchor=f"candidate-{user.id}"))
