@@ -1,0 +1,49 @@
+"""The production gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app` (README, Production deployment).
+
+bench/exam_day.py runs the app (and its floor) with this same file, so what is measured is what is deployed.
+Every value can be overridden from the environment (GUNICORN_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_THREADS,
+GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS,
+GUNICORN_MAX_REQUESTS_JITTER, GUNICORN_BACKLOG, GUNICORN_BIND, GUNICORN_CONTROL_SOCKET), and options given on
+the command line win over both.
+
+Why these values:
+- workers: 2 × cores + 1 sync workers. The requests are short and CPU-bound (templates, argon2 at login) with
+  a database wait in each; one spare worker per core covers the waits without making the workers fight for
+  the cores. Counted from the cores this process may run on (a container's CPU set), not the host's.
+- timeout 120 s: a worker silent this long is killed. The trainer's and HR's heaviest pages (a province's
+  results, computing a batch's evaluations) must finish, so it is far above a page's time, not a save's.
+- graceful_timeout 30 s: on a restart or a max_requests recycle, a request under way may finish.
+- max_requests 2,000 with jitter 200: each worker is replaced now and then so slow leaks cannot grow, and the
+  jitter keeps the workers from all restarting in the same second of an exam.
+- keepalive 5 s: only used by threaded workers (a sync worker closes each connection); behind nginx, whose
+  upstream connections are short, it matters little.
+- the control socket lives in the app's instance folder, not the host-wide default every gunicorn of the user
+  would share (README).
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")]
+workers = _int("GUNICORN_WORKERS", 2 * _cores() + 1)
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = _int("GUNICORN_THREADS", 1)
+timeout = _int("GUNICORN_TIMEOUT", 120)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+backlog = _int("GUNICORN_BACKLOG", 2048)
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "instance/gunicorn.ctl")
