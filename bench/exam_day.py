@@ -12,9 +12,9 @@ Each candidate arrives at a random moment of `--arrival-s` and, in order: loads 
 files (a browser cache per candidate that honours Cache-Control, ETag and Last-Modified), logs in with the page's
 CSRF token, follows the redirect home, opens 我的考试, the exam's start page, starts, loads the paper, and then
 the paper page talks to the server as app/static/js/exam.js does (class Page, the only place that knows it):
-its first sync on load, a change-save a moment after each answer, the periodic request (an empty save, or the
-heartbeat `GET …/clock?known=<rev>` where the app has that route). Answers come one question at a time at a
-think time drawn from `--think-s`; after the last one the candidate opens the submit page, submits and reads
+a change-save a moment after each answer and, between changes, either the periodic save (with a sync on load)
+or the heartbeat `GET …/clock`, whichever the paper announces (`data-clock-url`). Answers come one question at
+a time at a think time drawn from `--think-s`; after the last one the candidate opens the submit page, submits and reads
 the result, so submits spread over the last minutes as candidates finish. Candidates overlap: no global phases.
 
 In the same run: the floor (bench/floor_app.py: one indexed UPDATE + commit on the same database, under the same
@@ -536,29 +536,40 @@ class Browser:
 # --- The paper page: what app/static/js/exam.js sends ---------------------------------------------
 
 class Page:
-    """The exam page's requests, mirroring app/static/js/exam.js (keep them in step): every change is a change of
-    its own question (win, seq, seen), sent DEBOUNCE seconds after the last answer (one request at a time); a sync
-    on load; every `period` seconds the periodic request — a save of whatever is pending or, where the app has the
-    heartbeat route (`GET /my/attempts/<id>/clock?known=<rev>`), the heartbeat when nothing is pending; failed
-    requests retried with exponential back-off (1 s doubling, at most 30 s); before the submit page, pending
-    changes are sent. What the server acknowledged is kept to check against the database afterwards."""
+    """The exam page's requests, mirroring app/static/js/exam.js (keep them in step). Every change is a change of
+    its own question (win, seq, seen), sent DEBOUNCE seconds after the last answer, one request at a time; failed
+    requests are retried with exponential back-off (1 s doubling, at most 30 s, jittered); before the submit page,
+    pending changes are sent. Between changes, one of two versions of the page, told apart by whether the paper
+    announces a heartbeat (`data-clock-url`):
+
+    - the periodic save: a sync on load, and every PERIOD seconds a save (empty when nothing is pending);
+    - the heartbeat: no request on load; `GET …/clock` every HEARTBEAT seconds (IDLE_HEARTBEAT once the
+      candidate has not answered for IDLE_AFTER), each jittered × 0.75–1.25 and counted again from every save's
+      reply; a pending change goes as a save instead, and a revision past what the page knows (or 410) asks the
+      save endpoint what changed.
+
+    `scale` compresses these periods with the think time (--period-s). What the server acknowledged is kept to
+    check against the database afterwards."""
 
     DEBOUNCE = 1.5
     MAX_BACKOFF = 30.0
+    PERIOD = 15.0
+    HEARTBEAT = 30.0
+    IDLE_HEARTBEAT = 60.0
+    IDLE_AFTER = 120.0
 
-    def __init__(self, browser: Browser, attempt_id: int, html: str, period: float, heartbeat: bool,
-                 rng: random.Random):
+    def __init__(self, browser: Browser, attempt_id: int, html: str, scale: float, rng: random.Random):
         self.browser = browser
         self.attempt_id = attempt_id
         self.rng = rng
+        self.scale = scale
         data = {}
         for key, value in DATA.findall(html.split('id="exam-paper"', 1)[1].split(">", 1)[0]):
             data[key] = unescape(value)
         self.csrf = data["csrf"]
         self.known = int(data.get("known") or 0)
         self.save_url = data.get("save-url") or f"/my/attempts/{attempt_id}/save"
-        self.clock_url = data.get("clock-url") or (f"/my/attempts/{attempt_id}/clock" if heartbeat else None)
-        self.period = period
+        self.clock_url = data.get("clock-url")
         self.window = os.urandom(16).hex()
         self.seq = 0
         self.fields: dict[str, tuple[str, list]] = {}
@@ -569,9 +580,19 @@ class Page:
         self.latest: dict[int, dict] = {}  # position → newest change not yet acknowledged
         self.acknowledged: dict[str, list] = {}  # input name → values the server confirmed
         self.debounce_at: float | None = None
-        self.period_at = time.perf_counter() + period
+        self.last_active = time.perf_counter()
+        self.period_at = time.perf_counter() + self._period()
         self.failures = 0
-        self.over = False
+
+    def _period(self) -> float:
+        if not self.clock_url:
+            return self.PERIOD * self.scale
+        idle = time.perf_counter() - self.last_active > self.IDLE_AFTER * self.scale
+        return (self.IDLE_HEARTBEAT if idle else self.HEARTBEAT) * self.scale * self.rng.uniform(0.75, 1.25)
+
+    def on_load(self):
+        if not self.clock_url:
+            self.sync("load_sync")  # the periodic-save page syncs once on load
 
     def answer(self, position: int, now: float):
         """The candidate answers (or changes) one question: a change of its own, sent after the pause."""
@@ -589,6 +610,7 @@ class Page:
         self.latest[position] = {"q": position, "fields": {name: list(self.state.get(name, [])) for name in names},
                                  "flagged": False, "win": self.window, "seq": self.seq, "seen": {}}
         self.debounce_at = now + self.DEBOUNCE
+        self.last_active = now
 
     def due(self) -> float:
         return min(self.debounce_at or float("inf"), self.period_at)
@@ -598,8 +620,8 @@ class Page:
         if self.debounce_at is not None and now >= self.debounce_at:
             self.debounce_at = None
             self.sync("change_save" if self.latest else "periodic")
-        if now >= self.period_at:
-            self.period_at = now + self.period
+        if time.perf_counter() >= self.period_at:
+            self.period_at = time.perf_counter() + self._period()
             if self.latest:
                 self.sync("change_save")
             elif self.clock_url:
@@ -607,10 +629,10 @@ class Page:
             else:
                 self.sync("periodic")
 
-    def _failed(self):
+    def _backoff(self) -> float:
         self.failures += 1
         wait = min(self.MAX_BACKOFF, 2 ** (self.failures - 1))
-        self.debounce_at = time.perf_counter() + wait / 2 + self.rng.random() * wait / 2
+        return wait / 2 + self.rng.random() * wait / 2
 
     def sync(self, step: str) -> bool:
         sent = list(self.latest.values())
@@ -620,21 +642,25 @@ class Page:
                 "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": self.csrf},
                 timeout=Browser.XHR_TIMEOUT)
         except Failed:
-            self._failed()
+            self.debounce_at = time.perf_counter() + self._backoff()
             return False
         self.failures = 0
         self.absorb(response.json(), sent)
+        if self.clock_url:
+            self.period_at = time.perf_counter() + self._period()  # a save's reply is a heartbeat too
         return True
 
     def heartbeat(self):
         try:
-            response = self.browser.timed("periodic", "GET", f"{self.clock_url}?known={self.known}", 200,
-                                          headers={"Accept": "application/json"}, timeout=Browser.XHR_TIMEOUT)
+            response = self.browser.timed("periodic", "GET", self.clock_url, 200, headers={"Accept": "application/json"},
+                                          timeout=Browser.XHR_TIMEOUT)
         except Failed:
+            self.period_at = time.perf_counter() + self._backoff()
             return
+        self.failures = 0
         rev = response.json().get("rev")
         if isinstance(rev, int) and rev > self.known:
-            self.sync("periodic")  # something changed elsewhere: the page asks for it with a save
+            self.sync("periodic")  # another window saved: the page asks the save endpoint what changed
 
     def absorb(self, data: dict, sent: list[dict]):
         outcomes = {(r.get("win"), r.get("seq")): r.get("outcome") for r in data.get("results", [])}
@@ -672,8 +698,7 @@ class Plan:
     exam_id: int
     arrival: float  # seconds after the start of the day
     thinks: list[float]  # per question
-    period: float
-    heartbeat: bool
+    scale: float  # the page's periods × this (--period-s against exam.js's own)
     pause: float  # scale of the pauses between pages (reading them)
 
 
@@ -707,8 +732,8 @@ def candidate_day(browser: Browser, outcome: Outcome, plan: Plan, day_start: flo
                                 f"csrf_token={token}".encode(), {"Content-Type": "application/x-www-form-urlencoded"})
         outcome.attempt_id = int(re.search(r"/my/attempts/(\d+)", started.headers["location"]).group(1))
         paper = browser.page("paper", f"/my/attempts/{outcome.attempt_id}")
-        page = outcome.page = Page(browser, outcome.attempt_id, paper.body.decode(), plan.period, plan.heartbeat, rng)
-        page.sync("load_sync")  # exam.js syncs once on load
+        page = outcome.page = Page(browser, outcome.attempt_id, paper.body.decode(), plan.scale, rng)
+        page.on_load()
         order = list(page.positions)
         revisits = rng.sample(order, k=max(1, len(order) // 10))  # a few answers changed on a second look
         for position, think in zip(order + revisits, plan.thinks + plan.thinks[:len(revisits)], strict=False):
@@ -811,8 +836,7 @@ def closed_loop(seconds: float, clients: int, request_once) -> Step:
     return step
 
 
-def prepare_blast_pages(ports: list[int], exam_id: int, clients: int, first: int, period: float,
-                        rng: random.Random) -> list[Page]:
+def prepare_blast_pages(ports: list[int], exam_id: int, clients: int, first: int, rng: random.Random) -> list[Page]:
     """Candidates for the save endpoint's closed loop, logged in and started before the day (setup)."""
     measure = Measure()  # not reported
 
@@ -830,7 +854,7 @@ def prepare_blast_pages(ports: list[int], exam_id: int, clients: int, first: int
                                 {"Content-Type": "application/x-www-form-urlencoded"})
         attempt_id = int(re.search(r"/my/attempts/(\d+)", started.headers["location"]).group(1))
         paper = browser.page("paper", f"/my/attempts/{attempt_id}")
-        return Page(browser, attempt_id, paper.body.decode(), period, False, random.Random(rng.random()))
+        return Page(browser, attempt_id, paper.body.decode(), 1.0, random.Random(rng.random()))
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(prepare, range(clients)))
@@ -869,18 +893,6 @@ def blast_floor(port: int, rows: int):
 
 # --- The day --------------------------------------------------------------------------------------
 
-def has_heartbeat(port: int, page: Page) -> bool:
-    """The heartbeat is optional: the bench uses it where the app answers it (the saves' change)."""
-    if page.clock_url:
-        return True
-    try:
-        response = page.browser.fetch("GET", f"/my/attempts/{page.attempt_id}/clock?known=0",
-                                      headers={"Accept": "application/json"})
-    except OSError:
-        return False
-    return response.status == 200
-
-
 def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
     n = args.candidates
     think_low, think_high = args.think
@@ -892,17 +904,19 @@ def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
     measure = Measure()
     figures: dict = {"argon2": argon2, "exam_minutes": duration}
     try:
-        pages = prepare_blast_pages(ports, exam_id, args.closed_loop_clients, n, args.period_s, rng)
-        heartbeat = has_heartbeat(ports[0], pages[0])
+        pages = prepare_blast_pages(ports, exam_id, args.closed_loop_clients, n, rng)
+        heartbeat = bool(pages[0].clock_url)
+        scale = args.period_s / (Page.HEARTBEAT if heartbeat else Page.PERIOD) if args.period_s else 1.0
         figures["setup_s"] = round(time.perf_counter() - began, 1)  # seed, servers, closed-loop candidates
-        figures["periodic_request"] = "heartbeat GET …/clock" if heartbeat else "empty POST …/save"
+        figures["periodic_request"] = (f"heartbeat GET …/clock every {Page.HEARTBEAT * scale:g} s (± 25 %)"
+                                       if heartbeat else f"empty POST …/save every {Page.PERIOD * scale:g} s")
         outcomes = [Outcome(f"e{i:05d}") for i in range(n)]
         scheduler = Scheduler(args.client_threads)
         day_start = time.perf_counter() + 0.5
         for index, outcome in enumerate(outcomes):
             plan = Plan(exam_id, rng.uniform(0, args.arrival_s), [rng.uniform(think_low, think_high)
                                                                    for _ in range(args.questions)],
-                        args.period_s, heartbeat, args.pause)
+                        scale, args.pause)
             browser = Browser(ports[index % len(ports)], measure)
             scheduler.add(day_start, candidate_day(browser, outcome, plan, day_start, random.Random(rng.random())))
         database = make_url(url).database if url.startswith("postgresql") else None
@@ -1039,8 +1053,9 @@ def main() -> None:
     parser.add_argument("--think-s", type=think_range, default=(30.0, 60.0), dest="think",
                         help="think time per question, LOW-HIGH seconds")
     parser.add_argument("--questions", type=int, default=30, help="questions on the paper (at most 100)")
-    parser.add_argument("--period-s", type=float, default=15.0,
-                        help="the page's periodic request (exam.js PERIOD_MS); smaller compresses time")
+    parser.add_argument("--period-s", type=float,
+                        help="the page's periodic request, seconds (default: exam.js's own, 15 s for the periodic "
+                             "save, 30 s for the heartbeat, other periods scaled alike); smaller compresses time")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="scale of the pauses between pages (1-3 s before 我的考试 and the start page, 2-5 s "
                              "before start and submit)")
