@@ -870,6 +870,15 @@ def blast_save(pages: list[Page], rng: random.Random):
     return once
 
 
+def blast_heartbeat(pages: list[Page]):
+    def once(index: int) -> str | None:
+        page = pages[index]
+        response = page.browser.fetch("GET", page.clock_url, headers={"Accept": "application/json"},
+                                      timeout=Browser.XHR_TIMEOUT)
+        return None if response.status == 200 else f"HTTP {response.status}"
+    return once
+
+
 def blast_floor(port: int, rows: int):
     connections: dict[int, http.client.HTTPConnection] = {}
 
@@ -937,6 +946,9 @@ def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
         # The closed loops, after the day: the save endpoint, then the floor under the same gunicorn.conf.py.
         save = closed_loop(args.closed_loop_s, args.closed_loop_clients, blast_save(pages, rng))
         figures["save_closed_loop"] = save.figures(save.wall)
+        if heartbeat:
+            beat = closed_loop(args.closed_loop_s, args.closed_loop_clients, blast_heartbeat(pages))
+            figures["heartbeat_closed_loop"] = beat.figures(beat.wall)
     finally:
         for server in servers:
             server.stop()
@@ -1012,7 +1024,9 @@ def report(backend: str, figures: dict) -> None:
     s = figures["static_files"]
     print(f"{backend:10} static files: {s['fetched']} fetched, {s['revalidated']} revalidated (304), "
           f"{s['from_cache']} from the cache unasked", flush=True)
-    for name in ("save_closed_loop", "floor_closed_loop"):
+    for name in ("save_closed_loop", "heartbeat_closed_loop", "floor_closed_loop"):
+        if name not in figures:
+            continue
         f = figures[name]
         print(f"{backend:10} {name:18} {f['throughput_rps']} req/s  p50 {f['p50_ms']} ms  p99 {f['p99_ms']} ms  "
               f"errors {f['errors']}", flush=True)
@@ -1045,7 +1059,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--quick", action="store_true",
-                        help="40 candidates over 8 s, 10 questions, 0.5-1 s think time, a 3 s period, 3 s closed "
+                        help="40 candidates over 8 s, 8 questions, 1.5-2.5 s think time, a 2 s period, 3 s closed "
                              "loops of 8 clients, pauses × 0.3: under a minute a database")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (it is emptied)")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -1067,7 +1081,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260601)
     args = parser.parse_args()
     if args.quick:
-        args.candidates, args.arrival_s, args.questions, args.think, args.period_s = 40, 8.0, 10, (0.5, 1.0), 3.0
+        args.candidates, args.arrival_s, args.questions, args.think, args.period_s = 40, 8.0, 8, (1.5, 2.5), 2.0
         args.pause, args.closed_loop_s, args.closed_loop_clients, args.client_threads = 0.3, 3.0, 8, 64
     if not 1 <= args.questions <= 100:
         parser.error("--questions: 1 to 100")
