@@ -13,8 +13,10 @@ Why these values:
 - timeout 120 s: a worker silent this long is killed. The trainer's and HR's heaviest pages (a province's
   results, computing a batch's evaluations) must finish, so it is far above a page's time, not a save's.
 - graceful_timeout 30 s: on a restart or a max_requests recycle, a request under way may finish.
-- max_requests 2,000 with jitter 200: each worker is replaced now and then so slow leaks cannot grow, and the
-  jitter keeps the workers from all restarting in the same second of an exam.
+- max_requests 5,000 with jitter 2,500: each worker is replaced now and then so slow leaks cannot grow. An exam
+  day spreads requests evenly over the workers, so they reach the count together: with a jitter of 10 % all five
+  restarted within 4 s of each other in bench/exam_day.py (a worker takes 2–3 s to boot, and the day stalls
+  meanwhile); half the count spreads the restarts over thousands of requests.
 - keepalive 5 s: only used by threaded workers (a sync worker closes each connection); behind nginx, whose
   upstream connections are short, it matters little.
 - the control socket lives in the app's instance folder, not the host-wide default every gunicorn of the user
@@ -43,7 +45,7 @@ threads = _int("GUNICORN_THREADS", 1)
 timeout = _int("GUNICORN_TIMEOUT", 120)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 2500)
 backlog = _int("GUNICORN_BACKLOG", 2048)
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "instance/gunicorn.ctl")

@@ -879,11 +879,13 @@ def blast_heartbeat(pages: list[Page]):
     return once
 
 
-def blast_floor(port: int, rows: int):
+def blast_floor(ports: list[int], rows: int):
+    """As many floor servers as app servers, the clients spread over them as the candidates are."""
     connections: dict[int, http.client.HTTPConnection] = {}
 
     def once(index: int) -> str | None:
-        connection = connections.get(index) or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection = connections.get(index) or http.client.HTTPConnection("127.0.0.1", ports[index % len(ports)],
+                                                                           timeout=30)
         connections[index] = connection
         try:
             connection.request("GET", f"/{random.randint(1, rows)}")
@@ -952,11 +954,13 @@ def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
     finally:
         for server in servers:
             server.stop()
-    floor_server = Server(url, folder, "bench.floor_app:app", "/1", args.workers)
+    floor_servers = [Server(url, folder, "bench.floor_app:app", "/1", args.workers) for _ in range(args.servers)]
     try:
-        floor = closed_loop(args.closed_loop_s, args.closed_loop_clients, blast_floor(floor_server.port, 1000))
+        floor = closed_loop(args.closed_loop_s, args.closed_loop_clients,
+                            blast_floor([server.port for server in floor_servers], 1000))
     finally:
-        floor_server.stop()
+        for server in floor_servers:
+            server.stop()
     figures["floor_closed_loop"] = floor.figures(floor.wall)
     floor_rps = figures["floor_closed_loop"]["throughput_rps"]
     figures["save_to_floor"] = round(figures["save_closed_loop"]["throughput_rps"] / floor_rps, 2) if floor_rps else None
@@ -1075,16 +1079,20 @@ def main() -> None:
                              "before start and submit)")
     parser.add_argument("--servers", type=int, default=1, help="app servers (gunicorn instances) on one database")
     parser.add_argument("--workers", type=int, help="gunicorn workers per server (default: gunicorn.conf.py's)")
-    parser.add_argument("--client-threads", type=int, default=256, help="threads the client runs candidates on")
+    parser.add_argument("--client-threads", type=int,
+                        help="threads the client runs candidates on (default: one per candidate, at most 4,000): "
+                             "fewer make requests start late when the server is slow (the client lag)")
     parser.add_argument("--closed-loop-s", type=float, default=20.0, help="length of each closed loop")
     parser.add_argument("--closed-loop-clients", type=int, default=16, help="requests in flight in the closed loops")
     parser.add_argument("--seed", type=int, default=20260601)
     args = parser.parse_args()
     if args.quick:
         args.candidates, args.arrival_s, args.questions, args.think, args.period_s = 40, 8.0, 8, (1.5, 2.5), 2.0
-        args.pause, args.closed_loop_s, args.closed_loop_clients, args.client_threads = 0.3, 3.0, 8, 64
+        args.pause, args.closed_loop_s, args.closed_loop_clients = 0.3, 3.0, 8
     if not 1 <= args.questions <= 100:
         parser.error("--questions: 1 to 100")
+    args.client_threads = args.client_threads or min(args.candidates, 4000)
+    threading.stack_size(512 * 1024)  # thousands of client threads, each only waiting on its socket
     rng = random.Random(args.seed)
     results = {"candidates": args.candidates, "arrival_s": args.arrival_s, "think_s": list(args.think),
                "questions": args.questions, "period_s": args.period_s, "servers": args.servers,
