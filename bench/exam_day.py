@@ -770,8 +770,9 @@ def candidate_day(browser: Browser, outcome: Outcome, plan: Plan, day_start: flo
 
 
 class Scheduler:
-    """Many candidates, few threads: each candidate is a generator of the moments it waits for; a thread runs it
-    from one moment to the next. `lag` records how late each moment was served (the client's own backlog)."""
+    """Many candidates, bounded threads: each candidate is a generator of the moments it waits for; a thread runs
+    it from one moment to the next. `lag` records how late each moment was served after it was due and announced
+    (the client's own backlog; a moment that passed during the candidate's own slow request is not lag)."""
 
     def __init__(self, threads: int):
         self.heap: list = []
@@ -783,7 +784,7 @@ class Scheduler:
 
     def add(self, due: float, generator):
         with self.ready:
-            heapq.heappush(self.heap, (due, next(self.counter), generator))
+            heapq.heappush(self.heap, (due, next(self.counter), generator, time.perf_counter()))
             self.ready.notify()
 
     def _advance(self, due: float, generator):
@@ -795,7 +796,7 @@ class Scheduler:
         with self.ready:
             self.running -= 1
             if following is not None:
-                heapq.heappush(self.heap, (following, next(self.counter), generator))
+                heapq.heappush(self.heap, (following, next(self.counter), generator, time.perf_counter()))
             self.ready.notify()
 
     def run(self):
@@ -806,7 +807,8 @@ class Scheduler:
                         self.pool.shutdown()
                         return
                     if self.heap and self.heap[0][0] <= time.perf_counter():
-                        due, _n, generator = heapq.heappop(self.heap)
+                        due, _n, generator, announced = heapq.heappop(self.heap)
+                        due = max(due, announced)
                         self.running += 1
                         break
                     self.ready.wait(self.heap[0][0] - time.perf_counter() if self.heap else None)
