@@ -451,7 +451,7 @@ class Browser:
         self.idle_since = time.monotonic()
         return Response(raw.status, {k.lower(): v for k, v in raw.getheaders()}, data)
 
-    def timed(self, step: str, method: str, path: str, expect: int, body: bytes | None = None,
+    def timed(self, step: str, method: str, path: str, expect: int | tuple, body: bytes | None = None,
               headers: dict | None = None, timeout: float = PAGE_TIMEOUT) -> Response:
         """One request, measured as `step`; raises Failed (counted) on a refused connection, a timeout or an
         unexpected status."""
@@ -461,7 +461,8 @@ class Browser:
         except Exception as exc:  # a refused connection or a timeout is an error of the step, not of the bench
             self.measure.steps[step].add(time.perf_counter() - started, f"{type(exc).__name__}: {exc}"[:120])
             raise Failed(step) from exc
-        error = None if response.status == expect else f"HTTP {response.status}"
+        error = None if response.status in (expect if isinstance(expect, tuple) else (expect,)) else \
+            f"HTTP {response.status}"
         self.measure.steps[step].add(time.perf_counter() - started, error)
         if error:
             raise Failed(step)
@@ -486,7 +487,6 @@ class Browser:
         self.measure.steps[step].add(time.perf_counter() - started, error)
         if error:
             raise Failed(step)
-        response.path = path
         self.subresources(response.body.decode(errors="replace"))
         return response
 
@@ -652,15 +652,15 @@ class Page:
 
     def heartbeat(self):
         try:
-            response = self.browser.timed("periodic", "GET", self.clock_url, 200, headers={"Accept": "application/json"},
-                                          timeout=Browser.XHR_TIMEOUT)
+            response = self.browser.timed("periodic", "GET", self.clock_url, (200, 410),
+                                          headers={"Accept": "application/json"}, timeout=Browser.XHR_TIMEOUT)
         except Failed:
             self.period_at = time.perf_counter() + self._backoff()
             return
         self.failures = 0
         rev = response.json().get("rev")
-        if isinstance(rev, int) and rev > self.known:
-            self.sync("periodic")  # another window saved: the page asks the save endpoint what changed
+        if response.status == 410 or (isinstance(rev, int) and rev > self.known):
+            self.sync("periodic")  # another window saved, or the end: the save endpoint says what to show
 
     def absorb(self, data: dict, sent: list[dict]):
         outcomes = {(r.get("win"), r.get("seq")): r.get("outcome") for r in data.get("results", [])}
