@@ -3,6 +3,7 @@ own (issue 14, finding 8: by default every gunicorn of a user on the host shares
 one server's commands could reach another's), several workers and the production timeouts (issue 17); the
 environment overrides it, so one file serves every host and bench/exam_day.py measures what is deployed."""
 
+import os
 import re
 import runpy
 import shlex
@@ -28,7 +29,9 @@ def _settings(command: str) -> Config:
     return config
 
 
-def test_the_readme_gunicorn_command_parses_and_names_its_own_control_socket():
+def test_the_readme_gunicorn_command_parses_and_names_its_own_control_socket(monkeypatch):
+    for name in [name for name in os.environ if name.startswith("GUNICORN_")]:
+        monkeypatch.delenv(name)  # the file's own values, not this host's overrides
     [command] = re.findall(r"`(gunicorn [^`]+)`", README.read_text(encoding="utf-8"))
     config = _settings(command)
     assert config.workers > 1 and config.bind == ["127.0.0.1:8000"]
