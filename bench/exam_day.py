@@ -1065,7 +1065,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--quick", action="store_true",
-                        help="40 candidates over 8 s, 8 questions, 1.5-2.5 s think time, a 2 s period, 3 s closed "
+                        help="40 candidates over 6 s, 6 questions, 1.5-2.5 s think time, a 2 s period, 3 s closed "
                              "loops of 8 clients, pauses × 0.3: under a minute a database")
     parser.add_argument("--database-url", help="also run on this PostgreSQL database (it is emptied)")
     parser.add_argument("--skip-sqlite", action="store_true")
@@ -1089,7 +1089,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260601)
     args = parser.parse_args()
     if args.quick:
-        args.candidates, args.arrival_s, args.questions, args.think, args.period_s = 40, 8.0, 8, (1.5, 2.5), 2.0
+        args.candidates, args.arrival_s, args.questions, args.think, args.period_s = 40, 6.0, 6, (1.5, 2.5), 2.0
         args.pause, args.closed_loop_s, args.closed_loop_clients = 0.3, 3.0, 8
     if not 1 <= args.questions <= 100:
         parser.error("--questions: 1 to 100")
