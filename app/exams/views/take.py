@@ -4,7 +4,8 @@ JSON contract and its invariant are in docs/autosave.md and app/exams/saving.py.
 
 Every page and JSON here first closes the candidate's overdue attempts (docs/security.md §13), except save and the
 JSON submit, whose conditional UPDATE of the attempt must stay the request's first write (SQLite takes the
-write lock there); a save that finds the attempt over closes it afterwards. While an attempt is in progress nothing here carries a key, correctness or a
+write lock there; a save that finds the attempt over closes it afterwards), and the heartbeat (clock), which is
+one read and writes nothing. While an attempt is in progress nothing here carries a key, correctness or a
 score (docs/security.md §19).
 """
 
@@ -148,6 +149,24 @@ def save(attempt_id: int):
     if sync.all_acknowledged:
         return jsonify(status="saved", remaining=remaining, **papers.sync_json(sync))
     return jsonify(status="refused", remaining=remaining, **papers.sync_json(sync)), 409
+
+
+@bp.get("/my/attempts/<int:attempt_id>/clock")
+@allow(ANY_USER)
+def clock(attempt_id: int):
+    """The page's heartbeat: {status, rev, remaining} from one read of the attempt, never a write. A window that
+    knows an older revision than `rev` asks the save endpoint what changed; 410 sends it there too, so the
+    save's 410 says which of its changes were stored before the attempt closed."""
+    heartbeat = saving.clock(attempt_id, current_user.id, now=utcnow(), grace=_grace())
+    if heartbeat is None:
+        abort(404)
+    if heartbeat.over:
+        response = jsonify(status="over", rev=heartbeat.rev, result_url=url_for("exams.result", attempt_id=attempt_id))
+        response.status_code = 410
+    else:
+        response = jsonify(status="open", rev=heartbeat.rev, remaining=heartbeat.remaining)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/my/attempts/<int:attempt_id>/submit")
