@@ -13,7 +13,9 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -41,6 +43,15 @@ def _close_overdue(now) -> None:
 
 def _own_attempt(attempt_id: int) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or not owns_attempt(current_user, attempt):
+        abort(404)
+    return attempt
+
+
+def _own_attempt_alone(attempt_id: int) -> Attempt:
+    """The attempt row without the exam, course, user, station and team its relationships join by default: a save
+    and the JSON submit read none of them on their way (they load lazily if grading needs them)."""
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(lazyload("*")))
     if attempt is None or not owns_attempt(current_user, attempt):
         abort(404)
     return attempt
@@ -138,7 +149,7 @@ def save(attempt_id: int):
     """Store the window's changes and tell it what changed: 200 when every change was acknowledged, 409 when
     some were refused (the stored answers come back), 410 when the attempt is over (nothing stored)."""
     now = utcnow()
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt_alone(attempt_id)
     sync = _save_sent(attempt, now)
     if not isinstance(sync, saving.Sync):
         return sync
@@ -190,7 +201,7 @@ def submit(attempt_id: int):
     they are stored first, and a submit that could not store every one of them is not made — 409 with the
     stored answers (show them, submit again), 410 when the attempt was already over."""
     now = utcnow()
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt_alone(attempt_id)
     result_url = url_for("exams.result", attempt_id=attempt.id)
     if not request.is_json:
         if attempt.in_progress:
