@@ -219,6 +219,7 @@ def test_nothing_fetched_during_an_attempt_gives_the_key_away(client, attempt):
         "paper": client.get(base),
         "save": save_fields(client, attempt, empty_fields(attempt), flagged=[1]),
         "save (other window's answers come back)": client.post(f"{base}/save", json={"known": 0, "changes": []}),
+        "heartbeat": client.get(f"{base}/clock"),
         "submit page": client.get(f"{base}/submit"),
         "list": client.get("/my/exams"),
         "start page": client.get(f"/my/exams/{attempt.exam_id}"),
