@@ -449,10 +449,11 @@
       if (stopped || submitting) {
         return;
       }
-      if (reply.status === 410 || (reply.status === 200 && reply.data.rev > known)) {
+      var heard = reply.status === 200 && typeof reply.data.rev === "number";  // not a portal's page
+      if (reply.status === 410 || (heard && reply.data.rev > known)) {
         failures = 0;
         sync();  // its reply (410: which changes were stored before the end) does what a save's reply does
-      } else if (reply.status === 200) {
+      } else if (heard) {
         failures = 0;
         if (!pending().length) {
           offlineBanner.classList.add("d-none");
