@@ -224,7 +224,8 @@ def test_another_windows_answer_reaches_a_page_through_its_heartbeat(live_server
     _let_time_pass(first, 40)  # one heartbeat (30 s ± 25 %): the revision moved, so one sync
     expect(first.locator(f"#q{single}-2")).to_be_checked(timeout=10000)
     expect(first.locator(f"#q{truth}-true")).to_be_checked()
-    assert requests.count("clock") == 1 and requests.count("save") == 1, requests
+    # one sync; one beat (a second if the page's clock, which also runs in real time, got that far)
+    assert requests.count("save") == 1 and requests[0] == "clock" and requests.count("clock") <= 2, requests
 
     first.locator(f"#q{single}-0").check()  # built on what the heartbeat brought: taken
     expect(first.locator("#save-status")).to_have_text(SAVED, timeout=10000)
