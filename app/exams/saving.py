@@ -215,12 +215,38 @@ def _save(attempt: Attempt, writing: bool, changes_of, *, known: int, now: datet
                                                 change.flagged, answered_at, rev, change.window, change.seq)
     if writes:
         db.session.execute(update(PaperItem), writes)
-    if rev is None:  # nothing written
-        rev = max((state.rev for state in states.values()), default=0)
+    if rev is None:  # nothing written: the attempt's revision, as the heartbeat reports it (see Clock)
+        rev = max([attempt.rev, *(state.rev for state in states.values())])
     shown = {change.position for change in changes if outcomes[change.id] != STORED}
     items = sorted((state for state in states.values() if state.rev > known or state.position in shown),
                    key=lambda state: state.position)
     return Sync(outcomes, rev, now if writing and not over else attempt.saved_at, items, over)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The page's heartbeat: the time left, the attempt's revision (a window that knows less syncs) and
+    whether the attempt still takes answers."""
+
+    rev: int
+    remaining: int
+    over: bool
+
+
+def clock(attempt_id: int, user_id: int, *, now: datetime, grace: timedelta) -> Clock | None:
+    """One indexed read of the attempt row, the owner checked in the same query (None: not this user's).
+
+    No write and no items: at 5,000 candidates this runs 40–170 times a second, so it must cost what a
+    primary-key lookup costs. It closes nothing either — an attempt past deadline + grace is reported over,
+    and the window's full sync (a save) and the result page do the rest."""
+    row = db.session.execute(
+        select(Attempt.rev, Attempt.status, Attempt.deadline_at)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    over = row.status != AttemptState.IN_PROGRESS or row.deadline_at < now - grace
+    return Clock(row.rev, max(0, int((row.deadline_at - now).total_seconds())), over)
 
 
 def answer_at_once(attempt: Attempt, responses: Mapping[int, object], *, window: str, now: datetime,

@@ -140,7 +140,7 @@ def test_a_collector_takes_a_timed_exam_with_the_network_cut_and_back(live_serve
     page.locator(f"#q{second_single}-0").check()
     expect(page.locator("#save-status")).to_have_text(SAVED, timeout=10000)
     assert _items(live_server, attempt_id)[second_single][1] == 0
-    phone.evaluate("window.dispatchEvent(new Event('online'))")  # the phone asks what changed (as every 15 s)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")  # the phone asks what changed (as on reconnecting)
     expect(phone.locator(f"#q{second_single}-0")).to_be_checked(timeout=10000)
 
     # Submit from the phone: unanswered questions first, then the flagged one.

@@ -1,9 +1,15 @@
 """Answers survive what windows, networks and reloads do, in Chromium with real browser contexts: a second
 browser loaded before the first saved more never blanks those answers; a change refused because another window
 changed the question says so and shows the saved answer; an answer given offline survives a reconnect and an
-immediate reload, whether or not its save reached the server; and the exam bar (time, save status, submit)
-stays in sight at every scroll position on a 390×844 phone and on a desktop."""
+immediate reload, whether or not its save reached the server; another window's answer, and a submit made on
+another device, reach a page through its heartbeat, a page nobody touches sends no save at all, and a failed
+heartbeat shows the offline notice until one gets through; and the exam
+bar (time, save status, submit) stays in sight at every scroll position on a 390×844 phone and on a desktop.
 
+Tests that wait for the heartbeat drive the page's timers with Playwright's fake clock (page.clock) instead of
+waiting out its 30–120 s periods."""
+
+import re
 from decimal import Decimal
 from itertools import count
 
@@ -45,16 +51,33 @@ def _attempt(live_server, questions_per_type: int = 1) -> tuple[int, dict[str, l
         return attempt.id, by_type
 
 
-def _paper(open_page, live_server, attempt_id, options=DESKTOP):
+def _paper(open_page, live_server, attempt_id, options=DESKTOP, fake_clock=False):
     page, errors = open_page(options)
     _log_in(page, live_server)
+    if fake_clock:
+        page.clock.install()  # the page's timers run when the test says so (run_for), as well as in real time
     page.goto(f"{live_server.url}/my/attempts/{attempt_id}")
     return page, errors
 
 
 def _sync_now(page):
-    """What the page does every 15 s (or when the connection returns): send its changes, hear of others'."""
+    """What the page does when the connection returns: send its changes, hear of others'."""
     page.evaluate("window.dispatchEvent(new Event('online'))")
+
+
+def _exam_requests(page) -> list[str]:
+    """The paths' last parts (save, clock, submit) of every request the page makes from now on."""
+    seen = []
+    page.on("request", lambda request: seen.append(request.url.split("?")[0].rsplit("/", 1)[-1])
+            if "/my/attempts/" in request.url else None)
+    return seen
+
+
+def _let_time_pass(page, seconds: int, step: int = 5):
+    """`seconds` of the page's time in steps, each with a moment of real time for the requests it sets off."""
+    for _ in range(seconds // step):
+        page.clock.run_for(step * 1000)
+        page.wait_for_timeout(50)
 
 
 def test_a_second_browser_loaded_earlier_never_blanks_what_the_first_saved_since(live_server, open_page,
@@ -73,7 +96,7 @@ def test_a_second_browser_loaded_earlier_never_blanks_what_the_first_saved_since
     first.locator(f"#q{truth}-true").check()
     expect(first.locator("#save-status")).to_have_text(SAVED, timeout=10000)
 
-    _sync_now(second)  # its periodic request: no change of its own to send, the first window's answers come back
+    _sync_now(second)  # the connection returns: no change of its own to send, the first window's answers come back
     expect(second.locator(f"#q{truth}-true")).to_be_checked(timeout=10000)
     expect(second.locator(f"#q{multiple}-0")).to_be_checked()
     stored = _items(live_server, attempt_id)
@@ -183,3 +206,92 @@ def test_the_time_save_status_and_submit_stay_in_sight_down_to_the_last_question
     name = "phone" if viewport is PHONE_390 else "desktop"
     page.screenshot(path=screenshots / f"exam-bar-last-question-{name}-zh_Hans.png", full_page=False)
     assert _unexpected(errors) == []
+
+
+def test_another_windows_answer_reaches_a_page_through_its_heartbeat(live_server, open_page):
+    from playwright.sync_api import expect
+
+    attempt_id, by_type = _attempt(live_server)
+    single, truth = by_type["single"][0], by_type["true_false"][0]
+    first, first_errors = _paper(open_page, live_server, attempt_id, fake_clock=True)
+    second, second_errors = _paper(open_page, live_server, attempt_id, PHONE_390)
+    requests = _exam_requests(first)
+    second.locator(f"#q{single}-2").check()
+    second.locator(f"#q{truth}-true").check()
+    expect(second.locator("#save-status")).to_have_text(SAVED, timeout=10000)
+    expect(first.locator(f"#q{single}-2")).not_to_be_checked()
+
+    _let_time_pass(first, 40)  # one heartbeat (30 s ± 25 %): the revision moved, so one sync
+    expect(first.locator(f"#q{single}-2")).to_be_checked(timeout=10000)
+    expect(first.locator(f"#q{truth}-true")).to_be_checked()
+    # one sync; one beat (a second if the page's clock, which also runs in real time, got that far)
+    assert requests.count("save") == 1 and requests[0] == "clock" and requests.count("clock") <= 2, requests
+
+    first.locator(f"#q{single}-0").check()  # built on what the heartbeat brought: taken
+    expect(first.locator("#save-status")).to_have_text(SAVED, timeout=10000)
+    assert _items(live_server, attempt_id)[single][1] == 0
+    assert _unexpected(first_errors) == [] and _unexpected(second_errors) == []
+
+
+def test_a_page_nobody_touches_sends_no_save_and_beats_less_when_idle_or_hidden(live_server, open_page):
+    attempt_id, _by_type = _attempt(live_server)
+    page, errors = _paper(open_page, live_server, attempt_id, fake_clock=True)
+    requests = _exam_requests(page)
+    _let_time_pass(page, 10 * 60)
+    assert "save" not in requests, requests
+    # 30 s periods for the first 2 minutes, then 60 s: 4 + 8 beats give or take the jitter (old page: 40 saves)
+    assert 8 <= requests.count("clock") <= 16, requests
+
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    requests.clear()
+    _let_time_pass(page, 10 * 60)
+    assert "save" not in requests and 3 <= requests.count("clock") <= 7, requests  # 120 s periods
+
+    page.evaluate("""() => {
+        Object.defineProperty(document, "hidden", {configurable: true, get: () => false});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.wait_for_timeout(200)
+    assert requests[-1:] == ["clock"], requests  # back in front: a beat at once (and the hidden one is dropped)
+    requests.clear()
+    _let_time_pass(page, 4 * 60)
+    assert "save" not in requests and 3 <= requests.count("clock") <= 9, requests  # 30 s for 2 min, then 60 s
+    assert _unexpected(errors) == []
+
+
+def test_a_submit_on_another_device_takes_the_page_to_the_result_at_its_next_heartbeat(live_server, open_page):
+    from playwright.sync_api import expect
+
+    attempt_id, by_type = _attempt(live_server)
+    page, errors = _paper(open_page, live_server, attempt_id, fake_clock=True)
+    page.locator(f"#q{by_type['single'][0]}-1").check()
+    expect(page.locator("#save-status")).to_have_text(SAVED, timeout=10000)
+    phone, _ = _paper(open_page, live_server, attempt_id, PHONE_390)
+    phone.goto(f"{live_server.url}/my/attempts/{attempt_id}/submit")
+    phone.locator("#confirm-submit").click()
+    phone.wait_for_url(re.compile(r"/result$"))
+
+    _let_time_pass(page, 40)  # the heartbeat says over; the sync it asks for says nothing was left unsaved
+    page.wait_for_url(re.compile(r"/result$"), timeout=10000)
+    assert _items(live_server, attempt_id)[by_type["single"][0]][1] == 1
+    assert _unexpected(errors) == []
+
+
+def test_a_failed_heartbeat_shows_the_offline_notice_until_a_beat_gets_through(live_server, open_page):
+    from playwright.sync_api import expect
+
+    attempt_id, _by_type = _attempt(live_server)
+    page, _errors = _paper(open_page, live_server, attempt_id, fake_clock=True)
+    page.route("**/clock", lambda route: route.abort())
+    _let_time_pass(page, 40)
+    expect(page.locator("#offline-banner")).to_be_visible(timeout=10000)
+    requests = _exam_requests(page)
+    _let_time_pass(page, 20)  # it keeps trying, backing off from 1 s, and the notice stays
+    assert requests.count("clock") >= 1 and "save" not in requests, requests
+    expect(page.locator("#offline-banner")).to_be_visible()
+    page.unroute("**/clock")
+    _let_time_pass(page, 40)
+    expect(page.locator("#offline-banner")).to_be_hidden(timeout=10000)

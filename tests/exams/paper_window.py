@@ -6,6 +6,7 @@ outcomes and items absorbed — so HTTP tests exercise the server exactly as the
     window = Window(client, attempt_id).load()
     window.answer(3, {"q3": ["1"]})
     reply = window.save()
+    beat, synced = window.heartbeat()  # the clock, and the full sync it asks for when another window saved
 
 `storage` stands for the browser's localStorage (one dict per device): the window keeps its journal there,
 and a window loaded later on the same device takes over what closed or reloaded windows left unacknowledged.
@@ -200,6 +201,21 @@ class Window:
 
     def save(self):
         return self.send("save")
+
+    def read_clock(self):
+        """The heartbeat's GET alone: {status, rev, remaining}."""
+        return self.client.get(f"{self.url}/clock")
+
+    def heartbeat(self):
+        """What the script's heartbeat does: ask the clock; a full sync (a save) only when the attempt's revision
+        moved past what this window knows, or the attempt is over; changes not yet sent go as a save instead.
+        Returns (clock reply or None, sync reply or None)."""
+        if self.latest:
+            return None, self.save()
+        beat = self.read_clock()
+        if beat.status_code == 410 or (beat.status_code == 200 and beat.get_json()["rev"] > self.known):
+            return beat, self.save()
+        return beat, None
 
     def submit(self):
         """The time-up submit with the last changes; a refusal is absorbed and the submit sent again."""

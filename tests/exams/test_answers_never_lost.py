@@ -1,7 +1,7 @@
 """A model of one candidate's exam, driven by Hypothesis through the real endpoints, trying to lose an answer.
 
 Up to three windows (tabs, a second device) over one attempt, in any interleaving: load, answer, clear, flag,
-save, lose the request or the reply, have a request arrive late, reload, close, submit at time-up or from the
+save, the heartbeat (and the sync it asks for), lose the request or the reply, have a request arrive late, reload, close, submit at time-up or from the
 submit page, and the server's clock passing the deadline and the grace. Each window is the page's script in
 Python (tests/exams/paper_window.py), with its device's journal.
 
@@ -10,6 +10,7 @@ Checked against the database after every step — the invariant of app/exams/sav
     actions) replaces it: the stored change is never older than an acknowledged one, and holds its value;
   - a reply of 200 acknowledges every change it was sent (no 200 for less);
   - a window lets go of a change only when it was acknowledged or refused with the stored answer shown;
+  - the heartbeat writes nothing, and a window it tells nothing changed has indeed missed nothing;
   - once submitted, the stored answers never change.
 
 EXAMS_MODEL_EXAMPLES sets the number of examples (default 300); bench/answers_model.py runs 10,000 and
@@ -198,6 +199,42 @@ class AnswerModel(RuleBasedStateMachine):
         if self._idle(window):
             assert self._sent(window).status_code in (200, 409, 410)
 
+    def _everything_stored(self):
+        db.session.expire_all()
+        attempt = db.session.execute(select(Attempt.status, Attempt.rev, Attempt.saved_at, Attempt.submitted_at)
+                                     .where(Attempt.id == self.attempt_id)).one()
+        items = db.session.execute(select(PaperItem.position, PaperItem.response, PaperItem.flagged,
+                                          PaperItem.answered_at, PaperItem.rev, PaperItem.changed_by,
+                                          PaperItem.change_seq)
+                                   .where(PaperItem.attempt_id == self.attempt_id)
+                                   .order_by(PaperItem.position)).all()
+        return tuple(attempt), [tuple(item) for item in items]
+
+    @rule(window=windows)
+    def heartbeat(self, window):
+        """The page's heartbeat: reading the clock changes nothing stored (not even closing an attempt past the
+        grace); a window that hears the revision it knows has missed nothing (an empty save would bring no
+        item), and one that hears of a newer revision or the end syncs — and still loses nothing."""
+        if not self._idle(window):
+            return
+        if window.pending():  # the script sends its changes instead: a save
+            assert self._sent(window).status_code in (200, 409, 410)
+            return
+        before = self._everything_stored()
+        beat = window.read_clock()
+        assert beat.status_code in (200, 410) and beat.headers["Cache-Control"] == "no-store"
+        assert self._everything_stored() == before, "the heartbeat changed what is stored"
+        data = beat.get_json()
+        assert data["rev"] >= window.known, data
+        if beat.status_code == 200 and data["rev"] == window.known:
+            unchanged = self.client.post(f"{window.url}/save", json={"known": window.known, "changes": []})
+            assert unchanged.status_code == 200 and unchanged.get_json()["items"] == [], unchanged.get_json()
+            assert unchanged.get_json()["rev"] == window.known
+            return
+        synced = self._sent(window)
+        assert synced.status_code == (410 if beat.status_code == 410 else 200), synced.get_json()
+        assert window.known >= data["rev"], "after the sync the window still knows less than the heartbeat said"
+
     @rule(window=windows, handled_now=st.booleans())
     def save_leaves(self, window, handled_now):
         """A save leaves on a slow network: the server handles it now or when its reply comes back (other
@@ -385,3 +422,23 @@ def _stored(model):
     db.session.expire_all()
     return dict(db.session.execute(select(PaperItem.position, PaperItem.response)
                                    .where(PaperItem.attempt_id == model.attempt_id)).all())
+
+
+def test_a_heartbeat_brings_another_windows_answer_and_then_the_end(model_exam):
+    """B hears through its heartbeat that A saved, syncs and builds on A's answer; past the grace B's heartbeat
+    says over, its sync says which changes were stored, and nothing stored changed on the way."""
+    model = _model(model_exam)
+    a, b = model.open_window(0), model.open_window(1)
+    model.heartbeat(b)
+    assert b.known == 0
+    _answer(model, a, 1, model_values(model, 1)[1])
+    model.save(a)
+    model.heartbeat(b)
+    assert b.shown[1][0] == fields_for(model.kinds[1], 1, model_values(model, 1)[1]) and b.known == a.known
+    _answer(model, b, 1, model_values(model, 1)[2])
+    model.heartbeat(b)  # a change not yet sent goes as a save
+    assert b.latest == {} and _stored(model)[1] == model_values(model, 1)[2]
+    model.time_passes("grace")
+    model.heartbeat(a)
+    assert a.over
+    model.acknowledged_answers_are_stored()

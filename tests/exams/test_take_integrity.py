@@ -183,7 +183,7 @@ def test_another_candidates_attempt_is_not_found_on_every_url(app, users, attemp
     stranger.post("/login", data={"staff_no": other.staff_no, "password": factories.PASSWORD})
     base = f"/my/attempts/{attempt.id}"
     body = _change(fields={"q1": ["0"]})
-    calls = [("GET", base, None), ("POST", f"{base}/save", body),
+    calls = [("GET", base, None), ("POST", f"{base}/save", body), ("GET", f"{base}/clock", None),
              ("GET", f"{base}/submit", None), ("POST", f"{base}/submit", None),
              ("POST", f"{base}/submit", body), ("GET", f"{base}/result", None)]
     for method, url, payload in calls:
@@ -219,6 +219,7 @@ def test_nothing_fetched_during_an_attempt_gives_the_key_away(client, attempt):
         "paper": client.get(base),
         "save": save_fields(client, attempt, empty_fields(attempt), flagged=[1]),
         "save (other window's answers come back)": client.post(f"{base}/save", json={"known": 0, "changes": []}),
+        "heartbeat": client.get(f"{base}/clock"),
         "submit page": client.get(f"{base}/submit"),
         "list": client.get("/my/exams"),
         "start page": client.get(f"/my/exams/{attempt.exam_id}"),

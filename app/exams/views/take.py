@@ -4,7 +4,8 @@ JSON contract and its invariant are in docs/autosave.md and app/exams/saving.py.
 
 Every page and JSON here first closes the candidate's overdue attempts (docs/security.md §13), except save and the
 JSON submit, whose conditional UPDATE of the attempt must stay the request's first write (SQLite takes the
-write lock there); a save that finds the attempt over closes it afterwards. While an attempt is in progress nothing here carries a key, correctness or a
+write lock there; a save that finds the attempt over closes it afterwards), and the heartbeat (clock), which is
+one read and writes nothing. While an attempt is in progress nothing here carries a key, correctness or a
 score (docs/security.md §19).
 """
 
@@ -12,7 +13,9 @@ from datetime import timedelta
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.core.clock import utcnow
 from app.core.errors import DomainError
@@ -40,6 +43,15 @@ def _close_overdue(now) -> None:
 
 def _own_attempt(attempt_id: int) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or not owns_attempt(current_user, attempt):
+        abort(404)
+    return attempt
+
+
+def _own_attempt_alone(attempt_id: int) -> Attempt:
+    """The attempt row without the exam, course, user, station and team its relationships join by default: a save
+    and the JSON submit read none of them on their way (they load lazily if grading needs them)."""
+    attempt = db.session.scalar(select(Attempt).where(Attempt.id == attempt_id).options(lazyload("*")))
     if attempt is None or not owns_attempt(current_user, attempt):
         abort(404)
     return attempt
@@ -137,7 +149,7 @@ def save(attempt_id: int):
     """Store the window's changes and tell it what changed: 200 when every change was acknowledged, 409 when
     some were refused (the stored answers come back), 410 when the attempt is over (nothing stored)."""
     now = utcnow()
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt_alone(attempt_id)
     sync = _save_sent(attempt, now)
     if not isinstance(sync, saving.Sync):
         return sync
@@ -148,6 +160,24 @@ def save(attempt_id: int):
     if sync.all_acknowledged:
         return jsonify(status="saved", remaining=remaining, **papers.sync_json(sync))
     return jsonify(status="refused", remaining=remaining, **papers.sync_json(sync)), 409
+
+
+@bp.get("/my/attempts/<int:attempt_id>/clock")
+@allow(ANY_USER)
+def clock(attempt_id: int):
+    """The page's heartbeat: {status, rev, remaining} from one read of the attempt, never a write. A window that
+    knows an older revision than `rev` asks the save endpoint what changed; 410 sends it there too, so the
+    save's 410 says which of its changes were stored before the attempt closed."""
+    heartbeat = saving.clock(attempt_id, current_user.id, now=utcnow(), grace=_grace())
+    if heartbeat is None:
+        abort(404)
+    if heartbeat.over:
+        response = jsonify(status="over", rev=heartbeat.rev, result_url=url_for("exams.result", attempt_id=attempt_id))
+        response.status_code = 410
+    else:
+        response = jsonify(status="open", rev=heartbeat.rev, remaining=heartbeat.remaining)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/my/attempts/<int:attempt_id>/submit")
@@ -171,7 +201,7 @@ def submit(attempt_id: int):
     they are stored first, and a submit that could not store every one of them is not made — 409 with the
     stored answers (show them, submit again), 410 when the attempt was already over."""
     now = utcnow()
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt_alone(attempt_id)
     result_url = url_for("exams.result", attempt_id=attempt.id)
     if not request.is_json:
         if attempt.in_progress:

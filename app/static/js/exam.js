@@ -1,7 +1,13 @@
 /* The exam paper: every answer change is kept in this window's journal (localStorage) until the server
- * acknowledges it, sent one request at a time (on change after a short pause, every 15 s, when the
- * connection returns), and the server's answers from other windows are shown as they arrive. Settings come
- * from data- attributes of #exam-paper (no inline script).
+ * acknowledges it, sent one request at a time (on change after a short pause, when the connection returns),
+ * and the server's answers from other windows are shown as they arrive. Settings come from data- attributes
+ * of #exam-paper (no inline script).
+ *
+ * Between saves the page sends a heartbeat (GET …/clock: the time left and the attempt's revision, one read on
+ * the server) every 30 s, every 60 s once the candidate has not touched the page for 2 minutes, every 120 s
+ * while it is hidden, each period jittered so a room of pages does not beat in step. It asks the save endpoint
+ * what changed only when the revision moved past what this window knows (another window saved), when the
+ * attempt is over, or when the connection returns. The countdown runs locally from the last server time.
  *
  * The protocol (app/exams/saving.py, docs/autosave.md): each change names its window, its number in this
  * window (in the order the candidate made them) and `seen` — the stored change whose answer this window
@@ -22,7 +28,10 @@
   }
   var cfg = root.dataset;
   var DEBOUNCE_MS = 1500;
-  var PERIOD_MS = 15000;
+  var HEARTBEAT_MS = 30000;         // visible and in use
+  var IDLE_HEARTBEAT_MS = 60000;    // visible, untouched for IDLE_AFTER_MS
+  var HIDDEN_HEARTBEAT_MS = 120000; // another tab or app in front
+  var IDLE_AFTER_MS = 120000;
   var REQUEST_TIMEOUT_MS = 10000;
   var MAX_BACKOFF_MS = 30000;
   var JOURNAL_PREFIX = "exam-" + cfg.attempt + "-w-";
@@ -40,6 +49,8 @@
   var failures = 0;
   var debounceTimer = null;
   var retryTimer = null;
+  var heartbeatTimer = null;
+  var lastActive = Date.now();
   var deadline = Date.now() + parseInt(cfg.remaining || "0", 10) * 1000;
   var lastSavedAt = null;
   var lastRefusedAt = 0;
@@ -238,17 +249,25 @@
 
   // --- Talking to the server ----------------------------------------------------------------------
 
+  /* POST `body` as JSON, or GET when there is none (the heartbeat). */
   function request(url, body) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS) : null;
-    return fetch(url, {
-      method: "POST",
+    var options = {
+      method: "GET",
       credentials: "same-origin",
-      headers: {"Accept": "application/json", "Content-Type": "application/json", "X-CSRFToken": cfg.csrf},
+      headers: {"Accept": "application/json"},
+      cache: "no-store",
       redirect: "error",
-      body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
-    }).then(function (response) {
+    };
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.headers["X-CSRFToken"] = cfg.csrf;
+      options.body = JSON.stringify(body);
+    }
+    return fetch(url, options).then(function (response) {
       if (timer) { clearTimeout(timer); }
       return response.json().catch(function () { return {}; }).then(function (data) {
         return {status: response.status, data: data, retryAfter: parseInt(response.headers.get("Retry-After"), 10)};
@@ -347,7 +366,8 @@
   function stop(text) {
     stopped = true;
     clearTimeout(debounceTimer);
-    clearTimeout(retryTimer);
+    clearRetry();
+    clearTimeout(heartbeatTimer);
     offlineBanner.classList.add("d-none");
     form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
     notice(stoppedBanner, "stopped-text", text);
@@ -365,21 +385,91 @@
     window.location.assign(data.result_url || cfg.resultUrl);
   }
 
-  function retryLater(retryAfter, action) {
+  function backoff(retryAfter) {
     failures += 1;
     var wait = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, failures - 1));
     if (retryAfter > 0) {
       wait = Math.max(wait, retryAfter * 1000);
     }
-    wait = wait / 2 + Math.random() * wait / 2;  // jitter: a room of candidates does not retry in step
+    return wait / 2 + Math.random() * wait / 2;  // jitter: a room of candidates does not retry in step
+  }
+
+  function clearRetry() {
     clearTimeout(retryTimer);
-    retryTimer = setTimeout(action, wait);
+    retryTimer = null;
+  }
+
+  function retryLater(retryAfter, action) {
+    var wait = backoff(retryAfter);
+    clearRetry();
+    retryTimer = setTimeout(function () { retryTimer = null; action(); }, wait);
   }
 
   function offline(retryAfter) {
     offlineBanner.classList.remove("d-none");
     refreshStatus();
     retryLater(retryAfter, sync);
+  }
+
+  // --- The heartbeat ------------------------------------------------------------------------------
+
+  function heartbeatPeriod() {
+    var period = HEARTBEAT_MS;
+    if (document.hidden) {
+      period = HIDDEN_HEARTBEAT_MS;
+    } else if (Date.now() - lastActive > IDLE_AFTER_MS) {
+      period = IDLE_HEARTBEAT_MS;
+    }
+    return period * (0.75 + Math.random() * 0.5);
+  }
+
+  function beatLater(delay) {
+    clearTimeout(heartbeatTimer);
+    heartbeatTimer = (stopped || submitting) ? null : setTimeout(beat, delay);
+  }
+
+  /* Time left and the attempt's revision; the full sync only when another window saved or the attempt is over.
+     A save under way, or waiting to be retried, tells the same: the heartbeat then waits for its next turn, and
+     changes not yet sent go as a save (which answers the same question). */
+  function beat() {
+    clearTimeout(heartbeatTimer);  // called early (the page came back in front): one chain of beats, not two
+    heartbeatTimer = null;
+    if (stopped || submitting) {
+      return;
+    }
+    if (inFlight || retryTimer) {
+      beatLater(heartbeatPeriod());
+      return;
+    }
+    if (pending().length) {
+      sync();
+      return;
+    }
+    request(cfg.clockUrl).then(function (reply) {
+      if (stopped || submitting) {
+        return;
+      }
+      var heard = reply.status === 200 && typeof reply.data.rev === "number";  // not a portal's page
+      if (reply.status === 410 || (heard && reply.data.rev > known)) {
+        failures = 0;
+        sync();  // its reply (410: which changes were stored before the end) does what a save's reply does
+      } else if (heard) {
+        failures = 0;
+        if (!pending().length) {
+          offlineBanner.classList.add("d-none");
+        }
+        resync(reply.data.remaining);
+        beatLater(heartbeatPeriod());
+      } else {
+        offlineBanner.classList.remove("d-none");  // 429, 5xx, a proxy's page, a session that ended
+        beatLater(backoff(reply.retryAfter));
+      }
+    }).catch(function () {
+      if (!stopped && !submitting) {
+        offlineBanner.classList.remove("d-none");
+        beatLater(backoff(0));
+      }
+    });
   }
 
   function sync() {
@@ -391,7 +481,7 @@
       return inFlight;
     }
     clearTimeout(debounceTimer);
-    clearTimeout(retryTimer);
+    clearRetry();
     var sending = body();
     var sent = pending();
     if (sent.length) {
@@ -407,6 +497,7 @@
         absorb(reply.data, sent);
         resync(reply.data.remaining);
         refreshStatus();
+        beatLater(heartbeatPeriod());  // a save's reply is a heartbeat too
         return reply.status === 200;
       }
       if (reply.status === 410) {
@@ -442,6 +533,7 @@
     if (stopped || submitting) {
       return;
     }
+    lastActive = Date.now();
     record(position);
     refreshNavigator();
     refreshStatus();
@@ -471,7 +563,8 @@
   function timeUp() {
     submitting = true;
     clearTimeout(debounceTimer);
-    clearTimeout(retryTimer);
+    clearRetry();
+    clearTimeout(heartbeatTimer);
     status.textContent = cfg.msgTimeUp;
     form.querySelectorAll("input, textarea, button").forEach(function (el) { el.disabled = true; });
     var send = function () {
@@ -566,15 +659,30 @@
     }
   });
 
+  ["pointerdown", "keydown", "scroll", "touchstart"].forEach(function (name) {
+    window.addEventListener(name, function () { lastActive = Date.now(); }, {passive: true, capture: true});
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    if (stopped || submitting) {
+      return;
+    }
+    if (document.hidden) {
+      beatLater(heartbeatPeriod());  // stretched while nobody looks
+    } else {
+      lastActive = Date.now();
+      beat();  // back in front (a phone may have frozen the page): the time left, and what changed meanwhile
+    }
+  });
+
   adoptJournals();
   refreshNavigator();
   refreshStatus();
   setInterval(tick, 1000);
-  setInterval(function () {
-    if (!inFlight && !stopped && !submitting) {
-      sync();
-    }
-  }, PERIOD_MS);
   tick();
-  sync();
+  if (pending().length) {
+    sync();  // changes a closed or reloaded window left: the rendered page is otherwise what the server has
+  } else {
+    beatLater(heartbeatPeriod());
+  }
 }());
