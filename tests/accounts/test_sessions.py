@@ -127,6 +127,22 @@ def test_session_used_within_the_idle_limit_stays_open(client, users, login):
     assert utcnow() - row.last_seen_at < timedelta(minutes=1)  # the visit counted as activity
 
 
+def test_activity_is_recorded_at_most_every_five_minutes(client, users, login):
+    user = users[Role.COLLECTOR]
+    login(user)
+    row = _session_rows(user)[0]
+    recently = utcnow() - timedelta(minutes=4)
+    row.last_seen_at = recently
+    db.session.commit()
+    assert client.get("/me").status_code == 200
+    assert _session_rows(user)[0].last_seen_at == recently  # nothing written for a request 4 minutes on
+    row = _session_rows(user)[0]
+    row.last_seen_at = utcnow() - timedelta(minutes=6)
+    db.session.commit()
+    assert client.get("/me").status_code == 200
+    assert utcnow() - _session_rows(user)[0].last_seen_at < timedelta(minutes=1)
+
+
 @pytest.mark.app_config(SESSION_MAX_HOURS=12)
 def test_session_older_than_the_absolute_limit_is_ended_even_when_active(client, users, login):
     user = users[Role.COLLECTOR]
