@@ -63,6 +63,10 @@ def start_attempt(user, exam: Exam, *, now: datetime, ip: str) -> Attempt:
         return existing
     refused = refusal(user, exam, now)
     if refused is not None:
+        # A parallel start that committed between the two reads used the last attempt: resume it.
+        existing = open_attempt(user, exam)
+        if existing is not None:
+            return existing
         raise Conflict(refused.message)
     if exam.frozen_at is None:
         # The first start freezes the blueprint; doing it first serialises with a concurrent blueprint edit.
