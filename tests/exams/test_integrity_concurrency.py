@@ -76,10 +76,12 @@ def _start_like_the_view(exam_id, user_id, barrier):
     """POST start: try to start and commit; a parallel start's unique-index win → roll back, resume."""
     exam, user = db.session.get(Exam, exam_id), db.session.get(User, user_id)
     barrier.wait()
+    now = _now()
     try:
-        attempt = flow.start_attempt(user, exam, now=_now(), ip="t")
+        attempt = flow.start_attempt(user, exam, now=now, ip="t")
         db.session.commit()
-        return attempt.id, "started"
+        # start_attempt also returns the open attempt a parallel start committed first: that is a resume.
+        return attempt.id, "started" if attempt.started_at == now else "resumed"
     except IntegrityError:
         db.session.rollback()
         attempt = flow.open_attempt(user, exam)
