@@ -4,8 +4,7 @@
 Seeding: a 120-question bank (single, multiple, true/false, fill-in), an earlier exam of the same course whose
 papers expose some questions, and a published 30-question exam with `avoid_exposed` on for N collectors. Each
 start runs in the process (no HTTP), so the CPU figure is the app's and, on SQLite, the database's; on
-PostgreSQL the server's CPU is not counted. With ready papers (`app.exams.ready`, issue 17) the exam's papers
-are drawn ahead first and each start claims one; `--draw` also measures starts that draw in the request.
+PostgreSQL the server's CPU is not counted. The figures decided against drawing papers ahead (bench/README.md).
 
 Run `.venv/bin/python bench/start_cost.py [--starts N] [--quick] [--database-url …]`.
 """
@@ -150,7 +149,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=200)
     parser.add_argument("--quick", action="store_true", help="40 starts")
-    parser.add_argument("--draw", action="store_true", help="also measure starts that draw in the request")
     parser.add_argument("--earlier", type=int, default=3, help="attempts at the earlier exam (exposure)")
     parser.add_argument("--database-url")
     args = parser.parse_args()
@@ -163,28 +161,9 @@ def main() -> None:
             from app.extensions import db
 
             counter = Counter(db.engine)
-            exam_id, user_ids = seed(app, 2 * starts, args.earlier)
-            try:
-                from app.exams import ready
-            except ImportError:
-                ready = None
-            half = user_ids[:starts]
-            if ready is not None:
-                from app.core.clock import utcnow
-                from app.exams.models import Exam
-
-                db.session.remove()
-                exam = db.session.get(Exam, exam_id)
-                ready.discard_unclaimed(exam)
-                cpu = time.process_time()
-                drawn = ready.draw_ahead(exam, starts, now=utcnow())
-                db.session.commit()
-                figures["draw_ahead"] = {"papers": drawn, "cpu_ms": round((time.process_time() - cpu) * 1000, 1)}
-                figures["ready"] = measure(app, exam_id, half, counter)
-                print("ready paper:", figures["ready"], flush=True)
-            if ready is None or args.draw:
-                figures["draw"] = measure(app, exam_id, user_ids[starts:], counter)
-                print("drawn in the request:", figures["draw"], flush=True)
+            exam_id, user_ids = seed(app, starts, args.earlier)
+            figures["draw"] = measure(app, exam_id, user_ids[:starts], counter)
+            print("drawn in the request:", figures["draw"], flush=True)
     figures["uptime_end"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     figures["database"] = "postgresql" if args.database_url else "sqlite"
     print(json.dumps(figures, ensure_ascii=False))
