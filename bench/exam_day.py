@@ -910,7 +910,8 @@ def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
     n = args.candidates
     think_low, think_high = args.think
     began = time.perf_counter()
-    duration = int((args.questions * 1.1 * think_high + 120) // 60) + 5
+    # The closed-loop candidates start before the day and save after it: their attempts must outlast the whole day.
+    duration = int((args.arrival_s + args.questions * 1.1 * think_high + 120) // 60) + 5
     exam_id, argon2 = seed(url, n + args.closed_loop_clients, args.questions, duration, floor_rows=1000)
     servers = [Server(url, folder, "wsgi:app", "/login", args.workers) for _ in range(args.servers)]
     ports = [server.port for server in servers]
