@@ -6,8 +6,6 @@ import re
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import event
-
 from app.core.roles import Role
 from app.evaluation.figures import group_figures
 from app.evaluation.models import Evaluation
@@ -15,6 +13,7 @@ from app.evaluation.states import Rating
 from app.extensions import db
 from tests import factories
 from tests.evaluation.support import batch_of, exams_for, results
+from tests.statements import statements
 
 PAGE = 50
 
@@ -63,21 +62,9 @@ def test_station_and_team_figures_equal_the_sums_over_every_evaluation(client, l
     assert {e.rating for e in evaluations} - {Rating.FAIL} and Rating.FAIL in {e.rating for e in evaluations}
 
 
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args, **_kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_the_sheets_statements_do_not_grow_with_the_batch(client, login, users, org):
     small = _computed_batch(client, login, users, org, 5, "s")
     big = _computed_batch(client, login, users, org, 60, "b")
-    assert _statements(client, f"/evaluation/batches/{big.id}") == _statements(client, f"/evaluation/batches/{small.id}")
+    assert statements(client, f"/evaluation/batches/{big.id}") == statements(client, f"/evaluation/batches/{small.id}")

@@ -7,7 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from app.banks.models import Image
 from app.core.clock import utcnow
@@ -21,25 +20,11 @@ from app.training.models import Attendance, AttendanceWaiver
 from tests import factories
 from tests.exams.take_helpers import AUTO_TYPES, start
 from tests.exams.test_question_pictures import PNG
+from tests.statements import statements
 
 pytestmark = pytest.mark.app_config(BABEL_DEFAULT_LOCALE="en")
 
 
-def statements(client, path: str) -> int:
-    """How many SQL statements one GET of `path` runs (the session's and user's load included)."""
-    count = 0
-
-    def counted(*_args):
-        nonlocal count
-        count += 1
-
-    event.listen(db.engine, "before_cursor_execute", counted)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counted)
-    assert response.status_code == 200, (path, response.status_code)
-    return count
 
 
 def _submitted(exam, user, score=None, passed=None, number=1):

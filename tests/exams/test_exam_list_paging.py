@@ -5,13 +5,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event
-
 from app.core.roles import Role
 from app.courses.catalog import ensure_courses
 from app.exams.models import Attempt, AudienceEntry, Exam
 from app.extensions import db
 from tests import factories
+from tests.statements import statements
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
@@ -47,25 +46,13 @@ def test_page_two_shows_the_next_exams_and_keeps_the_filter(client, login, users
     assert client.get("/exams/?page=x").status_code == 200
 
 
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args, **_kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_the_lists_statements_do_not_grow_with_the_candidates(client, login, users, org):
     station = org.stations[1]
     exams = _exams(3, station=station)
     login(users[Role.HR])
-    few = _statements(client, "/exams/")
+    few = statements(client, "/exams/")
     people = [factories.make_user(f"l{n:04d}", station=station, password=None) for n in range(60)]
     db.session.add_all([Attempt(exam_id=exams[0].id, user_id=person.id, number=1, status="submitted", seed=1,
                                 started_at=NOW, deadline_at=NOW + timedelta(minutes=60), submitted_at=NOW,
@@ -73,4 +60,4 @@ def test_the_lists_statements_do_not_grow_with_the_candidates(client, login, use
     db.session.commit()
     body = client.get("/exams/").get_data(as_text=True)
     assert ">60<" in body or ">61<" in body  # the counts did grow
-    assert _statements(client, "/exams/") == few
+    assert statements(client, "/exams/") == few

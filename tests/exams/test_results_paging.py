@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
 
 from app.core.roles import Role
 from app.exams import results_reading
@@ -18,6 +17,7 @@ from app.exams.states import AttemptState
 from app.extensions import db
 from app.org.models import Station
 from tests import factories
+from tests.statements import statements
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 PAGE = results_reading.PAGE_SIZE
@@ -106,18 +106,6 @@ def test_extra_time_refused_input_shows_the_persons_page_again(client, login, us
     assert f'id="candidate-{last.id}"' in response.get_data(as_text=True)
 
 
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args, **_kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 @pytest.mark.parametrize("page", ["results", "candidates"])
@@ -125,7 +113,7 @@ def test_a_pages_statements_do_not_grow_with_the_candidates(client, login, users
     small, _staff = _exam(users, org, 5, prefix="p")
     big, _staff = _exam(users, org, 60, prefix="q")
     login(users[Role.HR])
-    assert _statements(client, f"/exams/{big.id}/{page}") == _statements(client, f"/exams/{small.id}/{page}")
+    assert statements(client, f"/exams/{big.id}/{page}") == statements(client, f"/exams/{small.id}/{page}")
 
 
 def test_a_make_up_exams_audience_in_sql_is_who_the_python_rule_admits(users, org):

@@ -4,11 +4,10 @@ for 60."""
 
 import re
 
-from sqlalchemy import event
-
 from app.core.roles import Role
 from app.extensions import db
 from tests import factories
+from tests.statements import statements
 
 PAGE = 50
 
@@ -37,21 +36,9 @@ def test_page_two_shows_the_next_members_and_the_counts_are_of_everyone(client, 
     assert client.get(f"/training/batches/{batch.id}?page=x").status_code == 200
 
 
-def _statements(client, url: str) -> int:
-    seen = []
-
-    def count(*_args, **_kwargs):
-        seen.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_the_pages_statements_do_not_grow_with_the_members(client, login, users):
     small, big = _batch(users, 5, "s"), _batch(users, 60, "b")
     login(users[Role.HR])
-    assert _statements(client, f"/training/batches/{big.id}") == _statements(client, f"/training/batches/{small.id}")
+    assert statements(client, f"/training/batches/{big.id}") == statements(client, f"/training/batches/{small.id}")
