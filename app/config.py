@@ -100,6 +100,11 @@ FIXED = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # The cookie is signed and sent when the session changes (login, CSRF token, language), not on every
+    # response: it expires SESSION_MAX_HOURS after login, the server-side session's absolute limit, and the
+    # idle limit is the login session row's (app/accounts/sessions.py). Re-signing it on each of an exam day's
+    # saves and heartbeats cost CPU and a Set-Cookie header for nothing.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "REMEMBER_COOKIE_DURATION": 0,
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ("zh_Hans", "en"),

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.banks.models import QuestionVersion
 from app.banks.registry import kind_of
@@ -123,15 +123,20 @@ def storable(response):
     return response
 
 
-def item_states(attempt: Attempt) -> dict[int, ItemState]:
-    """Every item of the paper as stored now, by position (no question texts: this runs on every save)."""
-    rows = db.session.execute(
+def item_states(attempt: Attempt, *, positions: list[int] | None = None,
+                changed_after: int | None = None) -> dict[int, ItemState]:
+    """The paper's items as stored now, by position (no question texts: this runs on every save). With
+    `positions` and `changed_after`, only those positions and the items changed after that revision: all a save
+    reads or reports, where a 100-question paper would otherwise be read whole for one change."""
+    statement = (
         select(PaperItem.id, PaperItem.position, QuestionVersion.type, PaperItem.response, PaperItem.flagged,
                PaperItem.answered_at, PaperItem.rev, PaperItem.changed_by, PaperItem.change_seq)
         .join(QuestionVersion, QuestionVersion.id == PaperItem.version_id)
         .where(PaperItem.attempt_id == attempt.id)
-    ).all()
-    return {row.position: ItemState(*row) for row in rows}
+    )
+    if changed_after is not None:
+        statement = statement.where(or_(PaperItem.position.in_(positions or []), PaperItem.rev > changed_after))
+    return {row.position: ItemState(*row) for row in db.session.execute(statement)}
 
 
 class UnknownPosition(Exception):
@@ -178,7 +183,7 @@ def save_sent(attempt: Attempt, sent: list[SentChange], *, known: int, now: date
             if position not in states or positions.count(position) > 1:
                 raise UnknownPosition(position)
         return [change.read(states[change.position].type) for change in sent]
-    return _save(attempt, bool(sent), read, known=known, now=now, grace=grace)
+    return _save(attempt, [change.position for change in sent], read, known=known, now=now, grace=grace)
 
 
 def apply_changes(attempt: Attempt, changes: list[Change], *, known: int, now: datetime,
@@ -188,16 +193,21 @@ def apply_changes(attempt: Attempt, changes: list[Change], *, known: int, now: d
     Without changes nothing is written (a window asking what changed since revision `known`). When the
     attempt is over nothing is written either: changes stored by an earlier copy of the request still
     count as acknowledged, the others are LATE."""
-    return _save(attempt, bool(changes), lambda _states: changes, known=known, now=now, grace=grace)
+    return _save(attempt, [change.position for change in changes], lambda _states: changes, known=known, now=now,
+                 grace=grace)
 
 
-def _save(attempt: Attempt, writing: bool, changes_of, *, known: int, now: datetime, grace: timedelta) -> Sync:
+def _save(attempt: Attempt, positions: list[int], changes_of, *, known: int, now: datetime,
+          grace: timedelta) -> Sync:
+    writing = bool(positions)
     if writing:
         rev = open_for_saving(attempt, now=now, grace=grace)
         over = rev is None
     else:
         rev, over = None, attempt.status != AttemptState.IN_PROGRESS or attempt.deadline_at < now - grace
-    states = item_states(attempt)  # under the lock when writing: what the other windows' saves left
+    # Under the lock when writing: what the other windows' saves left, of the questions sent and of those the
+    # window must be shown (changed after the revision it knows).
+    states = item_states(attempt, positions=positions, changed_after=known)
     changes = changes_of(states)
     outcomes, writes = {}, []
     for change in changes:

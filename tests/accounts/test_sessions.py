@@ -313,3 +313,28 @@ def test_my_page_shows_the_previous_login_not_this_one(app, client, users, login
         expected = localtime(first.created_at)
         assert localtime(second.created_at) != expected
     assert _last_login_shown(client) == expected
+
+
+def test_a_signed_in_request_loads_its_session_user_and_roles_in_one_statement(client, users, login):
+    from sqlalchemy import event
+
+    login(users[Role.COLLECTOR])
+    client.get("/my/exams")  # the activity touch, if due, is done
+    seen = []
+    record = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/my/exams").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    account = [s for s in seen if "login_sessions" in s or "user_roles" in s or s.lstrip().startswith("SELECT users")]
+    assert len(account) == 1 and "user_roles" in account[0] and "login_sessions" in account[0], "\n".join(seen)
+
+
+def test_the_session_cookie_is_sent_when_it_changes_not_on_every_response(client, users, login):
+    login(users[Role.COLLECTOR])
+    assert client.get("/me").status_code == 200
+    again = client.get("/me")
+    assert again.status_code == 200
+    assert not [h for h in _set_cookie_headers(again) if h.startswith("session=")]
+    assert client.get_cookie("session").expires is not None  # the login's lifetime (SESSION_MAX_HOURS) stays

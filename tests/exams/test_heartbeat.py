@@ -63,7 +63,7 @@ def test_the_heartbeat_is_one_read_of_the_attempt_and_writes_nothing(client, att
     assert len(exam_side) == 1 and exam_side[0].startswith("SELECT attempts.rev"), "\n".join(seen)
     assert "paper_items" not in exam_side[0] and "attempts.user_id = " in exam_side[0]
     assert not [s for s in seen if s.split()[0] in ("INSERT", "UPDATE", "DELETE")], "\n".join(seen)
-    assert len(seen) <= 4, "\n".join(seen)  # the login session, its user, the roles, the attempt
+    assert len(seen) == 2, "\n".join(seen)  # the login session with its user and roles, then the attempt
 
 
 def test_past_the_grace_the_heartbeat_says_over_and_closes_nothing(client, attempt, monkeypatch):
