@@ -554,8 +554,8 @@ class Page:
     DEBOUNCE = 1.5
     MAX_BACKOFF = 30.0
     PERIOD = 15.0
-    HEARTBEAT = 30.0
-    IDLE_HEARTBEAT = 60.0
+    HEARTBEAT = 60.0
+    IDLE_HEARTBEAT = 120.0
     IDLE_AFTER = 120.0
 
     def __init__(self, browser: Browser, attempt_id: int, html: str, scale: float, rng: random.Random):
@@ -1076,7 +1076,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=30, help="questions on the paper (at most 100)")
     parser.add_argument("--period-s", type=float,
                         help="the page's periodic request, seconds (default: exam.js's own, 15 s for the periodic "
-                             "save, 30 s for the heartbeat, other periods scaled alike); smaller compresses time")
+                             "save, 60 s for the heartbeat, other periods scaled alike); smaller compresses time")
     parser.add_argument("--pause", type=float, default=1.0,
                         help="scale of the pauses between pages (1-3 s before 我的考试 and the start page, 2-5 s "
                              "before start and submit)")

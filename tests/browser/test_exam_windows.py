@@ -7,7 +7,7 @@ heartbeat shows the offline notice until one gets through; and the exam
 bar (time, save status, submit) stays in sight at every scroll position on a 390×844 phone and on a desktop.
 
 Tests that wait for the heartbeat drive the page's timers with Playwright's fake clock (page.clock) instead of
-waiting out its 30–120 s periods."""
+waiting out its 60–240 s periods."""
 
 import re
 from decimal import Decimal
@@ -221,7 +221,7 @@ def test_another_windows_answer_reaches_a_page_through_its_heartbeat(live_server
     expect(second.locator("#save-status")).to_have_text(SAVED, timeout=10000)
     expect(first.locator(f"#q{single}-2")).not_to_be_checked()
 
-    _let_time_pass(first, 40)  # one heartbeat (30 s ± 25 %): the revision moved, so one sync
+    _let_time_pass(first, 80)  # one heartbeat (60 s ± 25 %): the revision moved, so one sync
     expect(first.locator(f"#q{single}-2")).to_be_checked(timeout=10000)
     expect(first.locator(f"#q{truth}-true")).to_be_checked()
     # one sync; one beat (a second if the page's clock, which also runs in real time, got that far)
@@ -239,8 +239,8 @@ def test_a_page_nobody_touches_sends_no_save_and_beats_less_when_idle_or_hidden(
     requests = _exam_requests(page)
     _let_time_pass(page, 10 * 60)
     assert "save" not in requests, requests
-    # 30 s periods for the first 2 minutes, then 60 s: 4 + 8 beats give or take the jitter (old page: 40 saves)
-    assert 8 <= requests.count("clock") <= 16, requests
+    # 60 s periods for the first 2 minutes, then 120 s: 2 + 4 beats give or take the jitter (old page: 40 saves)
+    assert 4 <= requests.count("clock") <= 9, requests
 
     page.evaluate("""() => {
         Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
@@ -248,7 +248,7 @@ def test_a_page_nobody_touches_sends_no_save_and_beats_less_when_idle_or_hidden(
     }""")
     requests.clear()
     _let_time_pass(page, 10 * 60)
-    assert "save" not in requests and 3 <= requests.count("clock") <= 7, requests  # 120 s periods
+    assert "save" not in requests and 1 <= requests.count("clock") <= 4, requests  # 240 s periods
 
     page.evaluate("""() => {
         Object.defineProperty(document, "hidden", {configurable: true, get: () => false});
@@ -258,7 +258,7 @@ def test_a_page_nobody_touches_sends_no_save_and_beats_less_when_idle_or_hidden(
     assert requests[-1:] == ["clock"], requests  # back in front: a beat at once (and the hidden one is dropped)
     requests.clear()
     _let_time_pass(page, 4 * 60)
-    assert "save" not in requests and 3 <= requests.count("clock") <= 9, requests  # 30 s for 2 min, then 60 s
+    assert "save" not in requests and 2 <= requests.count("clock") <= 6, requests  # 60 s for 2 min, then 120 s
     assert _unexpected(errors) == []
 
 
@@ -274,7 +274,7 @@ def test_a_submit_on_another_device_takes_the_page_to_the_result_at_its_next_hea
     phone.locator("#confirm-submit").click()
     phone.wait_for_url(re.compile(r"/result$"))
 
-    _let_time_pass(page, 40)  # the heartbeat says over; the sync it asks for says nothing was left unsaved
+    _let_time_pass(page, 80)  # the heartbeat says over; the sync it asks for says nothing was left unsaved
     page.wait_for_url(re.compile(r"/result$"), timeout=10000)
     assert _items(live_server, attempt_id)[by_type["single"][0]][1] == 1
     assert _unexpected(errors) == []
@@ -286,7 +286,7 @@ def test_a_failed_heartbeat_shows_the_offline_notice_until_a_beat_gets_through(l
     attempt_id, _by_type = _attempt(live_server)
     page, _errors = _paper(open_page, live_server, attempt_id, fake_clock=True)
     page.route("**/clock", lambda route: route.abort())
-    _let_time_pass(page, 40)
+    _let_time_pass(page, 80)
     expect(page.locator("#offline-banner")).to_be_visible(timeout=10000)
     requests = _exam_requests(page)
     _let_time_pass(page, 20)  # it keeps trying, backing off from 1 s, and the notice stays

@@ -4,8 +4,9 @@
  * of #exam-paper (no inline script).
  *
  * Between saves the page sends a heartbeat (GET …/clock: the time left and the attempt's revision, one read on
- * the server) every 30 s, every 60 s once the candidate has not touched the page for 2 minutes, every 120 s
- * while it is hidden, each period jittered so a room of pages does not beat in step. It asks the save endpoint
+ * the server) every 60 s, every 120 s once the candidate has not touched the page for 2 minutes, every 240 s
+ * while it is hidden, each period jittered so a room of pages does not beat in step. A save's reply counts as a
+ * beat, so a candidate answering every 30–60 s sends almost none. It asks the save endpoint
  * what changed only when the revision moved past what this window knows (another window saved), when the
  * attempt is over, or when the connection returns. The countdown runs locally from the last server time.
  *
@@ -28,9 +29,9 @@
   }
   var cfg = root.dataset;
   var DEBOUNCE_MS = 1500;
-  var HEARTBEAT_MS = 30000;         // visible and in use
-  var IDLE_HEARTBEAT_MS = 60000;    // visible, untouched for IDLE_AFTER_MS
-  var HIDDEN_HEARTBEAT_MS = 120000; // another tab or app in front
+  var HEARTBEAT_MS = 60000;         // visible and in use
+  var IDLE_HEARTBEAT_MS = 120000;   // visible, untouched for IDLE_AFTER_MS
+  var HIDDEN_HEARTBEAT_MS = 240000; // another tab or app in front
   var IDLE_AFTER_MS = 120000;
   var REQUEST_TIMEOUT_MS = 10000;
   var MAX_BACKOFF_MS = 30000;
