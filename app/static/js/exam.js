@@ -6,7 +6,7 @@
  * Between saves the page sends a heartbeat (GET …/clock: the time left and the attempt's revision, one read on
  * the server) every 60 s, every 120 s once the candidate has not touched the page for 2 minutes, every 240 s
  * while it is hidden, each period jittered so a room of pages does not beat in step. A save's reply counts as a
- * beat, so a candidate answering every 30–60 s sends almost none. It asks the save endpoint
+ * beat, so a candidate answering every 30–60 s sends few. It asks the save endpoint
  * what changed only when the revision moved past what this window knows (another window saved), when the
  * attempt is over, or when the connection returns. The countdown runs locally from the last server time.
  *
