@@ -17,6 +17,7 @@ from app.core.i18n import localtime
 from app.core.roles import Role
 from app.extensions import db
 from tests.factories import PASSWORD
+from tests.statements import recorded_statements
 
 NEW_PASSWORD = "Kx7#mq2Lz9"
 
@@ -316,17 +317,10 @@ def test_my_page_shows_the_previous_login_not_this_one(app, client, users, login
 
 
 def test_a_signed_in_request_loads_its_session_user_and_roles_in_one_statement(client, users, login):
-    from sqlalchemy import event
-
     login(users[Role.COLLECTOR])
     client.get("/my/exams")  # the activity touch, if due, is done
-    seen = []
-    record = lambda _conn, _cursor, statement, *_rest: seen.append(statement)  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements() as seen:
         assert client.get("/my/exams").status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
     account = [s for s in seen if "login_sessions" in s or "user_roles" in s or s.lstrip().startswith("SELECT users")]
     assert len(account) == 1 and "user_roles" in account[0] and "login_sessions" in account[0], "\n".join(seen)
 

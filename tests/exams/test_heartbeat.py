@@ -2,17 +2,17 @@
 read of the attempt row, the owner checked in that read, nothing written — not even closing an attempt past its
 grace — and never cached. A window whose revision the heartbeat confirms has missed nothing."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.core.roles import Role
 from app.exams.models import Attempt
 from app.extensions import db
 from tests import factories
 from tests.exams.take_helpers import make_exam, position_of, start, window
+from tests.statements import recorded_statements
 
 GRACE = timedelta(seconds=30)
 
@@ -26,20 +26,6 @@ def exam(users):
 def attempt(client, users, login, exam):
     login(users[Role.COLLECTOR])
     return start(client, exam)
-
-
-@contextmanager
-def statements():
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(" ".join(statement.split()))
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def _clock(monkeypatch, when):
@@ -57,7 +43,7 @@ def test_the_heartbeat_gives_the_time_left_and_the_revision_and_is_never_cached(
 def test_the_heartbeat_is_one_read_of_the_attempt_and_writes_nothing(client, attempt):
     url = f"/my/attempts/{attempt.id}/clock"
     client.get(url)  # the login session's once-a-minute touch, if due, is done
-    with statements() as seen:
+    with recorded_statements() as seen:
         assert client.get(url).status_code == 200
     exam_side = [s for s in seen if "attempts" in s or "paper_items" in s]
     assert len(exam_side) == 1 and exam_side[0].startswith("SELECT attempts.rev"), "\n".join(seen)
