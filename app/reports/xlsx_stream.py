@@ -282,8 +282,10 @@ def write_sheet(target, rows: Iterable[Sequence], *, title: str, header: Sequenc
             sheet.write(f'{_sheet_head(widths, styles)}<row r="1">{head_row}</row>'.encode())
             count = _write_rows(sheet, rows, letters, ["" if style is None else f' s="{style}"' for style in styles])
             end = max(count, 1) + 1  # as Excel does, an empty table's filter covers one empty row
+            # Staff numbers like 000456 are text on purpose: no "number stored as text" marks on them.
             sheet.write(f'</sheetData><autoFilter ref="A1:{letters[-1]}{end}"/>{_print_setup(heading, footer)}'
-                        "</worksheet>".encode())
+                        f'<ignoredErrors><ignoredError sqref="A2:{letters[-1]}{end}" numberStoredAsText="1"/>'
+                        "</ignoredErrors></worksheet>".encode())
         package.writestr("xl/workbook.xml", _workbook(title, f"$A$1:${letters[-1]}${end}"))
         package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         package.writestr("xl/styles.xml", _styles(codes))
