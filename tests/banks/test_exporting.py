@@ -268,7 +268,7 @@ def test_the_export_page_offers_every_format(client, login, users):
     first = {fmt: page.index(f'href="/banks/{bank.id}/export/{fmt}"') for fmt in ("csv", "xlsx", "gift")}
     assert first["xlsx"] < first["csv"] < first["gift"]  # Excel first, for people; CSV and GIFT for other systems
     assert 'class="btn btn-primary"' in page[first["xlsx"] - 40:first["xlsx"]]
-    assert "CSV（供其他系统导入）" in page and 'aria-describedby="export-csv-hint"' in page
+    assert "CSV (for importing into other systems)" in page and 'aria-describedby="export-csv-hint"' in page
     assert 'id="export-csv-hint"' in page
 
 
