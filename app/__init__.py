@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.core.integers import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route: ids fit the database (docs/security.md §20)
-    app.config.update(load_config(app.instance_path))
+    app.config.update(load_config(app.instance_path, domain_parsers=_domain_setting_parsers()))  # or ConfigError
     if config:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
@@ -89,3 +89,11 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, accounts_bp, org_bp, courses_bp, training_bp, banks_bp, exams_bp, evaluation_bp,
                       reports_bp, audit_bp, api_bp, api_clients_bp):
         app.register_blueprint(blueprint)
+
+
+def _domain_setting_parsers() -> dict:
+    """The parsers of the settings a domain owns, so a bad value stops the start (app/config.py, DOMAIN_EXPECTED)."""
+    from app.training.plans import parse_share
+    from app.training.slots import parse_slots
+
+    return {"TRAINING_SLOTS": parse_slots, "TRAINING_MAX_SHARE": parse_share}

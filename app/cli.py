@@ -27,9 +27,9 @@ def backup_command(dest: Path, force: bool) -> None:
     url = db.engine.url
     if url.get_backend_name() != "sqlite":
         raise click.ClickException(
-            _("The database is %(backend)s, not SQLite: back it up with pg_dump "
-              "(for example: pg_dump --format=custom --file=toll.dump \"$DATABASE_URL\").",
-              backend=url.get_backend_name())
+            _("The database is %(backend)s, not SQLite: back it up with pg_dump, for example (the password from "
+              "~/.pgpass or PGPASSWORD): %(command)s", backend=url.get_backend_name(),
+              command=backup.pg_dump_command(url))
         )
     try:
         result = backup.backup_sqlite(Path(url.database or ""), dest, force=force, now=utcnow())

@@ -7,6 +7,7 @@ PRAGMA integrity_check, flushed to disk and only then renamed into place.
 """
 
 import os
+import shlex
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,17 @@ class BackupError(Exception):
 class BackupResult:
     path: Path
     size: int
+
+
+def pg_dump_command(url) -> str:
+    """The pg_dump command for a PostgreSQL database URL (a sqlalchemy URL), to paste into a shell or a crontab.
+
+    pg_dump reads libpq URLs: `postgresql://…` without SQLAlchemy's `+psycopg` (any `+driver`), which it refuses.
+    The password is left out of the printed line (it would land in shell history and crontabs): pg_dump takes it
+    from ~/.pgpass or PGPASSWORD. `%` is escaped because cron turns a bare `%` into a new line.
+    """
+    libpq = url._replace(drivername=url.get_backend_name(), password=None).render_as_string(hide_password=False)
+    return f"pg_dump --format=custom --file=toll-$(date +\\%F).dump {shlex.quote(libpq)}"
 
 
 def target_path(source: Path, dest: Path, now: datetime) -> Path:

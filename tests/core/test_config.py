@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import SETTINGS, instance_secret_key, load_config
+from app.config import SETTINGS, ConfigError, instance_secret_key, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def test_environment_values_are_parsed(tmp_path):
 
 
 @pytest.mark.parametrize("raw, expected", [("1", True), ("yes", True), ("on", True), ("false", False),
-                                           ("0", False), ("no", False)])
+                                           ("0", False), ("no", False), ("Off", False), (" TRUE ", True)])
 def test_boolean_settings(tmp_path, raw, expected):
     assert load_config(str(tmp_path), environ={"SESSION_COOKIE_SECURE": raw})["SESSION_COOKIE_SECURE"] is expected
 
@@ -74,7 +74,7 @@ def test_empty_environment_value_means_default(tmp_path):
 
 
 def test_bad_number_is_an_error_at_start(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match=r"^SESSION_IDLE_MINUTES='soon' is not a whole number from 1 to 10080$"):
         load_config(str(tmp_path), environ={"SESSION_IDLE_MINUTES": "soon"})
 
 
