@@ -298,6 +298,10 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
     problems += _combination_problems(config)
     if problems:
         raise ConfigError(problems)
+    if config["APP_ENV"] == "production" and not config["SESSION_COOKIE_SECURE"]:
+        # A warning, not a refusal: an office network may serve plain HTTP on purpose; README says when to set it.
+        log.warning("APP_ENV=production with SESSION_COOKIE_SECURE=false: session cookies are sent over plain HTTP "
+                    "too; set SESSION_COOKIE_SECURE=true behind TLS")
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "toll_training.db")
     return config
@@ -318,10 +322,6 @@ def _combination_problems(config: dict) -> list[str]:
         if not config["SECRET_KEY"]:
             problems.append("SECRET_KEY is not set (expected with APP_ENV=production: a long random value, the same "
                             "on every app server)")
-        if not config["SESSION_COOKIE_SECURE"]:
-            # A warning, not a refusal: an office network may serve plain HTTP on purpose; README says when to set it.
-            log.warning("APP_ENV=production with SESSION_COOKIE_SECURE=false: session cookies are sent over plain "
-                        "HTTP too; set SESSION_COOKIE_SECURE=true behind TLS")
     return problems
 
 

@@ -19,6 +19,12 @@ def test_every_setting_is_documented_in_the_readme(setting):
     assert re.search(rf"`{setting.env}`", README), f"{setting.env} is missing from README.md"
 
 
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
+def test_every_setting_is_in_the_example_env_file(setting):
+    example = (ROOT / "docs" / "deploy" / "env.example").read_text(encoding="utf-8")
+    assert re.search(rf"^(# )?{setting.env}=", example, flags=re.MULTILINE) or setting.env == "ENV_FILE", setting.env
+
+
 def test_readme_quick_start_and_ci_use_the_same_test_command():
     commands = re.findall(r"^(python3 -m venv \.venv && .+)$", README, flags=re.MULTILINE)
     assert any("flask --app wsgi demo" in c and "flask --app wsgi run" in c for c in commands)
