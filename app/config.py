@@ -14,6 +14,7 @@ user whose language could be chosen.
 import importlib.util
 import logging
 import os
+import re
 import secrets
 import time
 import zoneinfo
@@ -290,11 +291,11 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
                 domain_parsers[setting.env](raw)
         except SettingError as error:
             config[setting.key] = setting.default  # so the rules between settings below can still be checked
-            problems.append(f"{setting.env}={raw!r} {error}")
+            problems.append(f"{setting.env}={_shown(raw)!r} {error}")
         except Exception as error:  # a domain parser's own error, or a plain parse function's ValueError
             config[setting.key] = setting.default
             expected = DOMAIN_EXPECTED.get(setting.env, f"is not valid ({error})")
-            problems.append(f"{setting.env}={raw!r} {expected}")
+            problems.append(f"{setting.env}={_shown(raw)!r} {expected}")
     problems += _combination_problems(config)
     if problems:
         raise ConfigError(problems)
@@ -305,6 +306,11 @@ def load_config(instance_path: str, environ: Mapping[str, str] | None = None,
     if not config["SQLALCHEMY_DATABASE_URI"]:
         config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(instance_path) / "toll_training.db")
     return config
+
+
+def _shown(raw: str) -> str:
+    """The value as the error line shows it: a URL's password (DATABASE_URL, a Redis URL) masked, as it goes to logs."""
+    return re.sub(r"(://[^/:@]*:)[^/@]*@", r"\1***@", raw)
 
 
 def _combination_problems(config: dict) -> list[str]:

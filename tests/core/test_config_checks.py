@@ -47,6 +47,14 @@ def test_a_bad_value_names_the_variable_the_value_and_what_is_expected(tmp_path,
     assert message.startswith(f"{env}={raw!r} {expected}")
 
 
+def test_a_password_in_a_bad_url_is_not_shown(tmp_path):
+    message = _problems(tmp_path, DATABASE_URL="oracle://toll:s3cret@db/toll",
+                        RATELIMIT_STORAGE_URI="redis+nope://:s3cret@cache:6379/0")
+    assert "s3cret" not in message
+    assert "DATABASE_URL='oracle://toll:***@db/toll' names the database 'oracle'" in message
+    assert "RATELIMIT_STORAGE_URI='redis+nope://:***@cache:6379/0' is not a rate-limit storage URI" in message
+
+
 def test_every_bad_variable_is_named_in_one_line(tmp_path):
     message = _problems(tmp_path, TIMEZONE="Asia/Shangai", SESSION_COOKIE_SECURE="ture", UPLOAD_MAX_MB="-1")
     assert [part.split("=")[0] for part in message.split("; ")] == ["TIMEZONE", "UPLOAD_MAX_MB",
