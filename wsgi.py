@@ -1,9 +1,10 @@
 """WSGI entry point: `gunicorn -c gunicorn.conf.py wsgi:app`, `flask --app wsgi ...`.
 
 Both read the same env file first (app/config.py, load_env_file: ENV_FILE, else .env) and stop on a bad setting
-with one line on stderr and exit status 4, no traceback. 4 is gunicorn's "App failed to load": a worker exiting
-with it makes the master stop too instead of booting new workers for ever; the systemd unit
-(docs/deploy/toll-training.service) does not restart on it either. The line is English: it is for the operator
+with one line on stderr and exit status 4, no traceback. gunicorn.conf.py preloads the app, so its master stops
+at once; without preloading, 4 is gunicorn's "App failed to load": a worker exiting with it makes the master stop
+too instead of booting new workers for ever. The systemd unit (docs/deploy/toll-training.service) does not restart
+on it either. The line is English: it is for the operator
 at start-up, before any request or user whose language could be chosen.
 """
 
