@@ -3,8 +3,9 @@ any login.
 
 The token is 256 random bits from `secrets`; only its SHA-256 is stored (app.training.models.CalendarToken), so
 the link is shown once, when it is made, and a lost link is replaced, never recovered. Finding the person is one
-indexed lookup of the hash: no comparison the caller could time. A link works only while its account is active:
-a deactivated account's feed answers 404 like an unknown token. Making a new link or turning it off is audited
+indexed lookup of the hash: no comparison the caller could time. A link works only while its account is active,
+and deactivating the account removes it (audited as the administrator's), so a reactivated account needs a new
+link. Making a new link or turning it off is audited
 without the token. The token rides in the query string, not the path, because request logs keep paths and drop
 query strings (docs/security.md §11).
 """
@@ -13,6 +14,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
+from app.accounts import services as account_services
 from app.accounts.models import User
 from app.audit import actions
 from app.audit.services import record
@@ -67,3 +69,11 @@ def find_subscriber(token: str | None) -> User | None:
         db.select(User).join(CalendarToken, CalendarToken.user_id == User.id)
         .where(CalendarToken.token_hash == token_hash(token), User.active.is_(True))
     )
+
+
+def _revoke_on_deactivation(actor: User, user: User, *, ip: str, now: datetime) -> None:
+    if link_of(user) is not None:
+        revoke_link(actor, user, now=now, ip=ip)
+
+
+account_services.DEACTIVATION_HOOKS.append(_revoke_on_deactivation)

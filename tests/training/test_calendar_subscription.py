@@ -9,7 +9,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from app.accounts.services import deactivate
+from app.accounts.services import deactivate, reactivate
 from app.audit import actions
 from app.audit.models import AuditEvent
 from app.core.clock import utcnow
@@ -119,9 +119,21 @@ def test_making_or_turning_off_a_link_needs_the_csrf_token(client, login, seated
     assert client.post("/training/my/calendar-link/revoke").status_code == 400
 
 
-def test_a_deactivated_accounts_feed_stops(app, client, login, seated, users):
+def test_deactivating_an_account_removes_its_link_for_good(app, client, login, seated, users):
     token = make_link(client, login, seated)
     deactivate(users[Role.ADMIN], seated, ip="127.0.0.1", now=utcnow())
+    db.session.commit()
+    assert feed(app, token).status_code == 404
+    revoked = db.session.scalar(select(AuditEvent).where(AuditEvent.action == actions.CALENDAR_LINK_REVOKED))
+    assert revoked.actor_id == users[Role.ADMIN].id and revoked.target_id == str(seated.id)
+    reactivate(users[Role.ADMIN], seated, ip="127.0.0.1", now=utcnow())
+    db.session.commit()
+    assert feed(app, token).status_code == 404  # the old link does not come back with the account
+
+
+def test_an_active_persons_link_stops_while_the_account_is_inactive(app, client, login, seated):
+    token = make_link(client, login, seated)
+    seated.active = False  # however it was deactivated
     db.session.commit()
     assert feed(app, token).status_code == 404
 
