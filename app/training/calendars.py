@@ -11,7 +11,7 @@ removes them.
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from app.core.clock import utcnow
 from app.extensions import db
@@ -35,7 +35,7 @@ def _new_calendar(title: str) -> Calendar:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", title)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", vDuration(REFRESH))
     return calendar
 
 
