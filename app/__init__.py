@@ -35,8 +35,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app.core import error_handlers, i18n, navigation, security_headers, static_files
+    from app.core import error_handlers, forking, i18n, navigation, security_headers, static_files
 
+    forking.register(app)
     static_files.register(app)
     error_handlers.register(app)
     navigation.register(app)

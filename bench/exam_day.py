@@ -1,7 +1,8 @@
 """Exam day: N candidates arrive, log in, sit one exam and submit, each as a browser would, through gunicorn.
 
 usage: python bench/exam_day.py [--candidates N] [--quick] [--database-url postgresql+psycopg://…] [--skip-sqlite]
-                                [--arrival-s S] [--think-s 30-60] [--questions Q] [--servers K] [--workers W]
+                                [--arrival-s S] [--think-s 30-60] [--questions Q] [--servers K] [--redis-url URL]
+                                [--workers W]
 
 The app runs under gunicorn with the production configuration (gunicorn.conf.py) on loopback, its database
 built by `flask --app wsgi db upgrade`, passwords hashed with the app's configured argon2 parameters (one hash,
@@ -174,11 +175,14 @@ def free_port() -> int:
 class Server:
     """gunicorn with gunicorn.conf.py (what production runs), on a port of its own, without a control socket."""
 
-    def __init__(self, url: str, folder: Path, app: str, ready_path: str, workers: int | None):
+    def __init__(self, url: str, folder: Path, app: str, ready_path: str, workers: int | None,
+                 ratelimit_storage: str | None = None):
         self.port = free_port()
         self.log = open(folder / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115  (closed in stop)
         env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "bench",
                "SESSION_IDLE_MINUTES": "240"}
+        if ratelimit_storage:
+            env["RATELIMIT_STORAGE_URI"] = ratelimit_storage
         if workers:
             env["GUNICORN_WORKERS"] = str(workers)
         command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
@@ -204,6 +208,13 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.log.close()
+
+
+def flush_redis(url: str) -> None:
+    """Empty the benchmark's Redis database, so counts of an earlier run do not throttle this one's logins."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
 
 
 # --- CPU from /proc -------------------------------------------------------------------------------
@@ -913,10 +924,12 @@ def run_day(url: str, folder: Path, args, rng: random.Random) -> dict:
     # The closed-loop candidates start before the day and save after it: their attempts must outlast the whole day.
     duration = int((args.arrival_s + args.questions * 1.1 * think_high + 120) // 60) + 5
     exam_id, argon2 = seed(url, n + args.closed_loop_clients, args.questions, duration, floor_rows=1000)
-    servers = [Server(url, folder, "wsgi:app", "/login", args.workers) for _ in range(args.servers)]
+    if args.redis_url:
+        flush_redis(args.redis_url)
+    servers = [Server(url, folder, "wsgi:app", "/login", args.workers, args.redis_url) for _ in range(args.servers)]
     ports = [server.port for server in servers]
     measure = Measure()
-    figures: dict = {"argon2": argon2, "exam_minutes": duration}
+    figures: dict = {"argon2": argon2, "exam_minutes": duration, "ratelimit_storage": args.redis_url or "memory://"}
     try:
         pages = prepare_blast_pages(ports, exam_id, args.closed_loop_clients, n, rng)
         heartbeat = bool(pages[0].clock_url)
@@ -1081,6 +1094,8 @@ def main() -> None:
                         help="scale of the pauses between pages (1-3 s before 我的考试 and the start page, 2-5 s "
                              "before start and submit)")
     parser.add_argument("--servers", type=int, default=1, help="app servers (gunicorn instances) on one database")
+    parser.add_argument("--redis-url", help="rate-limit storage the servers share (RATELIMIT_STORAGE_URI), as "
+                        "production runs several servers; the database is emptied first, e.g. redis://127.0.0.1:6379/14")
     parser.add_argument("--workers", type=int, help="gunicorn workers per server (default: gunicorn.conf.py's)")
     parser.add_argument("--client-threads", type=int,
                         help="threads the client runs candidates on (default: one per candidate, at most 4,000): "

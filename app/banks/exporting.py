@@ -14,7 +14,10 @@ Decisions:
   change to the text: every cell is a string cell (never a formula) and a dangerous one carries Excel's
   own "quote prefix" style — what Excel stores when someone types `'=1+1` — so Excel shows it as text and
   re-import gives exactly the original.
-  That makes XLSX the lossless spreadsheet export.
+  That makes XLSX the lossless spreadsheet export, and the one the export page offers first.
+- XLSX prints as the report exports do (app/reports/xlsx_stream.py): A4 landscape, one page wide, header
+  row on every page, the bank's name in the page header and "page N of M" in the footer; its document
+  properties name the bank and the application.
 - XLSX cannot hold control characters other than tab, CR and LF; they are dropped (they cannot be
   typed in Excel either).
 - Images are not exported (the file would need the images beside it); the export page says so.
@@ -36,6 +39,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -133,11 +137,18 @@ def _text_cell(sheet, text: str, *, font=None) -> WriteOnlyCell:
     return cell
 
 
-def to_xlsx(drafts: list[Draft], *, title: str = "题库") -> bytes:
-    """One sheet, frozen header row, every cell a string cell: no formulas, no numbers guessed."""
+def to_xlsx(drafts: list[Draft], *, title: str = "题库", footer: str = "Page &P of &N", creator: str = "",
+            now: datetime | None = None) -> bytes:
+    """One sheet, frozen header row, every cell a string cell: no formulas, no numbers guessed; set up to
+    print (`title` heads each page, `footer` may use &P and &N) and titled in its document properties."""
     workbook = Workbook(write_only=True)
+    workbook.properties.title = title
+    workbook.properties.creator = creator or None
+    if now is not None:
+        workbook.properties.created = workbook.properties.modified = now.replace(tzinfo=None, microsecond=0)
     sheet = workbook.create_sheet(title=_sheet_title(title))
     sheet.freeze_panes = "A2"
+    _print_setup(sheet, title, footer)
     for index, column in enumerate(EXPORT_COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = _COLUMN_WIDTHS.get(column.key, 12)
@@ -149,6 +160,20 @@ def to_xlsx(drafts: list[Draft], *, title: str = "题库") -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _print_setup(sheet, heading: str, footer: str) -> None:
+    """A4 landscape, fitted to one page wide, grid lines, the header row on every page, header and footer."""
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.paperSize = 9  # A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_options.gridLines = sheet.print_options.horizontalCentered = True
+    sheet.print_title_rows = "1:1"
+    # `&` starts a code in a page header: doubled, it is the character; Excel allows 255 characters in all.
+    sheet.oddHeader.center.text = ILLEGAL_CHARACTERS_RE.sub("", " ".join(heading.split()))[:100].replace("&", "&&")
+    sheet.oddHeader.center.font = "-,Bold"
+    sheet.oddFooter.center.text = footer[:100]
 
 
 def _sheet_title(title: str) -> str:
@@ -217,7 +242,9 @@ def export_bank(actor: Actor, bank: Bank, fmt: str, *, include_retired: bool = F
     if fmt == "csv":
         data = to_csv(drafts)
     elif fmt == "xlsx":
-        data = to_xlsx(drafts, title=bank.name)
+        # i18n: keep &P (this page's number) and &N (the number of pages) as they are.
+        data = to_xlsx(drafts, title=bank.name, footer=_("Page &P of &N"), creator=_("Toll Training and Exams"),
+                       now=now)
     else:
         data = to_gift(drafts, [question_title(q) for q in questions], left_out_note=gift_left_out_note)
     record(actions.BANK_EXPORTED, actor=actor, ip=ip, now=now, target=bank,

@@ -47,7 +47,9 @@ DIFFICULTY_LABELS = {
     5: _l("5 – hard"),
 }
 STATUS_LABELS = {"active": _l("Active"), "retired": _l("Retired"), "all": _l("All")}
-EXPORT_FORMATS = {"csv": _l("CSV (Excel, UTF-8)"), "xlsx": _l("Excel workbook (.xlsx)"), "gift": _l("GIFT (Moodle)")}
+# In the order the export page offers them: Excel first, for people; CSV and GIFT for other systems.
+EXPORT_FORMATS = {"xlsx": _l("Excel workbook (.xlsx)"), "csv": _l("CSV (for importing into other systems)"),
+                  "gift": _l("GIFT (Moodle)")}
 BULK_ACTIONS = {"add_topic": _l("Add a topic"), "retire": _l("Retire"), "restore": _l("Restore")}
 IMPORT_TEXT_FORMATS = {"auto": _l("Recognise automatically"), "gift": _l("GIFT"), "aiken": _l("Aiken")}
 

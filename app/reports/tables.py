@@ -11,13 +11,20 @@
 
 Decisions (docs/security.md §27, §28):
 - Headers are msgids translated when the file is written, so the file speaks the reader's language.
-- Text cells that begin with `= + - @`, tab, CR or LF, or a full-width or other form of `= + - @`, get a
-  leading `'` in both formats (`app.core.spreadsheets.formulas.neutralise`; text that already begins with apostrophes before such a
-  character gets one more, so the rule can be undone exactly). Real numbers in NUMBER columns are written
-  as numbers (a negative score is a number, not a formula); anything else in a NUMBER column is text
-  (in XLSX, so are NaN and infinities, which a cell cannot hold).
+- Text cells that begin with `= + - @`, tab, CR or LF, or a full-width or other form of `= + - @`
+  (`app.core.spreadsheets.formulas`): in CSV they get a leading `'` (`neutralise`; text that already begins
+  with apostrophes before such a character gets one more, so the rule can be undone exactly); in XLSX they
+  keep their text and get Excel's quote-prefix style (`xlsx_stream.Quoted`), so nothing shows an apostrophe
+  that was not typed. Real numbers in NUMBER columns are written as numbers (a negative score is a number,
+  not a formula); anything else in a NUMBER column is text (in XLSX, so are NaN and infinities, which a cell
+  cannot hold).
 - TEXT cells are always string cells in XLSX (staff numbers like `000123` keep their zeros); nothing is
   ever a formula cell: the XLSX writer has no way to write one (no `<f>` element, see `xlsx_stream`).
+  A CSV opened by double-click in Excel or LibreOffice loses those zeros (the program guesses a number):
+  CSV is offered for other systems to import, XLSX for people to read and print (the download buttons,
+  `reports/_downloads.html`, say so). No `="000123"` trick: other systems would import the formula.
+- XLSX is ready to print: A4 landscape, one page wide, header row on every page, the report's title in
+  the page header and "page N of M" (translated) in the footer (`xlsx_stream._print_setup`).
 - Times: aware datetimes are shown in the configured zone (`TIMEZONE`); XLSX gets real date/time cells.
 - CSV: UTF-8 with a BOM (Excel needs it for Chinese), RFC 4180 quoting, CRLF, produced by a generator in
   chunks of about 64 KiB, so memory stays flat however many rows there are.
@@ -41,13 +48,14 @@ from decimal import Decimal
 from math import isfinite
 
 from flask import Response
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.core.downloads import content_disposition, safe_filename
 from app.core.localtime import local_zone
-from app.core.spreadsheets.formulas import MAYBE_DANGEROUS, neutralise
+from app.core.spreadsheets.formulas import MAYBE_DANGEROUS, is_dangerous, neutralise
 from app.extensions import db
-from app.reports.xlsx_stream import serial, write_sheet
+from app.reports.xlsx_stream import Quoted, serial, write_sheet
 
 TEXT = "text"
 NUMBER = "number"
@@ -82,6 +90,13 @@ def safe_text(value) -> str:
     """Any value as cell text, neutralised when a spreadsheet could read it as a formula."""
     text = value if isinstance(value, str) else str(value)
     return neutralise(text) if text and text[0] in MAYBE_DANGEROUS else text
+
+
+def cell_text(value) -> str:
+    """Any value as XLSX cell text: `Quoted` (quote-prefix style, no apostrophe added) when a spreadsheet
+    could read it as a formula."""
+    text = value if value.__class__ is str else str(value)  # a str subclass as a plain str: the writer tests the class
+    return Quoted(text) if text and text[0] in MAYBE_DANGEROUS and is_dangerous(text) else text
 
 
 def number_text(value) -> str:
@@ -209,19 +224,29 @@ def _width(column: Column) -> float:
     return max(8, min(40, sum(2 if ord(ch) > 0x2E7F else 1 for ch in header) + 2))
 
 
-def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence], target, *, title: str = "Sheet1") -> int:
+def write_xlsx(columns: Sequence[Column], rows: Iterable[Sequence], target, *, title: str = "Sheet1",
+               heading: str = "") -> int:
     """Write one sheet into `target` (a binary file object or a path); returns the number of data rows.
+    `title` names the sheet, `heading` (default: the title) heads each printed page and titles the document.
 
     A path is written only if the whole file could be (a failing row source leaves nothing behind)."""
     formats = [column.number_format if column.kind == NUMBER else _DATE_FORMATS.get(column.kind)
                for column in columns]
     return write_sheet(target, _xlsx_rows(columns, rows, local_zone()), title=sheet_title(title),
-                       header=[safe_text(str(column.header)) for column in columns],
-                       widths=[_width(column) for column in columns], formats=formats)
+                       header=[cell_text(str(column.header)) for column in columns],
+                       widths=[_width(column) for column in columns], formats=formats,
+                       heading=str(heading or title), footer=page_footer(), creator=_("Toll Training and Exams"))
+
+
+def page_footer() -> str:
+    """The printed pages' footer, translated; &P and &N are the page and the number of pages."""
+    # i18n: keep &P (this page's number) and &N (the number of pages) as they are.
+    return _("Page &P of &N")
 
 
 def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinfo) -> Iterator[list]:
-    """Each row as the values `write_sheet` takes: neutralised text, finite numbers, dates as day numbers.
+    """Each row as the values `write_sheet` takes: text (`Quoted` where it could start a formula), finite
+    numbers, dates as day numbers.
 
     A loop per kind of column rather than a call per cell: this runs 1.5 million times for 100,000 rows."""
     width = len(columns)
@@ -235,10 +260,10 @@ def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinf
         for index in texts:
             value = cells[index]
             if value.__class__ is str:  # the common case, inlined
-                if value and value[0] in maybe:
-                    cells[index] = neutralise(value)
+                if value and value[0] in maybe and is_dangerous(value):
+                    cells[index] = Quoted(value)
             elif value is not None:
-                cells[index] = safe_text(value)
+                cells[index] = cell_text(value)
         for index in numbers:
             value = cells[index]
             if value is None or value.__class__ is int:
@@ -248,7 +273,7 @@ def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinf
                     continue
             elif _is_number(value) and isfinite(value):
                 continue
-            cells[index] = safe_text(value)
+            cells[index] = cell_text(value)
         for index in days:
             value = cells[index]
             if isinstance(value, datetime):
@@ -256,21 +281,21 @@ def _xlsx_rows(columns: Sequence[Column], rows: Iterable[Sequence], where: tzinf
             elif isinstance(value, date):
                 cells[index] = serial(value)
             elif value is not None:
-                cells[index] = safe_text(value)
+                cells[index] = cell_text(value)
         for index in moments:
             value = cells[index]
             if isinstance(value, datetime):
                 cells[index] = serial(local(value, where))
             elif value is not None:
-                cells[index] = safe_text(value)
+                cells[index] = cell_text(value)
         yield cells
 
 
-def xlsx_file(columns: Sequence[Column], rows: Iterable[Sequence], *, title: str = "Sheet1"):
+def xlsx_file(columns: Sequence[Column], rows: Iterable[Sequence], *, title: str = "Sheet1", heading: str = ""):
     """(an anonymous temporary file holding the workbook, rewound; the number of data rows)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response that streams it)
     try:
-        count = write_xlsx(columns, rows, spool, title=title)
+        count = write_xlsx(columns, rows, spool, title=title, heading=heading)
     except BaseException:
         spool.close()
         raise
@@ -315,8 +340,9 @@ class Prepared:
 
 
 def download(columns: Sequence[Column], rows: Iterable[Sequence], fmt: str, *, filename: str,
-             title: str = "Sheet1") -> Prepared:
-    """Build the streamed download of `rows` in `fmt` ("csv" or "xlsx"); `filename` has no extension.
+             title: str = "Sheet1", heading: str = "") -> Prepared:
+    """Build the streamed download of `rows` in `fmt` ("csv" or "xlsx"); `filename` has no extension;
+    `title` names the XLSX sheet and `heading` (default: the file name) heads its printed pages.
 
     XLSX is written before this returns (errors surface here, and `rows` is known). CSV is generated
     while the response is sent, after the view has returned: `rows` must not need the request or the
@@ -325,7 +351,7 @@ def download(columns: Sequence[Column], rows: Iterable[Sequence], fmt: str, *, f
         raise ValueError(f"unknown export format {fmt!r}")
     name = export_filename(filename, fmt)
     if fmt == "xlsx":
-        spool, count = xlsx_file(columns, rows, title=title)
+        spool, count = xlsx_file(columns, rows, title=title, heading=heading or filename)
         size = spool.seek(0, io.SEEK_END)
         spool.seek(0)
         return Prepared(attachment(_file_chunks(spool), fmt, name, length=size), count)

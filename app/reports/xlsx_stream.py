@@ -6,13 +6,19 @@ is built here with f-strings, a batch of rows at a time, and written straight in
 entry: memory stays flat however many rows there are, and nothing is written to a scratch file.
 
 What a file holds: the sheet (inline strings, so there is no shared-strings table to keep in memory), a
-bold header row that stays frozen, an autofilter over the header and the data, column widths, and the
-styles the number formats need. Never a formula: no `<f>` element is ever written. The sheet has no
+bold header row that stays frozen, an autofilter over the header and the data, column widths, the
+styles the number formats need, and a print set-up an office can use as it is: A4 landscape, fitted to
+one page wide (as many pages long as needed), the header row repeated on every page (`_xlnm.Print_Titles`),
+grid lines, the report's title in the page header and "page N of M" in the footer; plus the document
+properties (docProps: title, creator, times) a file manager and Excel's "Info" show. Never a formula: no
+`<f>` element is ever written. The sheet has no
 `<dimension>` (it is optional, and the row count is only known at the end); Excel and LibreOffice do
 not need it, and openpyxl's read-only mode then reports the size as unknown (`reset_dimensions` readers,
 like ours, read every row anyway).
 
-Cell values, as `write_sheet` takes them: None or "" is no cell; `str` is a text cell; int, float and
+Cell values, as `write_sheet` takes them: None or "" is no cell; `str` is a text cell; `Quoted` is a text
+cell with Excel's quote-prefix style (what Excel stores when someone types `'=1+1`: the text `=1+1`,
+shown as typed, never a formula; app/core/spreadsheets/formulas.py); int, float and
 Decimal are numbers (finite ones: callers check), shown with their column's number format, which is how
 dates are written too (`serial` turns them into Excel's day numbers).
 """
@@ -22,7 +28,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 MAX_CELL_CHARS = 32_767
 BATCH_ROWS = 1_000
@@ -55,11 +61,18 @@ _CONTENT_TYPES = (
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
     '<Override PartName="/xl/styles.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
     "</Types>"
 )
 _ROOT_RELS = (
     _DECLARATION + f'<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
     f'<Relationship Id="rId1" Type="{_RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" '
+    'Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+    'Target="docProps/core.xml"/>'
+    f'<Relationship Id="rId3" Type="{_RELATIONSHIPS}/extended-properties" Target="docProps/app.xml"/>'
     "</Relationships>"
 )
 _WORKBOOK_RELS = (
@@ -69,7 +82,21 @@ _WORKBOOK_RELS = (
     "</Relationships>"
 )
 _FONT = '<sz val="11"/><name val="Calibri"/><family val="2"/><scheme val="minor"/>'
-_HEADER_STYLE = 1  # cellXfs index of the bold header; number formats follow from 2
+# cellXfs indexes: 0 plain, then these; the number formats' styles follow from _FIRST_NUMBER_STYLE.
+_HEADER_STYLE = 1  # bold
+_QUOTED_STYLE = 2  # quote prefix
+_QUOTED_HEADER_STYLE = 3  # bold, quote prefix
+_FIRST_NUMBER_STYLE = 4
+# Excel refuses a header or footer longer than 255 characters (codes included): the title is cut well before.
+MAX_HEADING_CHARS = 100
+DEFAULT_FOOTER = "Page &P of &N"
+
+
+class Quoted(str):
+    """Text written as it is, with Excel's quote-prefix style: shown as text, never read as a formula
+    (the XLSX form of `app.core.spreadsheets.formulas.neutralise`, without the visible apostrophe)."""
+
+    __slots__ = ()
 
 
 def serial(value: date) -> float | int:
@@ -112,7 +139,8 @@ def _width(characters: float) -> float:
 
 
 def _styles(formats: Sequence[str]) -> str:
-    """styles.xml: the default style, the bold header (1), then one style per number format (2, 3, …)."""
+    """styles.xml: the default style, the bold header (1), quote-prefixed text (2) and header (3), then one
+    style per number format (4, 5, …)."""
     num_fmts = "".join(f'<numFmt numFmtId="{164 + n}" formatCode="{_attribute(code)}"/>'
                        for n, code in enumerate(formats))
     xfs = "".join(f'<xf numFmtId="{164 + n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
@@ -125,8 +153,11 @@ def _styles(formats: Sequence[str]) -> str:
         '<fill><patternFill patternType="gray125"/></fill></fills>'
         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-        f'<cellXfs count="{2 + len(formats)}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        f'<cellXfs count="{_FIRST_NUMBER_STYLE + len(formats)}">'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
         '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" quotePrefix="1"/>'
         f"{xfs}</cellXfs>"
         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
         "</styleSheet>"
@@ -134,24 +165,80 @@ def _styles(formats: Sequence[str]) -> str:
 
 
 def _workbook(title: str, filtered: str) -> str:
-    reference = "'" + title.replace("'", "''") + "'!" + filtered
+    """The sheet, its autofilter's range and its print titles (the header row, on every printed page)."""
+    sheet = "'" + title.replace("'", "''") + "'!"
     return (
         _DECLARATION + f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
         '<bookViews><workbookView/></bookViews>'
         f'<sheets><sheet name="{_attribute(title)}" sheetId="1" r:id="rId1"/></sheets>'
         '<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
-        f"{_attribute(reference)}</definedName></definedNames>"
-        "</workbook>"
+        f"{_attribute(sheet + filtered)}</definedName>"
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="0">{_attribute(sheet + "$1:$1")}</definedName>'
+        "</definedNames></workbook>"
+    )
+
+
+def _w3cdtf(moment: datetime) -> str:
+    """A time as docProps want it: UTC, to the second, with a Z (naive times are taken as UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def _core_properties(title: str, creator: str, created: datetime) -> str:
+    """docProps/core.xml: what Excel's "Info" and a file manager show (title, author, times)."""
+    when = _w3cdtf(created)
+    return (
+        _DECLARATION + '<cp:coreProperties '
+        'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f"<dc:title>{_escape(_ILLEGAL.sub('', title))}</dc:title>"
+        f"<dc:creator>{_escape(_ILLEGAL.sub('', creator))}</dc:creator>"
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{when}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{when}</dcterms:modified>'
+        "</cp:coreProperties>"
+    )
+
+
+def _app_properties(creator: str) -> str:
+    return (
+        _DECLARATION + '<Properties '
+        'xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f"<Application>{_escape(_ILLEGAL.sub('', creator))}</Application><DocSecurity>0</DocSecurity>"
+        "<ScaleCrop>false</ScaleCrop></Properties>"
+    )
+
+
+def _header_footer_text(text: str) -> str:
+    """Text for a page header, literal: `&` starts a code there, so it is doubled; cut to fit Excel's limit."""
+    text = _ILLEGAL.sub("", " ".join(text.split()))[:MAX_HEADING_CHARS]
+    return text.replace("&", "&&")
+
+
+def _print_setup(heading: str, footer: str) -> str:
+    """After the autofilter: grid lines, margins, A4 landscape fitted to one page wide, header and footer.
+    `footer` may use the codes &P (page) and &N (pages); the heading is literal text."""
+    head = f"<oddHeader>{_escape('&C&B' + _header_footer_text(heading))}</oddHeader>" if heading.strip() else ""
+    foot = f"<oddFooter>{_escape('&C' + _ILLEGAL.sub('', footer)[:MAX_HEADING_CHARS])}</oddFooter>" if footer else ""
+    return (
+        '<printOptions horizontalCentered="1" gridLines="1"/>'
+        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        + (f"<headerFooter>{head}{foot}</headerFooter>" if head or foot else "")
     )
 
 
 def _sheet_head(widths: Sequence[float], styles: Sequence[int | None]) -> str:
-    """Up to `<sheetData>`: the frozen header row and the columns' widths and default styles."""
+    """Up to `<sheetData>`: fit to page (with `_print_setup`), the frozen header row and the columns' widths and
+    default styles."""
     cols = "".join(f'<col min="{n}" max="{n}" width="{_width(width)}" customWidth="1"'
                    + ("/>" if style is None else f' style="{style}"/>')
                    for n, (width, style) in enumerate(zip(widths, styles, strict=True), start=1))
     return (
         _DECLARATION + f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
@@ -160,16 +247,21 @@ def _sheet_head(widths: Sequence[float], styles: Sequence[int | None]) -> str:
 
 
 def write_sheet(target, rows: Iterable[Sequence], *, title: str, header: Sequence[str],
-                widths: Sequence[float], formats: Sequence[str | None]) -> int:
+                widths: Sequence[float], formats: Sequence[str | None], heading: str = "",
+                footer: str = DEFAULT_FOOTER, creator: str = "", created: datetime | None = None) -> int:
     """Write a workbook of one sheet into `target` (a binary file object, or a path written only if this
     succeeds); returns the number of data rows. `formats[i]` is the number format of column i's numbers
-    (None: General); `title` must already be a valid sheet name."""
+    (None: General); `title` must already be a valid sheet name. `heading` is the report's title (the
+    printed pages' header and the document's title; the sheet's name when empty), `footer` the printed
+    pages' footer (with the codes &P and &N), `creator` the application named in the document's
+    properties, `created` their time (now when None)."""
     if isinstance(target, str | os.PathLike):
         folder = os.path.dirname(os.path.abspath(target))
         handle, scratch = tempfile.mkstemp(prefix=".xlsx-", dir=folder)
         try:
             with os.fdopen(handle, "wb") as out:
-                count = write_sheet(out, rows, title=title, header=header, widths=widths, formats=formats)
+                count = write_sheet(out, rows, title=title, header=header, widths=widths, formats=formats,
+                                    heading=heading, footer=footer, creator=creator, created=created)
             os.replace(scratch, target)
         except BaseException:
             os.unlink(scratch)
@@ -177,21 +269,29 @@ def write_sheet(target, rows: Iterable[Sequence], *, title: str, header: Sequenc
         return count
 
     codes = list(dict.fromkeys(code for code in formats if code))
-    styles = [2 + codes.index(code) if code else None for code in formats]
+    styles = [_FIRST_NUMBER_STYLE + codes.index(code) if code else None for code in formats]
     letters = [column_letter(index) for index in range(len(header))]
+    heading = heading.strip() or title
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
         package.writestr("_rels/.rels", _ROOT_RELS)
         with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            heading = "".join(f'<c r="{letter}1" s="{_HEADER_STYLE}" t="inlineStr"><is>{_text(text)}</is></c>'
-                              for letter, text in zip(letters, header, strict=True))
-            sheet.write(f'{_sheet_head(widths, styles)}<row r="1">{heading}</row>'.encode())
+            head_row = "".join(
+                f'<c r="{letter}1" s="{_QUOTED_HEADER_STYLE if isinstance(text, Quoted) else _HEADER_STYLE}" '
+                f't="inlineStr"><is>{_text(text)}</is></c>' for letter, text in zip(letters, header, strict=True))
+            sheet.write(f'{_sheet_head(widths, styles)}<row r="1">{head_row}</row>'.encode())
             count = _write_rows(sheet, rows, letters, ["" if style is None else f' s="{style}"' for style in styles])
             end = max(count, 1) + 1  # as Excel does, an empty table's filter covers one empty row
-            sheet.write(f'</sheetData><autoFilter ref="A1:{letters[-1]}{end}"/></worksheet>'.encode())
+            # Staff numbers like 000456 are text on purpose: no "number stored as text" marks on them.
+            sheet.write(f'</sheetData><autoFilter ref="A1:{letters[-1]}{end}"/>{_print_setup(heading, footer)}'
+                        f'<ignoredErrors><ignoredError sqref="A2:{letters[-1]}{end}" numberStoredAsText="1"/>'
+                        "</ignoredErrors></worksheet>".encode())
         package.writestr("xl/workbook.xml", _workbook(title, f"$A$1:${letters[-1]}${end}"))
         package.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         package.writestr("xl/styles.xml", _styles(codes))
+        package.writestr("docProps/core.xml",
+                         _core_properties(heading, creator, created or datetime.now(UTC)))
+        package.writestr("docProps/app.xml", _app_properties(creator))
     return count
 
 
@@ -212,6 +312,8 @@ def _write_rows(sheet, rows: Iterable[Sequence], letters: Sequence[str], styles:
                     parts.append(f'<c r="{letter}{number}" t="inlineStr"><is>{_text(value)}</is></c>')
                 else:
                     parts.append(f'<c r="{letter}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
+            elif value.__class__ is Quoted:
+                parts.append(f'<c r="{letter}{number}" s="{_QUOTED_STYLE}" t="inlineStr"><is>{_text(value)}</is></c>')
             elif value is not None:
                 parts.append(f'<c r="{letter}{number}"{style}><v>{value}</v></c>')
         parts.append("</row>")

@@ -265,6 +265,11 @@ def test_the_export_page_offers_every_format(client, login, users):
     page = client.get(f"/banks/{bank.id}/export").get_data(as_text=True)
     for fmt in ("csv", "xlsx", "gift"):
         assert f'href="/banks/{bank.id}/export/{fmt}"' in page
+    first = {fmt: page.index(f'href="/banks/{bank.id}/export/{fmt}"') for fmt in ("csv", "xlsx", "gift")}
+    assert first["xlsx"] < first["csv"] < first["gift"]  # Excel first, for people; CSV and GIFT for other systems
+    assert 'class="btn btn-primary"' in page[first["xlsx"] - 40:first["xlsx"]]
+    assert "CSV (for importing into other systems)" in page and 'aria-describedby="export-csv-hint"' in page
+    assert 'id="export-csv-hint"' in page
 
 
 def test_csv_reads_back_cells_that_look_like_formulas_exactly():

@@ -38,6 +38,7 @@ def test_the_readme_gunicorn_command_parses_and_names_its_own_control_socket(mon
     assert config.control_socket_disable or config.control_socket == "instance/gunicorn.ctl"
     assert config.timeout >= 60 and config.graceful_timeout > 0
     assert config.max_requests > 0 and 0 < config.max_requests_jitter < config.max_requests
+    assert config.preload_app  # the workers share the master's memory (app/core/forking.py)
 
 
 def test_the_environment_overrides_the_gunicorn_configuration(monkeypatch):

@@ -80,7 +80,8 @@ def test_roster_holds_four_course_scores_total_rating_attendance_and_outcome(cli
     assert by_staff["c0001"][11] == zh("Good")
     other = by_staff["000123"]
     assert other[4] == 60 and other[10] == 78 and "97" in other[15] and zh("Passed at make-up") in other[15]
-    assert by_staff["c0003"][1] == "'" + HYPERLINK and by_staff["c0003"][11] == zh("Unsatisfactory")
+    assert by_staff["c0003"][1] == HYPERLINK and by_staff["c0003"][11] == zh("Unsatisfactory")  # quote-prefixed text
+    assert [row[1].quotePrefix for row in ws.iter_rows(min_row=2) if row[0].value == "c0003"] == [True]
     for row in ws.iter_rows(min_row=2):
         assert all(cell.data_type != "f" for cell in row)
         assert row[0].data_type == "s" and row[4].data_type == "n"

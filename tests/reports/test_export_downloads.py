@@ -119,9 +119,9 @@ def test_exam_results_neutralise_injections_in_both_formats(client, login, users
     sheet = _sheet(client.get(f"/reports/exams/{world.exam.id}/results.xlsx"))
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
-    names = {row[1].value for row in sheet.iter_rows(min_row=2)}
-    assert {"'" + HYPERLINK, "'+1", "'-2", "'@x", "'\tx"} <= names
-    minus = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "'-2")
+    quoted = {row[1].value for row in sheet.iter_rows(min_row=2) if row[1].quotePrefix and row[1].data_type == "s"}
+    assert {HYPERLINK, "+1", "-2", "@x", "\tx"} <= quoted  # the text as typed, shown as text by Excel's style
+    minus = next(row for row in sheet.iter_rows(min_row=2) if row[1].value == "-2")
     assert minus[11].value == -2 and minus[11].data_type == "n"  # a real negative score stays a number
 
 
@@ -281,3 +281,30 @@ def test_export_links_are_on_the_results_staff_and_my_exams_pages(app, client, l
     collector.post("/login", data={"staff_no": world.collector.staff_no, "password": factories.PASSWORD})
     page = collector.get("/my/exams").get_data(as_text=True)
     assert f"/reports/staff/{world.collector.id}/transcript.xlsx" in page
+
+
+def test_an_exported_sheet_is_headed_with_the_reports_title_and_set_up_to_print(client, login, users, world):
+    login(users[Role.TRAINER])
+    response = client.get(f"/reports/exams/{world.exam.id}/results.xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    assert "法规考试" in sheet.oddHeader.center.text and sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+    assert "法规考试" in book.properties.title and book.properties.creator == gettext_zh("Toll Training and Exams")
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+
+
+def test_export_buttons_offer_excel_first_and_csv_for_other_systems_with_the_zeros_hint(client, login, users, world):
+    login(users[Role.HR])
+    page = client.get(f"/exams/{world.exam.id}/results").get_data(as_text=True)
+    xlsx = page.index(f"/reports/exams/{world.exam.id}/results.xlsx")
+    csv_link = page.index(f"/reports/exams/{world.exam.id}/results.csv")
+    assert xlsx < csv_link and 'class="btn btn-sm btn-success"' in page[xlsx - 60:xlsx]
+    assert gettext_zh("CSV (for importing into other systems)") == "CSV（供其他系统导入）"
+    assert "CSV（供其他系统导入）" in page and 'aria-describedby="results-downloads-csv-hint"' in page
+    hint = gettext_zh("Opening a CSV file by double-click in a spreadsheet drops the leading zeros of staff numbers: "
+                      "use the Excel (.xlsx) file to read or print.")
+    assert hint in page and '="0' not in page
+    users[Role.HR].locale = "en"
+    db.session.commit()
+    english = client.get(f"/exams/{world.exam.id}/results").get_data(as_text=True)
+    assert "CSV (for importing into other systems)" in english and "use the Excel (.xlsx) file" in english

@@ -95,15 +95,15 @@ def test_xlsx_cells_have_the_right_types_and_no_formulas(app, tmp_path):
 
 
 @pytest.mark.parametrize("index", range(len(INJECTIONS)))
-def test_xlsx_neutralises_cells_a_spreadsheet_would_read_as_formulas(app, tmp_path, index):
+def test_xlsx_writes_cells_a_spreadsheet_would_read_as_formulas_as_quote_prefixed_text(app, tmp_path, index):
     _count, workbook = _xlsx(app, tmp_path)
     row = 5 + index
     sheet = workbook.active
     for column in (1, 2, 3):
         cell = sheet.cell(row, column)
         # CR is stored as the OOXML escape _x000D_, which Excel decodes (openpyxl leaves it in inline strings).
-        assert cell.value.replace("_x000D_", "\r") == "'" + INJECTIONS[index]
-        assert cell.data_type == "s"
+        assert cell.value.replace("_x000D_", "\r") == INJECTIONS[index]  # no apostrophe added
+        assert cell.data_type == "s" and cell.quotePrefix
 
 
 def test_xlsx_has_a_frozen_header_an_autofilter_widths_and_a_clean_sheet_name(app, tmp_path):

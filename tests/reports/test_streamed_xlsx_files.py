@@ -123,7 +123,8 @@ def test_no_formula_element_is_ever_written(app, tmp_path):
     xml = _sheet_xml(path)
     assert "<f>" not in xml and "<f " not in xml
     sheet = load_workbook(path).active
-    assert [sheet.cell(row, 1).value for row in range(2, 2 + len(injections))] == ["'" + text for text in injections]
+    assert [sheet.cell(row, 1).value for row in range(2, 2 + len(injections))] == injections
+    assert all(sheet.cell(row, column).quotePrefix for row in range(2, 2 + len(injections)) for column in range(1, 6))
     assert not [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
 
 

@@ -1,6 +1,7 @@
 """The export formula corpus (docs/security.md §27): hostile text in every field, every export downloaded in every
 format, and no cell a spreadsheet could take for a formula — checked cell by cell and, where LibreOffice is
-installed, by opening the CSV files in it and finding no formula (issue 14, finding 5)."""
+installed, by opening the CSV and XLSX files in it and finding no formula (issue 14, finding 5), nor in XLSX an
+apostrophe the text did not have (issue 18, item 8)."""
 
 import csv
 import io
@@ -106,3 +107,25 @@ def test_libreoffice_opens_every_csv_export_without_a_formula(downloads, tmp_pat
     for path in converted:
         formulas = re.findall(r'table:formula="([^"]*)"', path.read_text(encoding="utf-8"))
         assert formulas == [], f"{path.name}: {formulas}"
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+def test_libreoffice_opens_every_xlsx_export_without_a_formula_or_an_added_apostrophe(downloads, tmp_path):
+    """XLSX exports keep hostile text as quote-prefixed text: LibreOffice (one start for every file) finds no
+    formula, and no cell shows an apostrophe in front of a formula start that the text did not have."""
+    sources = []
+    for index, (fmt, _url, data) in enumerate(downloads):
+        if fmt == "xlsx":
+            sources.append(tmp_path / f"export{index}.xlsx")
+            sources[-1].write_bytes(data)
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "fods",
+                    "--outdir", str(tmp_path / "out"), *map(str, sources)], check=True, capture_output=True, timeout=120)
+    converted = sorted((tmp_path / "out").glob("*.fods"))
+    assert len(converted) == len(sources)
+    shown = []
+    for path in converted:
+        xml = path.read_text(encoding="utf-8")
+        assert re.findall(r'table:formula="([^"]*)"', xml) == [], path.name
+        shown += re.findall(r"<text:p>([^<]*)</text:p>", xml)
+    assert sum(text.startswith("=1+1") for text in shown) > 5  # the hostile text is there, as typed
+    assert not [text for text in shown if text[:1] == "'" and text[1:2] in FORMULA_STARTS]

@@ -1,5 +1,12 @@
-"""Cells a spreadsheet would read as a formula (docs/security.md §27): exports prefix them with an apostrophe,
-and readers of our own exports take exactly one apostrophe off again, so a round trip is exact.
+"""Cells a spreadsheet would read as a formula (docs/security.md §27), and how each export format defuses them.
+
+- CSV: the text gets a leading apostrophe (`neutralise`). A CSV has no types and no styles, so this is its
+  only defence; the apostrophe shows when the file is opened, and readers of our own CSV exports take
+  exactly one off again (`unneutralise`), so a round trip is exact.
+- XLSX: the text is written as it is, as a string cell with Excel's quote-prefix style (`quotePrefix="1"`,
+  what Excel stores when someone types `'=1+1`): a string cell is never a formula, the style keeps Excel from
+  turning it into one when the cell is edited, and nothing shows an apostrophe that was not typed
+  (app/reports/xlsx_stream.py `Quoted`, app/banks/exporting.py). Readers of XLSX take the text as it is.
 
 What starts a formula: `=`, and `+ - @` (Excel turns `+1+1`, `-1+1` and `@SUM(…)` into formulas), also after
 tab, CR or LF, which Excel drops in front of a formula. A Chinese or Japanese keyboard in full-width mode types
