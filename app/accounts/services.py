@@ -2,6 +2,7 @@
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 
 from argon2.exceptions import HashingError
@@ -18,6 +19,11 @@ from app.core.roles import Role
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Called as hook(actor, user, ip=…, now=…) when an account is deactivated, in the same transaction: packages
+# above accounts, which it may not import, end what the person could still use without a login session (the
+# calendar subscription link, app/training/calendar_links.py).
+DEACTIVATION_HOOKS: list[Callable[..., None]] = []
 
 
 class LoginRefused(DomainError):
@@ -158,6 +164,8 @@ def deactivate(actor: User, user: User, *, ip: str, now: datetime) -> None:
     ended = sessions.end_all_sessions(user, reason="deactivated", now=now)
     record(actions.USER_DEACTIVATED, actor=actor, ip=ip, now=now, target=user,
            details={"staff_no": user.staff_no, "sessions_ended": ended})
+    for hook in DEACTIVATION_HOOKS:
+        hook(actor, user, ip=ip, now=now)
 
 
 def reactivate(actor: User, user: User, *, ip: str, now: datetime) -> None:

@@ -74,6 +74,8 @@ CHECKIN_CODE_ISSUED = "training.checkin_code_issued"
 WAIVER_GRANTED = "training.waiver_granted"
 WAIVER_REVOKED = "training.waiver_revoked"
 MAKEUP_BATCH_CREATED = "training.makeup_batch_created"
+CALENDAR_LINK_CREATED = "training.calendar_link_created"
+CALENDAR_LINK_REVOKED = "training.calendar_link_revoked"
 SCHEME_SAVED = "evaluation.scheme_saved"
 EVALUATIONS_COMPUTED = "evaluation.computed"
 EVALUATION_OVERRIDDEN = "evaluation.overridden"
@@ -156,6 +158,8 @@ LABELS = {
     WAIVER_GRANTED: _l("Attendance requirement waived"),
     WAIVER_REVOKED: _l("Attendance waiver withdrawn"),
     MAKEUP_BATCH_CREATED: _l("Make-up batch created"),
+    CALENDAR_LINK_CREATED: _l("Calendar subscription link made"),
+    CALENDAR_LINK_REVOKED: _l("Calendar subscription link turned off"),
     SCHEME_SAVED: _l("Evaluation scheme saved (new version)"),
     EVALUATIONS_COMPUTED: _l("Evaluations computed"),
     EVALUATION_OVERRIDDEN: _l("Evaluation outcome overridden"),

@@ -1,5 +1,6 @@
 """Batches (期): creating and editing them, and their life: planning → scheduled (published: seats are
-filled and members see it) → running → finished. Publishing can be undone until attendance is taken."""
+filled and members see it) → running → finished. Publishing can be undone until attendance is taken; that
+removes the seats, so members' subscribed calendars get the events cancelled (app.training.calendar_changes)."""
 
 from datetime import date, datetime
 
@@ -11,7 +12,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
 from app.core.localtime import local_today
 from app.extensions import db
-from app.training import seating
+from app.training import calendar_changes, seating
 from app.training.models import Attendance, Batch, TrainingSession
 from app.training.seating import session_label
 from app.training.states import BatchState
@@ -94,6 +95,9 @@ def update_batch(actor, batch: Batch, *, name: str, starts_on: date, ends_on: da
     after = _details(batch)
     if after == before:
         return False
+    if after["name"] != before["name"]:  # every event's summary names the batch
+        for session in batch.sessions:
+            calendar_changes.touch(session, now)
     db.session.flush()
     record(actions.BATCH_UPDATED, actor=actor, ip=ip, now=now, target=batch,
            details={"before": before, "after": after})
@@ -139,13 +143,13 @@ def change_status(actor, batch: Batch, action: str, now: datetime, ip: str) -> N
         if not batch.members:
             raise DomainError(_("Batch %(batch)s has nobody allocated yet; allocate staff before publishing.",
                                 batch=batch.name))
-        seating.seat_batch(batch)
+        seating.seat_batch(batch, now=now)
         batch.published_at = now
     elif action == "unpublish":
         if has_attendance(batch):
             raise DomainError(_("Attendance was already taken in batch %(batch)s; it cannot go back to planning.",
                                 batch=batch.name))
-        seating.clear_seats(batch)
+        seating.clear_seats(batch, now=now)
         batch.published_at = None
     elif action == "start":
         if today < batch.starts_on:

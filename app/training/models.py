@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.clock import utcnow
 from app.core.states import one_of
 from app.courses.models import Course
 from app.extensions import db
@@ -143,6 +144,10 @@ class TrainingSession(db.Model):
     capacity: Mapped[int]
     lecturer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
+    # Bumped (app.training.calendar_changes.touch) whenever the event a calendar shows for it changes, so
+    # subscribed phones see a higher SEQUENCE and a new LAST-MODIFIED and replace their copy.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="sessions")
     course: Mapped[Course] = relationship(lazy="joined")
@@ -221,3 +226,41 @@ class AttendanceWaiver(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
     granted_at: Mapped[datetime]
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarToken(db.Model):
+    """A person's secret calendar subscription link (`/calendar.ics?token=…`, app.training.calendar_links).
+
+    Only the SHA-256 of the token is kept: it carries 256 random bits, so a fast hash is right and the row
+    cannot be turned back into a working link. One link per person; making a new one replaces it."""
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class CancelledEvent(db.Model):
+    """A session a person's calendar showed and no longer should: deleted, or their seat in it removed
+    (moved to another batch or room, the batch back to planning). The feed sends it with STATUS:CANCELLED
+    and this SEQUENCE until a month after its day (app.training.calendar_changes).
+
+    No foreign key to the session: the row must outlive a deleted session, so it keeps what the event showed."""
+
+    __tablename__ = "calendar_cancellations"
+    __table_args__ = (
+        UniqueConstraint("user_id", "session_id"),
+        CheckConstraint(one_of("slot", Slot), name="known_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(index=True)
+    sequence: Mapped[int]
+    day: Mapped[date] = mapped_column(index=True)
+    slot: Mapped[str] = mapped_column(String(8))
+    summary: Mapped[str] = mapped_column(String(300))
+    location: Mapped[str] = mapped_column(String(100))
+    cancelled_at: Mapped[datetime]

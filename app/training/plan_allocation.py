@@ -235,7 +235,7 @@ def move(actor, plan: TrainingPlan, user: User, batch: Batch, *, now: datetime, 
 
     for changed in {source, batch} - {None}:
         if changed.status in SEATED:
-            seat_batch(changed)
+            seat_batch(changed, now=now)
     record(actions.MEMBER_MOVED, actor=actor, ip=ip, now=now, target=member,
            details={"plan": plan.id, "staff_no": user.staff_no, "from": source.name if source else None,
                     "to": batch.name})

@@ -3,16 +3,19 @@
 A course may run in parallel rooms (two sessions of the same course), so each member gets a seat in one
 session per course they attend, in a session that has room, not on a day they are on leave, and not at
 the same time as another seat they hold (in this batch or another). Existing seats are kept when still
-valid, because attendance refers to them; seats with attendance are never dropped.
+valid, because attendance refers to them; seats with attendance are never dropped. Every seat taken away or
+given is reported to app.training.calendar_changes, so subscribed calendars cancel or restore the event.
 """
 
 from collections import defaultdict
+from datetime import datetime
 
 from flask_babel import gettext as _
 
 from app.core.errors import Conflict
 from app.courses.naming import course_name
 from app.extensions import db
+from app.training import calendar_changes
 from app.training.models import Attendance, Batch, Seat, TrainingSession, Unavailability
 from app.training.slots import overlaps
 from app.training.states import Slot
@@ -66,7 +69,7 @@ def _clash(held, session: TrainingSession):
                  and overlaps(other.day, other.slot, session.day, session.slot)), None)
 
 
-def seat_batch(batch: Batch) -> None:
+def seat_batch(batch: Batch, *, now: datetime) -> None:
     """Give every member a valid seat per course they attend; raise Conflict listing every problem."""
     sessions = list(batch.sessions)
     by_course: dict[int, list[TrainingSession]] = defaultdict(list)
@@ -81,6 +84,8 @@ def seat_batch(batch: Batch) -> None:
             db.select(Attendance.session_id, Attendance.user_id).where(Attendance.session_id.in_(session_ids))
         )}
     problems: list[str] = []
+    removed: set[tuple[int, TrainingSession]] = set()
+    added: set[tuple[int, TrainingSession]] = set()
 
     # Keep seats that are still wanted and valid; drop the rest (never one with attendance).
     wanted = {user_id: set(attended_courses(member, by_course)) for user_id, member in members.items()}
@@ -108,6 +113,7 @@ def seat_batch(batch: Batch) -> None:
             taken[session.id] += 1
             continue
         session.seats.remove(seat)
+        removed.add((user_id, session))
 
     # Enough seats for everybody who attends each course?
     short = set()
@@ -130,11 +136,13 @@ def seat_batch(batch: Batch) -> None:
             continue
         for session in plan.values():
             session.seats.append(Seat(user_id=user_id))
+            added.add((user_id, session))
             held[user_id].append(session)
             taken[session.id] += 1
     if problems:
         raise Conflict(" ".join(problems))
     db.session.flush()
+    calendar_changes.seats_changed(removed, added, now)
 
 
 def _candidates(course_id, by_course, held, leave_rows, taken):
@@ -184,8 +192,10 @@ def _explain(user, course_ids, by_course, held, leave_rows, taken) -> str:
     return _("%(person)s cannot be given a seat in every course.", person=_person(user))
 
 
-def clear_seats(batch: Batch) -> None:
+def clear_seats(batch: Batch, *, now: datetime) -> None:
     """Remove every seat of the batch (back to planning); callers check there is no attendance first."""
+    removed = {(seat.user_id, session) for session in batch.sessions for seat in session.seats}
     for session in batch.sessions:
         session.seats.clear()
     db.session.flush()
+    calendar_changes.seats_changed(removed, set(), now)

@@ -17,7 +17,7 @@ from app.core.errors import Conflict, DomainError
 from app.core.roles import Role
 from app.courses.models import Course
 from app.extensions import db
-from app.training import seating
+from app.training import calendar_changes, seating
 from app.training.models import Attendance, Batch, TrainingSession
 from app.training.roll_window import has_started
 from app.training.seating import session_label
@@ -78,9 +78,9 @@ def _details(session: TrainingSession) -> dict:
             "lecturer": session.lecturer.staff_no if session.lecturer else None}
 
 
-def _reseat(batch: Batch) -> None:
+def _reseat(batch: Batch, now: datetime) -> None:
     if batch.status in SEATED:
-        seating.seat_batch(batch)
+        seating.seat_batch(batch, now=now)
 
 
 def add_session(actor, batch: Batch, *, course, day: date, slot: str, room: str, capacity: int, lecturer,
@@ -88,9 +88,10 @@ def add_session(actor, batch: Batch, *, course, day: date, slot: str, room: str,
     room = _check(batch, None, course=course, day=day, slot=slot, room=room, capacity=capacity, lecturer=lecturer)
     session = TrainingSession(batch=batch, course=course, day=day, slot=slot, room=room, capacity=capacity,
                               lecturer=lecturer, lecturer_id=lecturer.id, created_at=now)
+    session.updated_at = now
     db.session.add(session)
     db.session.flush()
-    _reseat(batch)
+    _reseat(batch, now)
     details = _details(session)
     if has_started(session, now):
         details["scheduled_after_start"] = True
@@ -113,8 +114,11 @@ def update_session(actor, session: TrainingSession, *, course, day: date, slot: 
     after = _details(session)
     if after == before:
         return False
+    if {key: value for key, value in after.items() if key != "capacity"} != \
+            {key: value for key, value in before.items() if key != "capacity"}:
+        calendar_changes.touch(session, now)  # what its event shows changed (the capacity is not shown)
     db.session.flush()
-    _reseat(batch)
+    _reseat(batch, now)
     details = {"before": before, "after": after}
     if has_started(session, now):
         details["scheduled_after_start"] = True
@@ -135,6 +139,7 @@ def delete_session(actor, session: TrainingSession, now: datetime, ip: str) -> N
                             session=session_label(session)))
     details = _details(session)
     record(actions.SESSION_DELETED, actor=actor, ip=ip, now=now, target=session, details=details)
+    calendar_changes.session_deleted(session, now)
     batch.sessions.remove(session)
     db.session.flush()
-    _reseat(batch)
+    _reseat(batch, now)

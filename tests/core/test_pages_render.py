@@ -9,6 +9,8 @@ from app.extensions import db
 
 ROSTER = "工号,姓名\nn1,王五\n".encode()
 BANK = "题型,题干,选项A,选项B,答案\n单选,收费站的职责是（ ）。,收费,修路,A\n".encode()
+# Pages answering 200 only with a query value: endpoint → (query name, key of real_arguments).
+QUERY_ARGUMENTS = {"training.subscription_feed": ("token", "calendar_token")}
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154"
     "a24f5d0000000049454e44ae426082"
@@ -23,6 +25,7 @@ def real_arguments(users, org, monkeypatch):
     from app.audit import actions
     from app.audit.services import record
     from app.core.clock import utcnow
+    from app.training.calendar_links import make_link
     from app.uploads.services import keep_upload
 
     event = record(actions.ROSTER_IMPORTED, actor=users[Role.ADMIN], ip="127.0.0.1", now=utcnow(),
@@ -44,6 +47,7 @@ def real_arguments(users, org, monkeypatch):
     plan, batch, session = _batch_with_a_session_today(users, org)
     _clock_inside(session, monkeypatch)
     evaluation = _evaluation_of(users, batch)
+    calendar_token = make_link(users[Role.COLLECTOR], users[Role.COLLECTOR], now=utcnow(), ip="127.0.0.1")
     db.session.commit()
     return lambda role: {
         "user_id": users[Role.COLLECTOR].id,
@@ -69,6 +73,7 @@ def real_arguments(users, org, monkeypatch):
         "batch_id": batch.id,
         "session_id": session.id,
         "evaluation_id": evaluation.id,
+        "calendar_token": calendar_token,
     }
 
 
@@ -203,7 +208,8 @@ def _get_routes(app, arguments):
             continue
         unknown = rule.arguments - arguments.keys()
         assert not unknown, f"add a real value for {unknown} ({rule.rule}) to real_arguments"
-        yield rule, {name: arguments[name] for name in rule.arguments}
+        query = QUERY_ARGUMENTS.get(rule.endpoint)
+        yield rule, {name: arguments[name] for name in rule.arguments} | ({query[0]: arguments[query[1]]} if query else {})
 
 
 @pytest.mark.parametrize("locale, lang, marker", [("zh_Hans", "zh-Hans", "收费"), ("en", "en", "Toll")])

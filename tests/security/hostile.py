@@ -44,6 +44,7 @@ TEXT_FIELDS = {
     "evaluations": ["override_reason"],
     "question_versions": ["stem", "explanation", "source"],
     "training_sessions": ["room"],
+    "calendar_cancellations": ["summary", "location"],  # copies of a course, batch and room name
     "attendance": ["note"],
     "paper_items": ["comment"],
     "regrades": ["reason"],
@@ -75,6 +76,7 @@ TECHNICAL = {
     "paper_items.changed_by": "a window id: 32 hex digits, checked by the save route", "regrades.action": "enumerated",
     "lessons.shipped_file": "a shipped lesson's file name, written by the demo loader",
     "lessons.shipped_sha256": "computed",
+    "calendar_tokens.token_hash": "computed", "calendar_cancellations.slot": "enumerated",
 }
 
 

@@ -16,4 +16,4 @@ def _states_in_templates(state) -> None:
                                        RecordedVia=RecordedVia)
 
 
-from app.training.views import allocation, attendance, batches, mine  # noqa: E402,F401  (routes register on bp)
+from app.training.views import allocation, attendance, batches, mine, subscription  # noqa: E402,F401  (routes register on bp)

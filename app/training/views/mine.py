@@ -1,5 +1,6 @@
 """The signed-in person's own training: their published batches, the sessions they hold a seat in (upcoming
-first, then past, with attendance where recorded), attendance per course, and their .ics calendar."""
+first, then past, with attendance where recorded), attendance per course, their .ics calendar to download and
+their subscription link (app.training.views.subscription)."""
 
 from collections import defaultdict
 
@@ -10,8 +11,9 @@ from flask_login import current_user
 from app.core.clock import utcnow
 from app.core.permissions import ANY_USER, allow
 from app.extensions import db
-from app.training import calendars
+from app.training import calendar_links, calendars
 from app.training.attendance import STATUS_LABELS as ATTENDANCE_LABELS
+from app.training.batch_forms import ButtonForm
 from app.training.batches import STATUS_LABELS
 from app.training.models import Attendance, Batch, BatchMember
 from app.training.slots import local_bounds
@@ -72,7 +74,8 @@ def my_training():
     past = sorted((row for row in rows if not row["upcoming"]), key=lambda row: row["starts"], reverse=True)
     return render_template("training/my_training.html", batches=my_batches(current_user), upcoming=upcoming,
                            past=past, rates=course_rates(rows), status_labels=STATUS_LABELS,
-                           attendance_labels=ATTENDANCE_LABELS, attendance_styles=ATTENDANCE_STYLES)
+                           attendance_labels=ATTENDANCE_LABELS, attendance_styles=ATTENDANCE_STYLES,
+                           calendar_link=calendar_links.link_of(current_user), button_form=ButtonForm())
 
 
 @bp.get("/training/my/calendar.ics")
