@@ -32,14 +32,21 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
+    from app.core import unavailable
+
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", unavailable.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     _init_extensions(app)
     _register_blueprints(app)
 
     from app.core import error_handlers, forking, i18n, navigation, security_headers, static_files
+    from app.core import health, request_log
 
     forking.register(app)
+    request_log.register(app)
     static_files.register(app)
     error_handlers.register(app)
+    unavailable.register(app)
+    health.register(app)
     navigation.register(app)
     i18n.register(app)
     security_headers.register(app)

@@ -249,6 +249,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds the allocation solver may search for a balanced allocation"),
     Setting("ITEM_ANALYSIS_MIN_SAMPLE", "ITEM_ANALYSIS_MIN_SAMPLE", 30, _integer(1, 100_000),
             "Item analysis warns when an exam (or a question) has fewer graded answers than this"),
+    # Checked to be text or json at start-up (app/core/request_log.py, parse_log_format).
+    Setting("LOG_FORMAT", "LOG_FORMAT", "text", lambda v: v.strip().lower(),
+            "Log lines as plain text or as one JSON object a line (text or json)"),
 )
 
 FIXED = {
@@ -265,6 +268,11 @@ FIXED = {
     "LANGUAGES": ("zh_Hans", "en"),
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    # Redis down: count in each process's memory instead of failing requests (app/extensions.py), and give
+    # up on a Redis call after 1 s (ignored by the memory storage).
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
     "WTF_CSRF_SSL_STRICT": True,
     "TESTING": False,
 }

@@ -35,7 +35,8 @@ CODES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """The API, and callers that prefer JSON to HTML (the exam page's fetches)."""
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -64,7 +65,7 @@ def render_error(status: int, detail=None, *, code: str | None = None, parameter
         )
     if detail:
         message = detail
-    if _wants_json():
+    if wants_json():
         body = {"status": status, "code": code or CODES.get(status, "error"), "title": str(title),
                 "message": str(message)}
         if parameter:
@@ -94,7 +95,15 @@ def register(app) -> None:
             return render_error(error.code, headers=headers)
         return error
 
-    @app.errorhandler(Exception)
-    def _unexpected(error):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return render_error(InternalServerError.code)
+    app.register_error_handler(Exception, unexpected_error)
+
+
+def unexpected_error(error):
+    """500: the traceback goes to the log with the request id the page shows, so a quoted id finds it."""
+    from flask import current_app
+
+    from app.core.request_log import request_id
+
+    current_app.logger.exception("Unhandled error on %s %s (request_id=%s)", request.method, request.path,
+                                 request_id())
+    return render_error(InternalServerError.code)
