@@ -3,8 +3,8 @@
 bench/exam_day.py runs the app (and its floor) with this same file, so what is measured is what is deployed.
 Every value can be overridden from the environment (GUNICORN_WORKERS, GUNICORN_WORKER_CLASS, GUNICORN_THREADS,
 GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT, GUNICORN_KEEPALIVE, GUNICORN_MAX_REQUESTS,
-GUNICORN_MAX_REQUESTS_JITTER, GUNICORN_BACKLOG, GUNICORN_PRELOAD, GUNICORN_BIND, GUNICORN_CONTROL_SOCKET), and options given on
-the command line win over both.
+GUNICORN_MAX_REQUESTS_JITTER, GUNICORN_BACKLOG, GUNICORN_PRELOAD, GUNICORN_BIND, GUNICORN_CONTROL_SOCKET,
+GUNICORN_APP_LOG_LEVEL), and options given on the command line win over both.
 
 Why these values:
 - workers: 2 × cores + 1 sync workers. The requests are short and CPU-bound (templates, argon2 at login) with
@@ -27,6 +27,11 @@ Why these values:
   upstream connections are short, it matters little.
 - the control socket lives in the app's instance folder, not the host-wide default every gunicorn of the user
   would share (README).
+- logs: gunicorn's access log is off (`accesslog = None`): the app logs one line per request itself, with the
+  user and the request id gunicorn cannot know (app/core/request_log.py). `logconfig_dict` sends the app's
+  loggers (`app.*`: requests, errors, the database and rate-limit warnings) to stderr at INFO
+  (GUNICORN_APP_LOG_LEVEL), and other libraries' warnings too, through the app's formatter: plain text, or one
+  JSON object a line when the app's LOG_FORMAT is json. gunicorn's own lines keep its format on stderr.
 """
 
 import gc
@@ -68,3 +73,28 @@ def pre_fork(server, worker):
     """Move everything the master holds into the collector's permanent generation before forking: a worker's
     collections then leave the shared objects' pages alone instead of copying them (bench/server_memory.py)."""
     gc.freeze()
+
+
+accesslog = None
+_APP_LOG_LEVEL = os.environ.get("GUNICORN_APP_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "generic": {"format": "%(asctime)s [%(process)d] [%(levelname)s] %(message)s",
+                    "datefmt": "[%Y-%m-%d %H:%M:%S %z]", "class": "logging.Formatter"},
+        "app": {"()": "app.core.request_log.LogFormatter"},
+    },
+    "handlers": {
+        "error_console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stderr"},
+        "app_console": {"class": "logging.StreamHandler", "formatter": "app", "stream": "ext://sys.stderr"},
+        "null": {"class": "logging.NullHandler"},
+    },
+    "root": {"level": "WARNING", "handlers": ["app_console"]},
+    "loggers": {
+        "app": {"level": _APP_LOG_LEVEL, "handlers": ["app_console"], "propagate": False},
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        # Off: with a logconfig_dict gunicorn would log each request a second time despite `accesslog = None`.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": ["null"], "propagate": False},
+    },
+}

@@ -13,6 +13,7 @@ Both are answered before the app's own request hooks (`_answer_probes`): no user
 is read or set, no CSRF check or rate limit applies, nothing is audited. `Cache-Control: no-store`.
 """
 
+import functools
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
@@ -67,17 +68,18 @@ def _check_database() -> dict:
 
 
 def migration_heads(app) -> frozenset[str]:
-    """The head revision(s) of migrations/, read once per process (they change only with a release)."""
-    heads = app.extensions.get("migration_heads")
-    if heads is None:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
+    """The head revision(s) of the app's migrations/, read once per process (they change only with a release)."""
+    return _heads(app.extensions["migrate"].directory)
 
-        config = Config()
-        config.set_main_option("script_location", app.extensions["migrate"].directory)
-        heads = frozenset(ScriptDirectory.from_config(config).get_heads())
-        app.extensions["migration_heads"] = heads
-    return heads
+
+@functools.cache
+def _heads(directory: str) -> frozenset[str]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", directory)
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
 def _check_migrations() -> dict:

@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import current_app, g, has_app_context, has_request_context, request, request_started
@@ -98,7 +99,8 @@ class LogFormatter(logging.Formatter):
     default_mode = "text"  # outside an app context (set by register(): the process's app)
 
     def __init__(self, fmt=None, datefmt=None, style="%", validate=True, *, mode: str | None = None):
-        super().__init__(fmt or "%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt, style, validate)
+        super().__init__(fmt or "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s", datefmt, style,
+                         validate)
         self.mode = mode
 
     def _mode(self) -> str:
@@ -117,7 +119,8 @@ class LogFormatter(logging.Formatter):
             if rid and "request_id=" not in record.getMessage():
                 text += f" request_id={rid}"
             return text
-        body = {"time": self.formatTime(record, self.datefmt), "level": record.levelname, "logger": record.name,
+        when = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        body = {"time": when, "level": record.levelname, "logger": record.name,
                 "message": record.getMessage()}
         body.update(getattr(record, "request", None) or {})
         if rid:
