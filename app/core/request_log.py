@@ -10,7 +10,8 @@ name has no place in a log). Paths are percent-encoded, so a crafted URL cannot 
 files and the health probes are logged at DEBUG: at INFO they would be most of the log and say nothing.
 
 The request id is the caller's `X-Request-ID` when it is sane (at most 64 of `A-Za-z0-9._-`: a proxy's id
-then follows the request through), else a new uuid4. It is echoed in the `X-Request-ID` response header,
+then follows the request through), else a new uuid4. It is echoed in the `X-Request-ID` response header (not
+on static files, whose answers are cached and must be the same on every server),
 shown on the error pages (a user can quote it) and carried by every log record made during the request.
 
 `LOG_FORMAT=json` turns every record the app's handlers format (`LogFormatter`) into one JSON object a line,
@@ -142,7 +143,8 @@ def register(app) -> None:
 
     @app.after_request
     def _log_request(response):
-        response.headers[HEADER] = request_id()
+        if request.endpoint != "static":  # a cached file's answer is the same for everyone (static_files.py)
+            response.headers[HEADER] = request_id()
         level = logging.DEBUG if request.endpoint in QUIET_ENDPOINTS and response.status_code < 400 else logging.INFO
         if log.isEnabledFor(level):
             started = g.get("request_started")
