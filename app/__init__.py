@@ -38,8 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app.core import error_handlers, forking, i18n, navigation, security_headers, static_files
-    from app.core import health, request_log
+    from app.core import error_handlers, forking, health, i18n, navigation, request_log, security_headers, static_files
 
     forking.register(app)
     request_log.register(app)
