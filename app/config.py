@@ -249,9 +249,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds the allocation solver may search for a balanced allocation"),
     Setting("ITEM_ANALYSIS_MIN_SAMPLE", "ITEM_ANALYSIS_MIN_SAMPLE", 30, _integer(1, 100_000),
             "Item analysis warns when an exam (or a question) has fewer graded answers than this"),
-    # Checked to be text or json at start-up (app/core/request_log.py, parse_log_format).
-    Setting("LOG_FORMAT", "LOG_FORMAT", "text", lambda v: v.strip().lower(),
-            "Log lines as plain text or as one JSON object a line (text or json)"),
+    Setting("LOG_FORMAT", "LOG_FORMAT", "text", _one_of("a log format", "text", "json"),
+            "Log lines as plain text or as one JSON object a line (app/core/request_log.py)"),
 )
 
 FIXED = {

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app import create_app
-from app.config import load_config
+from app.config import ConfigError, load_config
 from app.core.permissions import PUBLIC, allow
 from app.core.request_log import LogFormatter, parse_log_format
 from app.core.roles import Role
@@ -106,10 +106,12 @@ def test_the_text_format_adds_the_request_id_to_other_records(app):
 
 
 def test_log_format_accepts_only_text_or_json(tmp_path):
-    assert load_config(str(tmp_path), environ={"LOG_FORMAT": "JSON"})["LOG_FORMAT"] == "json"
+    assert load_config(str(tmp_path), environ={"LOG_FORMAT": "json"})["LOG_FORMAT"] == "json"
     assert load_config(str(tmp_path), environ={})["LOG_FORMAT"] == "text"
+    with pytest.raises(ConfigError, match=r"LOG_FORMAT='xml' is not a log format \(expected text or json\)"):
+        load_config(str(tmp_path), environ={"LOG_FORMAT": "xml"})
     with pytest.raises(ValueError, match="LOG_FORMAT='xml' is not text or json"):
-        parse_log_format("xml")
+        parse_log_format("xml")  # settings given to create_app directly (tests) are checked at registration
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
                     "LOG_FORMAT": "xml"})
