@@ -12,8 +12,9 @@ back-off and the same changes. Each candidate keeps every change the server ackn
 outcome `stored` or `replaced`, and the revision it reached).
 
 Meanwhile: SIGKILL of a random worker `--kills` times, spaced; then SIGKILL of the master's whole process group
-and a new gunicorn on the same port (the candidates see refused connections, then reload the paper as a person
-would: a new window that takes over the old one's unacknowledged changes, as exam.js's journal does); with
+and a new gunicorn on the same port (the pages retry through refused connections; once it is back, every
+candidate reloads the paper within a few seconds: a new window that takes over the old one's unacknowledged
+changes, as exam.js's journal does, and shows the time left from the server); with
 `--restart-postgres` also `pg_ctlcluster 15 main restart` mid-run. Then every candidate submits.
 
 Afterwards the database is read: every acknowledged change must be stored, or replaced by a change the same
@@ -66,6 +67,7 @@ PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "resta
 ITEM = re.compile(r'class="paper-question" data-position="(\d+)"[^>]*?data-by="([^"]*)" data-seq="(\d*)"')
 REMAINING = re.compile(r'data-remaining="(\d+)"')
 EXAM_MINUTES = 30  # far longer than the run: a deadline reached is not what is tested
+RELOAD_SPREAD_S = 5.0  # after the restart, candidates reload the paper within this many seconds
 
 
 # --- What went wrong, by kind ---------------------------------------------------------------------
@@ -328,32 +330,34 @@ def sit(candidate: Candidate, day: Day, arrival: float):
 
 
 def answer(candidate: Candidate, day: Day, page: CrashPage, browser: Browser):
-    """Answer until the day says stop, saving as the page does; after refused connections (the server was down),
-    reload the paper as a person would. Returns when every change is acknowledged."""
+    """Answer until the day says stop, saving as the page does (its retries ride out the kills); once gunicorn is
+    back after the master's kill, reload the paper within a few seconds, as a room told to press F5 would: the
+    new window takes over what the old one had not had acknowledged. Returns when every change is acknowledged."""
     rng = candidate.rng
     next_answer = time.monotonic() + rng.uniform(*day.think)
-    save_at = None  # the debounced save, or the retry
+    save_at = None  # the debounced save, or its retry
     failures = 0
-    reload_wanted = False
+    reload_at = None
+    reload_failures = 0
     restarts = 0
     while True:
         now = time.monotonic()
-        if day.restarts > restarts:  # the room is told to reload once the server is back
-            restarts, reload_wanted = day.restarts, True
+        if day.restarts > restarts:
+            restarts, reload_at = day.restarts, now + rng.uniform(0, RELOAD_SPREAD_S)
         answering = now < day.answer_until
-        if not answering and not page.latest and not reload_wanted:
+        if not answering and not page.latest and reload_at is None:
             return
         if now > day.give_up:
             raise RuntimeError(f"{len(page.latest)} changes still unacknowledged at the end")
-        if reload_wanted and (save_at is None or now >= save_at):
+        if reload_at is not None and now >= reload_at:
             try:
-                fresh = load_paper(browser, candidate, day.tally, now + 0.01)  # one try; retried below
+                fresh = load_paper(browser, candidate, day.tally, now)  # one try; retried here
             except Retry as retry:
-                failures += 1
-                save_at = now + backoff(failures, retry.retry_after, rng)
+                reload_failures += 1
+                reload_at = now + backoff(reload_failures, retry.retry_after, rng)
                 continue
             fresh.adopt(page)
-            page, reload_wanted, failures = fresh, False, 0
+            page, reload_at, failures = fresh, None, 0
             candidate.reloads += 1
             save_at = now if page.latest else None
             continue
@@ -364,12 +368,10 @@ def answer(candidate: Candidate, day: Day, page: CrashPage, browser: Browser):
             except Retry as retry:
                 day.tally.add(retry.kind)
                 failures += 1
-                reload_wanted = reload_wanted or retry.kind == "refused"
                 save_at = now + backoff(failures, retry.retry_after, rng)
             continue
         if answering and now >= next_answer:
-            positions = page.positions
-            page.change(rng.choice(positions))
+            page.change(rng.choice(page.positions))
             next_answer = now + rng.uniform(*day.think)
             if failures == 0:
                 save_at = now + Page.DEBOUNCE
@@ -377,8 +379,10 @@ def answer(candidate: Candidate, day: Day, page: CrashPage, browser: Browser):
         wake = [day.answer_until if answering else day.give_up]
         if answering:
             wake.append(next_answer)
-        if save_at is not None and (page.latest or reload_wanted):
+        if save_at is not None and page.latest:
             wake.append(save_at)
+        if reload_at is not None:
+            wake.append(reload_at)
         time.sleep(max(0.005, min(wake) - time.monotonic()))
 
 
@@ -532,7 +536,10 @@ def check(url: str, exam_id: int, candidates: list[Candidate], tolerance: float)
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     counts = Counter()
-    samples: list[str] = []
+    samples: dict[str, list[str]] = {}  # a few of each kind of failure
+
+    def sample(kind: str, what: str):
+        samples.setdefault(kind, []).append(what)
     with app.app_context():
         attempts = {a.id: a for a in db.session.scalars(select(Attempt).where(Attempt.exam_id == exam_id))}
         items = {(row.attempt_id, row.position): row for row in db.session.execute(
@@ -554,11 +561,10 @@ def check(url: str, exam_id: int, candidates: list[Candidate], tolerance: float)
                 continue
             regraded = [grade_item(item, policy, regrades.get(item.version_id)) for item in attempt_items(attempt)]
             scores = [item.score for item in attempt_items(attempt)]
-            if ([g.score for g in regraded] != scores
-                                              or sum(g.score for g in regraded) != attempt.score):
+            if [g.score for g in regraded] != scores or sum(g.score for g in regraded) != attempt.score:
                 counts["wrong_scores"] += 1
-                samples.append(f"attempt {attempt.id}: score {attempt.score}, re-graded "
-                               f"{sum(g.score for g in regraded)}")
+                sample("wrong score", f"attempt {attempt.id}: score {attempt.score}, re-graded "
+                                      f"{sum(g.score for g in regraded)}")
         deadlines = {a.id: (a.deadline_at if a.deadline_at.tzinfo else a.deadline_at.replace(tzinfo=UTC)).timestamp()
                      for a in attempts.values()}
         db.session.remove()
@@ -573,7 +579,7 @@ def check(url: str, exam_id: int, candidates: list[Candidate], tolerance: float)
             holder = candidate.made.get((row.changed_by, row.change_seq)) if row else None
             if holder is not None and row.response != value_of(candidate.kinds, holder.fields):
                 counts["lost"] += 1  # the stored change is not stored as it was sent
-                samples.append(f"attempt {candidate.attempt_id} q{made.position}: stored {row.response!r}, "
+                sample("lost", f"attempt {candidate.attempt_id} q{made.position}: stored {row.response!r}, "
                                f"its change {holder.fields!r}")
             elif holder is made:
                 counts["found"] += 1
@@ -581,7 +587,7 @@ def check(url: str, exam_id: int, candidates: list[Candidate], tolerance: float)
                 counts["superseded"] += 1
             else:
                 counts["lost"] += 1
-                samples.append(f"attempt {candidate.attempt_id} q{made.position}: acknowledged {window}/{seq} "
+                sample("lost", f"attempt {candidate.attempt_id} q{made.position}: acknowledged {window}/{seq} "
                                f"at rev {made.acked_rev}, stored {row.changed_by if row else None}/"
                                f"{row.change_seq if row else None} at rev {row.rev if row else None}")
         deadline = deadlines.get(candidate.attempt_id)
@@ -591,12 +597,12 @@ def check(url: str, exam_id: int, candidates: list[Candidate], tolerance: float)
             counts["times_checked"] += 1
             if not deadline - received - 1 - tolerance <= remaining <= deadline - sent + tolerance:
                 counts["wrong_time"] += 1
-                samples.append(f"attempt {candidate.attempt_id}: remaining {remaining} s, deadline says "
+                sample("wrong time", f"attempt {candidate.attempt_id}: remaining {remaining} s, deadline says "
                                f"{deadline - received:.0f} s")
     counts["unsubmitted"] = counts["attempts"] - counts["submitted"]
     keys = ("acknowledged", "found", "superseded", "lost", "attempts", "submitted", "graded", "duplicate_grades",
             "never_graded", "wrong_scores", "unsubmitted", "times_checked", "wrong_time")
-    return {**{key: counts[key] for key in keys}, "samples": samples[:8]}
+    return {**{key: counts[key] for key in keys}, "samples": [f"{kind}: {what}" for kind, whats in samples.items() for what in whats[:3]]}
 
 
 # --- PostgreSQL database for the run --------------------------------------------------------------------
