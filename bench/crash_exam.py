@@ -27,6 +27,7 @@ wrongly timed, wrongly scored or left open. Last line: JSON.
 
 import argparse
 import contextlib
+import http.client
 import itertools
 import json
 import os
@@ -88,8 +89,8 @@ def error_kind(exc: BaseException) -> str:
         return "refused"
     if isinstance(exc, TimeoutError):
         return "timeout"
-    if isinstance(exc, (ConnectionResetError, BrokenPipeError)) or type(exc).__name__ == "RemoteDisconnected":
-        return "reset"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError, http.client.HTTPException)):
+        return "reset"  # the connection ended before a whole reply (RemoteDisconnected, IncompleteRead)
     return type(exc).__name__
 
 
