@@ -60,6 +60,7 @@ from bench.exam_day import (  # noqa: E402
     load_average,
     prepare_database,
     seed,
+    think_range,
     uptime,
 )
 
@@ -651,14 +652,6 @@ def failed(row: dict) -> bool:
                 or row["attempts"] < row["candidates"])
 
 
-def think_range(value: str) -> tuple[float, float]:
-    low, _, high = value.partition("-")
-    low_s, high_s = float(low), float(high or low)
-    if not 0 < low_s <= high_s:
-        raise argparse.ArgumentTypeError("think time: LOW-HIGH seconds, 0 < LOW ≤ HIGH")
-    return low_s, high_s
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=200)
@@ -682,8 +675,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.candidates, args.kills, args.save_s, args.arrival_s = 20, 2, 30.0, 3.0
-    if not 1 <= args.questions <= 100 or args.candidates < 1 or args.kills < 0 or args.workers < 2:
-        parser.error("--questions 1 to 100, --candidates ≥ 1, --kills ≥ 0, --workers ≥ 2")
+    if not 1 <= args.questions <= 100 or args.candidates < 1 or args.kills < 0 or args.workers < 2 or not args.think[0]:
+        parser.error("--questions 1 to 100, --candidates ≥ 1, --kills ≥ 0, --workers ≥ 2, --think-s above 0")
     if args.restart_postgres and args.databases == "sqlite":
         parser.error("--restart-postgres needs PostgreSQL")
     rng = random.Random(args.seed)
