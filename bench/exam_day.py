@@ -173,12 +173,14 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with gunicorn.conf.py (what production runs), on a port of its own, without a control socket."""
+    """gunicorn with gunicorn.conf.py (what production runs), on a port of its own, without a control socket.
+    `port` starts it again where a killed one listened, `own_group` in a process group of its own (which
+    bench/crash_exam.py kills whole, as a host losing the server would)."""
 
     def __init__(self, url: str, folder: Path, app: str, ready_path: str, workers: int | None,
-                 ratelimit_storage: str | None = None):
-        self.port = free_port()
-        self.log = open(folder / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115  (closed in stop)
+                 ratelimit_storage: str | None = None, port: int | None = None, own_group: bool = False):
+        self.port = port or free_port()
+        self.log = open(folder / f"gunicorn-{self.port}.log", "a")  # noqa: SIM115  (closed in stop)
         env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(folder / "instance"), "SECRET_KEY": "bench",
                "SESSION_IDLE_MINUTES": "240"}
         if ratelimit_storage:
@@ -187,7 +189,8 @@ class Server:
             env["GUNICORN_WORKERS"] = str(workers)
         command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                    "--bind", f"127.0.0.1:{self.port}", "--no-control-socket", app]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=own_group)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
