@@ -37,6 +37,7 @@ def _in_child(work) -> dict:
 
 
 def test_a_forked_process_forgets_the_parents_pooled_connections_and_opens_its_own(app):
+    db.engine.dispose()  # earlier tests of this shared app may have pooled several
     with db.engine.connect() as connection:
         parent = _identity(connection)
     assert db.engine.pool.checkedin() == 1  # the parent's connection waits in the pool
