@@ -5,7 +5,6 @@ same cookie loads no user.
 """
 
 import functools
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import LoginSession, User
+from app.core.tokens import hash_token
 from app.extensions import db
 
 # Activity is recorded at most this often: on an exam day every candidate's page beats every 30–120 s, and a
@@ -21,15 +21,11 @@ from app.extensions import db
 TOUCH_EVERY = timedelta(minutes=5)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_session(user: User, *, ip: str, user_agent: str, now: datetime) -> tuple[LoginSession, str]:
     token = secrets.token_urlsafe(32)
     login_session = LoginSession(
         user=user,
-        token_hash=_hash(token),
+        token_hash=hash_token(token),
         created_at=now,
         authenticated_at=now,
         last_seen_at=now,
@@ -44,7 +40,7 @@ def start_session(user: User, *, ip: str, user_agent: str, now: datetime) -> tup
 def renew_token(login_session: LoginSession) -> str:
     """A new token for the same session (after a password change): copies of the old cookie stop working."""
     token = secrets.token_urlsafe(32)
-    login_session.token_hash = _hash(token)
+    login_session.token_hash = hash_token(token)
     db.session.flush()
     return token
 
@@ -63,7 +59,7 @@ def find_live_session(
 
     One statement brings the session, its user with station and team, and the user's roles: this runs on every
     request, and an exam day's saves and heartbeats are thousands a minute."""
-    login_session = db.session.scalars(_live_session_statement(), {"token_hash": _hash(token)}).unique().one_or_none()
+    login_session = db.session.scalars(_live_session_statement(), {"token_hash": hash_token(token)}).unique().one_or_none()
     if login_session is None or login_session.ended_at is not None:
         return None
     if now - login_session.last_seen_at > idle:

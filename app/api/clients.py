@@ -1,6 +1,5 @@
 """API clients: create (the token is returned once), revoke, and find the client a bearer token belongs to."""
 
-import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -11,16 +10,13 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import lazy_gettext as _l
+from app.core.tokens import hash_token
 from app.extensions import db
 
 TOKEN_TAG = "tt"  # nosec B105  # the public prefix of every token, not a secret
 PREFIX_BYTES = 6  # 12 hex digits: shown on the admin page, finds the row
 SECRET_BYTES = 32  # 256 random bits
 TOUCH_EVERY = timedelta(seconds=60)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def split_token(token: str) -> str | None:
@@ -46,7 +42,7 @@ def create_client(actor, name: str, scopes, *, ip: str, now: datetime) -> tuple[
         raise DomainError(_l("Choose at least one scope."), field="scopes")
     prefix = secrets.token_hex(PREFIX_BYTES)
     token = f"{TOKEN_TAG}_{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
-    client = ApiClient(name=name, token_prefix=prefix, token_hash=_hash(token),
+    client = ApiClient(name=name, token_prefix=prefix, token_hash=hash_token(token),
                        scopes=[scope for scope in SCOPES if scope in scopes], created_at=now,
                        created_by_id=getattr(actor, "id", None))
     db.session.add(client)
@@ -71,7 +67,7 @@ def find_client(token: str) -> ApiClient | None:
     if prefix is None:
         return None
     client = db.session.scalar(db.select(ApiClient).where(ApiClient.token_prefix == prefix))
-    if client is None or not hmac.compare_digest(client.token_hash, _hash(token)):
+    if client is None or not hmac.compare_digest(client.token_hash, hash_token(token)):
         return None
     return client if client.revoked_at is None else None
 

@@ -10,7 +10,6 @@ without the token. The token rides in the query string, not the path, because re
 query strings (docs/security.md §11).
 """
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -20,15 +19,12 @@ from app.audit import actions
 from app.audit.services import record
 from app.core.errors import Conflict
 from app.core.i18n import lazy_gettext as _l
+from app.core.tokens import hash_token
 from app.extensions import db
 from app.training.models import CalendarToken
 
 TOKEN_BYTES = 32  # 256 random bits
 MAX_TOKEN = 100  # longer query values are refused before hashing
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def link_of(user: User) -> CalendarToken | None:
@@ -43,7 +39,7 @@ def make_link(actor: User, user: User, *, now: datetime, ip: str) -> str:
     if row is None:
         row = CalendarToken(user_id=user.id)
         db.session.add(row)
-    row.token_hash, row.created_at = token_hash(token), now
+    row.token_hash, row.created_at = hash_token(token), now
     db.session.flush()
     record(actions.CALENDAR_LINK_CREATED, actor=actor, ip=ip, now=now, target=user,
            details={"staff_no": user.staff_no, "replaced": replaced})
@@ -67,7 +63,7 @@ def find_subscriber(token: str | None) -> User | None:
         return None
     return db.session.scalar(
         db.select(User).join(CalendarToken, CalendarToken.user_id == User.id)
-        .where(CalendarToken.token_hash == token_hash(token), User.active.is_(True))
+        .where(CalendarToken.token_hash == hash_token(token), User.active.is_(True))
     )
 
 

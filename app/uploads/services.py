@@ -1,7 +1,6 @@
 """Keeping, finding and using up pending uploads. The browser holds only a random token; the
 database keeps its hash. Services flush, never commit."""
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -10,6 +9,7 @@ from sqlalchemy import delete
 
 from app.core.errors import DomainError, NotFound
 from app.core.i18n import lazy_gettext as _l
+from app.core.tokens import hash_token
 from app.extensions import db
 from app.uploads.models import PendingUpload
 
@@ -21,10 +21,6 @@ class UploadExpired(DomainError):
     status_code = 410
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _not_found() -> NotFound:
     return NotFound(_l("This upload does not exist, has already been imported, or was made by someone else. "
                        "Upload the file again."))
@@ -34,7 +30,7 @@ def keep_upload(data: bytes, *, kind: str, filename: str, options: dict, owner, 
     """Store the file for `owner`; returns the token the preview page sends back on confirmation."""
     sweep_uploads(now)
     token = secrets.token_urlsafe(32)
-    db.session.add(PendingUpload(token_hash=_hash(token), kind=kind, owner_id=owner.id, filename=filename[:255],
+    db.session.add(PendingUpload(token_hash=hash_token(token), kind=kind, owner_id=owner.id, filename=filename[:255],
                                  options=options, data=data, created_at=now))
     db.session.flush()
     return token
@@ -45,7 +41,7 @@ def find_upload(token: str, *, kind: str, owner, now: datetime) -> PendingUpload
     if not _TOKEN.fullmatch(token or ""):
         raise _not_found()
     upload = db.session.scalar(
-        db.select(PendingUpload).where(PendingUpload.token_hash == _hash(token), PendingUpload.kind == kind)
+        db.select(PendingUpload).where(PendingUpload.token_hash == hash_token(token), PendingUpload.kind == kind)
     )
     if upload is None or upload.owner_id != owner.id:
         raise _not_found()

@@ -18,6 +18,7 @@ from flask_login import current_user
 from app.core.clock import utcnow
 from app.core.net import client_ip
 from app.core.permissions import ANY_USER, PUBLIC, allow
+from app.core.tokens import hash_token
 from app.core.writes import commit_or_report
 from app.extensions import limiter
 from app.training import calendar_links, calendars
@@ -30,7 +31,7 @@ FEED_MAX_AGE = 300  # seconds a client may reuse the feed
 
 
 def _feed_key() -> str:
-    return "calendar-feed:" + calendar_links.token_hash(request.args.get("token", "")[:calendar_links.MAX_TOKEN])[:32]
+    return "calendar-feed:" + hash_token(request.args.get("token", "")[:calendar_links.MAX_TOKEN])[:32]
 
 
 def _failure_key() -> str:
