@@ -48,7 +48,9 @@ def sitting(users):
 
 def run_together(app, jobs):
     """Run each job(barrier) in its own thread and app context; the jobs meet at the barrier so their
-    racing part starts at once. Returns the jobs' results; fails on any exception a job let escape."""
+    racing part starts at once. Returns the jobs' results; fails on any exception a job let escape.
+    A job takes plain ids (bound when the lambda is made), never reads the test's ORM objects: their expired
+    attributes would load through the test thread's session from two threads at once."""
     barrier = threading.Barrier(len(jobs), timeout=30)
     results = [None] * len(jobs)
     errors = []
@@ -173,7 +175,7 @@ def test_two_concurrent_submits_close_and_grade_the_attempt_once(app, sitting):
     attempt = _started(exam_id, user_id)
     _save_like_the_view(attempt.id, _changes(_fields(attempt, 1, "30"), WINDOWS[0], 1))
 
-    outcomes = run_together(app, [lambda b: _submit_like_the_view(attempt.id, b)] * 2)
+    outcomes = run_together(app, [lambda b, attempt_id=attempt.id: _submit_like_the_view(attempt_id, b)] * 2)
 
     assert sorted(outcomes) == [False, True]
     assert _count(AuditEvent, AuditEvent.action == "attempt.submitted", AuditEvent.target_id == str(attempt.id)) == 1
@@ -206,8 +208,8 @@ def test_a_save_racing_a_submit_is_graded_or_refused_never_half(app, sitting, ro
     _save_like_the_view(attempt.id, before)
     racing = _changes(_fields(attempt, 1, "30"), WINDOWS[0], 10)  # every answer differs from the first save
 
-    jobs = [lambda b: _save_like_the_view(attempt.id, racing, b),
-            lambda b: _submit_like_the_view(attempt.id, b)]
+    jobs = [lambda b, attempt_id=attempt.id: _save_like_the_view(attempt_id, racing, b),
+            lambda b, attempt_id=attempt.id: _submit_like_the_view(attempt_id, b)]
     if round_ % 2:
         jobs.reverse()
     outcomes = run_together(app, jobs)
@@ -234,7 +236,7 @@ def test_windows_saving_at_once_each_win_a_question_or_are_refused_never_overwri
         changes = {window: _changes(_fields(attempt, n + round_, f"{window[:4]}-{round_}"), window, 100 * round_ + 1,
                                     seen)
                    for n, window in enumerate(WINDOWS[1:THREADS + 1])}
-        jobs = [lambda b, w=w, c=c: (w, _save_like_the_view(attempt.id, c, b)) for w, c in changes.items()]
+        jobs = [lambda b, attempt_id=attempt.id, w=w, c=c: (w, _save_like_the_view(attempt_id, c, b)) for w, c in changes.items()]
         outcomes = dict(run_together(app, jobs))
 
         db.session.expire_all()
@@ -258,7 +260,7 @@ def test_one_windows_requests_arriving_out_of_order_leave_its_newest_change(app,
                 for seq in range(1, count * THREADS, count)}
     order = list(requests)
     random.shuffle(order)
-    outcomes = dict(run_together(app, [lambda b, s=s: (s, _save_like_the_view(attempt.id, requests[s], b))
+    outcomes = dict(run_together(app, [lambda b, attempt_id=attempt.id, s=s: (s, _save_like_the_view(attempt_id, requests[s], b))
                                        for s in order]))
 
     newest = max(requests)
